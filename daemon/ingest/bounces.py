@@ -1,0 +1,191 @@
+"""What a bounce says: which recipients failed, for good or for now, and which of the
+messages we sent it returns (so the outbox row and the ticket can be found).
+
+In: a `ParsedMessage` already judged to be a bounce. Out: a frozen `BounceInfo`.
+DSNs (RFC 3464) are read field by field; other bounces are scraped as a best effort.
+Pure: reads only the parsed message (its DSN parts arrive as attachments).
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from email import message_from_bytes
+from email.message import Message
+from email.policy import compat32
+
+from daemon.ingest.decode import decode_header_value, unfold
+from daemon.ingest.message import Attachment, ParsedMessage
+
+_STATUS_TYPES = ("message/delivery-status", "message/global-delivery-status")
+_ORIGINAL_TYPES = ("message/rfc822", "message/global", "text/rfc822-headers",
+                   "message/global-headers")
+_ADDRESS = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
+_MSGID_LINE = re.compile(r"^\s*>?\s*message-id:\s*<([^<>\s]+)>", re.IGNORECASE | re.MULTILINE)
+_SUBJECT_LINE = re.compile(r"^\s*>?\s*subject:[ \t]*(.*)$", re.IGNORECASE | re.MULTILINE)
+_SMTP_CODE = re.compile(r"\b([45])[0-9][0-9][ -]|#([45])\.\d+\.\d+|\b([45])\.\d{1,3}\.\d{1,3}\b")
+_TEMPORARY = re.compile(
+    r"delayed|postponed|will (?:keep|continue|be) (?:trying|retried|to try)|will retry|"
+    r"still trying|attempts will continue|temporar|not yet been delivered|warning:|"
+    r"delivery warning|advisory|no se ha entregado todav|se(?:guir[aá]|volver[aá]) a intentar",
+    re.IGNORECASE)
+# Where scraped bounces start quoting the message they return: addresses below this
+# line are the original's (often ours), not the failed recipients.
+_COPY_MARKERS = re.compile(
+    r"^.*(?:copy of the (?:original )?message|original message follows|"
+    r"message headers follow|original message headers|below this line|"
+    r"returned message|mensaje original).*$|^(?:received|return-path):", re.IGNORECASE | re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class BounceInfo:
+    original_message_ids: tuple[str, ...]   # without <>, of the messages returned
+    failed_recipients: tuple[str, ...]      # lower-case addresses
+    permanent: bool                         # False for delays and 4.x.x statuses
+    diagnostic: str                         # the remote server's words, one line
+    original_subject: str = ""              # of the returned message, "" if unknown
+
+
+@dataclass(frozen=True)
+class _Status:
+    recipient: str
+    action: str
+    status: str
+    diagnostic: str
+
+
+def bounce_info(msg: ParsedMessage, ignore: tuple[str, ...] = ()) -> BounceInfo:
+    """`ignore`: addresses never reported as failed (our own, when scraping)."""
+    statuses = _statuses(msg)
+    originals = _originals(msg)
+    if statuses:
+        recipients = [s.recipient for s in statuses if s.recipient]
+        permanent = _dsn_permanent(statuses)
+        diagnostic = next((s.diagnostic for s in statuses if s.diagnostic), "")
+    else:
+        recipients = _scraped_recipients(msg.text)
+        permanent = not _TEMPORARY.search(msg.subject + "\n" + _before_copy_marker(msg.text))
+        diagnostic = _scraped_diagnostic(msg.text)
+    recipients += [a for v in msg.header_all("x-failed-recipients") for a in _ADDRESS.findall(v)]
+    return BounceInfo(
+        original_message_ids=_original_ids(originals, msg.text),
+        failed_recipients=_unique(a.lower().strip("'") for a in recipients
+                                  if a.lower().strip("'") not in ignore),
+        permanent=permanent,
+        diagnostic=diagnostic,
+        original_subject=_original_subject(originals, msg.text),
+    )
+
+
+def _statuses(msg: ParsedMessage) -> list[_Status]:
+    found: list[_Status] = []
+    for att in msg.attachments:
+        if att.content_type in _STATUS_TYPES:
+            found.extend(_parse_status(att.payload))
+    return found or _forwarded_statuses(msg)
+
+
+def _forwarded_statuses(msg: ParsedMessage) -> list[_Status]:
+    """A DSN forwarded as an attachment (by a list or a person) still names the
+    failed recipients in its own delivery-status part."""
+    found: list[_Status] = []
+    for original in _originals(msg):
+        for part in original.walk():
+            if part.get_content_type() in _STATUS_TYPES and part.is_multipart():
+                found.extend(_parse_status(_blocks_bytes(part)))
+    return found
+
+
+def _blocks_bytes(part: Message) -> bytes:
+    blocks = [b.as_string() for b in part.get_payload() if isinstance(b, Message)]
+    return "\n".join(blocks).encode("utf-8", "surrogateescape")
+
+
+def _parse_status(payload: bytes) -> list[_Status]:
+    """Per-recipient blocks of a delivery-status body (the first block is per-message)."""
+    text = payload.decode("utf-8", "replace").replace("\r\n", "\n")
+    blocks = [b for b in re.split(r"\n[ \t]*\n", text) if b.strip()]
+    statuses = []
+    for block in blocks:
+        fields = _fields(block)
+        # The original recipient is the address we wrote to; the final one may be an
+        # internal alias (user@localhost-daemon) or an X.400 name.
+        recipient = (_typed_address(fields.get("original-recipient", ""))
+                     or _typed_address(fields.get("final-recipient", "")))
+        if recipient or "action" in fields:
+            statuses.append(_Status(recipient, fields.get("action", "").lower(),
+                                    fields.get("status", ""), _typed_value(fields.get("diagnostic-code", ""))))
+    return statuses
+
+
+def _fields(block: str) -> dict[str, str]:
+    parsed = message_from_bytes(block.strip().encode("utf-8", "replace") + b"\n\n", policy=compat32)
+    return {k.lower(): unfold(str(v)) for k, v in parsed.items()}
+
+
+def _typed_value(value: str) -> str:
+    """`rfc822; user@example` and `smtp; 550 ...` carry a type before the ';'."""
+    return value.split(";", 1)[1].strip() if ";" in value else value.strip()
+
+
+def _typed_address(value: str) -> str:
+    found = _ADDRESS.search(_typed_value(value))
+    return found.group(0).lower() if found else ""
+
+
+def _dsn_permanent(statuses: list[_Status]) -> bool:
+    for status in statuses:
+        if status.action == "failed" or status.status.strip().startswith("5"):
+            return True
+    return False
+
+
+def _originals(msg: ParsedMessage) -> list[Message]:
+    return [_headers_of(att) for att in msg.attachments if att.content_type in _ORIGINAL_TYPES]
+
+
+def _headers_of(att: Attachment) -> Message:
+    return message_from_bytes(att.payload, policy=compat32)
+
+
+def _original_ids(originals: list[Message], text: str) -> tuple[str, ...]:
+    ids = [_bare_id(m.get("Message-ID", "")) for m in originals]
+    ids += _MSGID_LINE.findall(text)
+    return _unique(i for i in ids if i)
+
+
+def _bare_id(value: object) -> str:
+    found = re.search(r"<\s*([^<>\s]+)\s*>", str(value))
+    return found.group(1) if found else str(value).strip()
+
+
+def _original_subject(originals: list[Message], text: str) -> str:
+    for original in originals:
+        if original.get("Subject") is not None:
+            return decode_header_value(original.get("Subject"))
+    found = _SUBJECT_LINE.search(_after_copy_marker(text))
+    return decode_header_value(found.group(1)) if found else ""
+
+
+def _before_copy_marker(text: str) -> str:
+    marker = _COPY_MARKERS.search(text)
+    return text[: marker.start()] if marker else text
+
+
+def _after_copy_marker(text: str) -> str:
+    marker = _COPY_MARKERS.search(text)
+    return text[marker.start():] if marker else ""
+
+
+def _scraped_recipients(text: str) -> list[str]:
+    return _ADDRESS.findall(_before_copy_marker(text))
+
+
+def _scraped_diagnostic(text: str) -> str:
+    for line in _before_copy_marker(text).splitlines():
+        if _SMTP_CODE.search(line):
+            return line.strip()[:300]
+    return ""
+
+
+def _unique(items) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(items))

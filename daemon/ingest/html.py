@@ -1,0 +1,206 @@
+"""HTML mail bodies: sanitize_html(html) -> safe HTML to store or show (nh3 allowlist),
+html_to_text(html) -> readable plain text for quote stripping, rules and search.
+Never raises on malformed markup; never keeps scripts, styles, forms, event handlers,
+javascript: links or remote images (tracking pixels); only cid: images survive.
+"""
+from __future__ import annotations
+
+import html as entities
+import re
+from html.parser import HTMLParser
+
+import nh3
+
+_TAGS = {
+    "a", "abbr", "b", "big", "blockquote", "br", "caption", "center", "cite", "code",
+    "col", "colgroup", "dd", "del", "div", "dl", "dt", "em", "font", "h1", "h2", "h3",
+    "h4", "h5", "h6", "hr", "i", "img", "ins", "kbd", "li", "mark", "ol", "p", "pre",
+    "q", "s", "samp", "small", "span", "strike", "strong", "sub", "sup", "table",
+    "tbody", "td", "tfoot", "th", "thead", "tr", "tt", "u", "ul",
+}
+_CELL = {"align", "valign", "colspan", "rowspan"}
+_ATTRIBUTES = {
+    "a": {"href", "title"},
+    "img": {"src", "alt", "width", "height"},
+    "td": _CELL, "th": _CELL, "col": {"span"}, "colgroup": {"span"},
+    "ol": {"start"}, "table": {"align"}, "p": {"align"}, "div": {"align"},
+}
+# Removed together with everything inside them, not just unwrapped.
+_DROP_WITH_CONTENT = {"script", "style", "title", "head", "iframe", "object", "embed",
+                      "template", "noscript", "textarea", "select", "svg", "math"}
+_URL_SCHEMES = {"http", "https", "mailto", "cid"}
+
+
+def sanitize_html(html: str) -> str:
+    """The body with only allowlisted markup; links get rel="noopener noreferrer"."""
+    html = html.encode("utf-8", "replace").decode("utf-8")  # lone surrogates -> "?"
+    return nh3.clean(
+        html, tags=_TAGS, attributes=_ATTRIBUTES, clean_content_tags=_DROP_WITH_CONTENT,
+        url_schemes=_URL_SCHEMES, url_relative="deny", link_rel="noopener noreferrer",
+        attribute_filter=_filter_attribute, strip_comments=True)
+
+
+def _filter_attribute(tag: str, attribute: str, value: str) -> str | None:
+    """Images only from the message itself (cid:): a remote image tells the sender
+    when and where the mail was read. cid: means nothing as a link target."""
+    is_cid = value.strip().lower().startswith("cid:")
+    if tag == "img" and attribute == "src":
+        return value if is_cid else None
+    if attribute == "href" and is_cid:
+        return None
+    return value
+
+
+_SKIP = {"script", "style", "head", "title", "template", "noscript", "xml", "svg"}
+_PARAGRAPH = {"p", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "dl", "table",
+              "pre", "blockquote", "hr"}
+_LINE = {"div", "li", "tr", "dt", "dd", "section", "article", "header", "footer",
+         "address", "center", "form", "fieldset", "figure", "figcaption", "caption",
+         "main", "nav", "aside", "details", "summary", "tbody", "thead", "tfoot"}
+_SPACES = re.compile(r"\s+")
+_TAG = re.compile(r"<[^>]{0,10000}>")
+
+
+def html_to_text(html: str) -> str:
+    """Readable text: blocks on their own lines, blockquotes as "> ", links as
+    "text (url)", entities decoded, scripts, styles and the head left out."""
+    renderer = _TextRenderer()
+    try:
+        renderer.feed(html)
+        renderer.close()
+    except Exception:  # noqa: BLE001 - html.parser has raised on odd input before;
+        return _crude_text(html)  # a body must never stop a message's ingest
+    return renderer.text()
+
+
+def _crude_text(html: str) -> str:
+    return _SPACES.sub(" ", entities.unescape(_TAG.sub(" ", html))).strip()
+
+
+class _TextRenderer(HTMLParser):
+    """Collects lines; a line gets its "> " prefix when it is finished."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self._lines: list[str] = []
+        self._buffer: list[str] = []
+        self._skipping: list[str] = []
+        self._links: list[tuple[str, int, int]] = []  # (href, line count, buffer size)
+        self._lists: list[int] = []  # per open list: next number, or 0 for bullets
+        self._indent = ""  # a list item's bullet, put before its line when it ends
+        self._quote = 0
+        self._pre = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "body":
+            self._skipping.clear()  # an unclosed <head> must not hide the body
+        if tag in _SKIP:
+            self._skipping.append(tag)
+        if self._skipping:
+            return
+        self._open_block(tag)
+        if tag == "a":
+            href = (dict(attrs).get("href") or "").strip()
+            self._links.append((href, len(self._lines), len(self._buffer)))
+        elif tag == "li":
+            self._start_item()
+        elif tag in ("td", "th") and self._buffer:
+            self._buffer.append(" ")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in self._skipping:
+            del self._skipping[len(self._skipping) - 1 - self._skipping[::-1].index(tag):]
+            return
+        if self._skipping:
+            return
+        if tag == "a" and self._links:
+            self._close_link(*self._links.pop())
+        elif tag in ("ul", "ol") and self._lists:
+            self._lists.pop()
+        if tag == "blockquote":
+            self._soft_break()  # the last quoted line keeps its "> "
+            self._quote = max(0, self._quote - 1)
+            self._paragraph()
+        elif tag == "pre":
+            self._paragraph()
+            self._pre = max(0, self._pre - 1)
+        elif tag in _PARAGRAPH:
+            self._paragraph()
+        elif tag in _LINE:
+            self._soft_break()
+
+    def handle_data(self, data: str) -> None:
+        if self._skipping or not data:
+            return
+        if not self._pre:
+            self._buffer.append(_SPACES.sub(" ", data))
+            return
+        first, *rest = data.replace("\r\n", "\n").split("\n")
+        self._buffer.append(first)
+        for piece in rest:
+            self._hard_break()
+            self._buffer.append(piece)
+
+    def _open_block(self, tag: str) -> None:
+        if tag == "br":
+            self._hard_break()
+        elif tag == "hr":
+            self._paragraph()
+            self._buffer.append("---")  # quote stripping reads it as Outlook's rule
+            self._paragraph()
+        elif tag in _PARAGRAPH:
+            self._paragraph()
+            self._quote += tag == "blockquote"
+            self._pre += tag == "pre"
+            if tag in ("ul", "ol"):
+                self._lists.append(1 if tag == "ol" else 0)
+        elif tag in _LINE:
+            self._soft_break()
+
+    def _start_item(self) -> None:
+        depth = max(0, len(self._lists) - 1)
+        number = self._lists[-1] if self._lists else 0
+        if number:
+            self._lists[-1] += 1
+        self._soft_break()
+        self._indent = "  " * depth + (f"{number}. " if number else "- ")
+
+    def _close_link(self, href: str, lines: int, start: int) -> None:
+        if not href.lower().startswith(("http://", "https://", "mailto:")):
+            return
+        label = "".join(self._buffer[start:]).strip() if lines == len(self._lines) else ""
+        shown = href[7:] if href.lower().startswith("mailto:") else href
+        if label and label not in (href, shown) and label.rstrip("/") != href.rstrip("/"):
+            self._buffer.append(f" ({shown})")
+
+    def _hard_break(self) -> None:
+        """<br>: end the line even when it is empty."""
+        self._finish_line(keep_empty=True)
+
+    def _soft_break(self) -> None:
+        """A block boundary: end the line only if something was written on it."""
+        self._finish_line(keep_empty=False)
+
+    def _paragraph(self) -> None:
+        self._soft_break()
+        if self._lines and self._lines[-1].strip("> "):
+            self._lines.append(self._prefix(""))
+
+    def _finish_line(self, keep_empty: bool) -> None:
+        raw = "".join(self._buffer).replace("\xa0", " ")
+        self._buffer.clear()
+        line = raw.rstrip() if self._pre else _SPACES.sub(" ", raw).strip()
+        if line or keep_empty:
+            self._lines.append(self._prefix(self._indent + line))
+            self._indent = ""
+
+    def _prefix(self, line: str) -> str:
+        return ("> " * self._quote + line).rstrip() if self._quote else line
+
+    def text(self) -> str:
+        self._soft_break()
+        out: list[str] = []
+        for line in self._lines:
+            if line.strip("> ") or (out and out[-1].strip("> ")):
+                out.append(line)  # at most one empty line in a row
+        return "\n".join(out).strip("\n").rstrip()

@@ -1,0 +1,233 @@
+"""Splits a parsed MIME tree into body text, body HTML and attachments.
+
+In: an `email.message.Message` (compat32, as mail-parser and the stdlib build it).
+Out: `Parts` with decoded text/html and `Attachment`s carrying safe file names.
+A nested message (message/rfc822), DSN status parts and rfc822-headers are kept whole
+as attachments, never mixed into the body. Never raises on a malformed tree.
+"""
+from __future__ import annotations
+
+import mimetypes
+import re
+import unicodedata
+from dataclasses import dataclass
+from email import message_from_bytes
+from email.message import Message
+from email.policy import compat32
+
+from daemon.ingest.decode import decode_bytes, decode_header_value, unsmuggle
+from daemon.ingest.message import Attachment
+
+MAX_FILENAME = 150
+_WHOLE_PARTS = ("message/rfc822", "message/global", "message/delivery-status",
+                "message/global-delivery-status", "message/disposition-notification")
+_EXTENSIONS = {"message/rfc822": ".eml", "message/global": ".eml",
+               "text/rfc822-headers": ".txt", "message/delivery-status": ".txt",
+               "message/global-delivery-status": ".txt", "text/plain": ".txt"}
+# Built-in table only: the system's mime.types would make names differ per machine.
+_MIME = mimetypes.MimeTypes()
+_DELIMITER = re.compile(r"^--([^\s\"]{1,70}?)[ \t]*\r?$", re.MULTILINE)
+_EXT_OK = re.compile(r"^\.[A-Za-z0-9_-]{1,12}$")
+
+
+@dataclass(frozen=True)
+class Parts:
+    text: str
+    html: str
+    attachments: tuple[Attachment, ...]
+    defects: tuple[str, ...]
+
+
+@dataclass
+class _Collector:
+    texts: list[str]
+    htmls: list[str]
+    attachments: list[Attachment]
+    defects: list[str]
+
+
+def repair_headers(message: Message) -> None:
+    """Rewrite raw 8-bit header values as text, in every part, in place: compat32
+    would otherwise hand them out as Header objects full of replacement characters."""
+    for part in message.walk():
+        raw = getattr(part, "_headers", None)
+        if not isinstance(raw, list):
+            continue
+        hint = _declared_charset(part)
+        part._headers = [(k, unsmuggle(v, hint) if isinstance(v, str) else v)
+                         for k, v in raw]
+
+
+def _declared_charset(part: Message) -> str | None:
+    try:
+        return part.get_param("charset") or None
+    except Exception:  # noqa: BLE001 - unparseable Content-Type parameters
+        return None
+
+
+def split_parts(message: Message) -> Parts:
+    out = _Collector([], [], [], [])
+    _visit(message, out)
+    return Parts("\n".join(out.texts), "\n".join(out.htmls),
+                 tuple(out.attachments), tuple(out.defects))
+
+
+def _visit(part: Message, out: _Collector) -> None:
+    out.defects.extend(type(d).__name__ for d in getattr(part, "defects", ()))
+    ctype = part.get_content_type()
+    if ctype in _WHOLE_PARTS:
+        out.attachments.append(_whole_attachment(part, ctype, len(out.attachments) + 1))
+    elif isinstance(part.get_payload(), list):
+        for child in part.get_payload():
+            if isinstance(child, Message):
+                _visit(child, out)
+        _visit_epilogue(part, out)
+    elif part.get_content_maintype() == "multipart" and (fixed := _reboundaried(part)):
+        out.defects.append("multipart boundary repaired")
+        _visit(fixed, out)
+    elif _is_body(part, ctype):
+        _add_body(part, ctype, out)
+    else:
+        out.attachments.append(_leaf_attachment(part, ctype, len(out.attachments) + 1))
+
+
+def _visit_epilogue(part: Message, out: _Collector) -> None:
+    """Parts after a premature close delimiter (or a boundary reused by a nested
+    multipart) land in the epilogue; read them rather than lose an attachment."""
+    boundary, epilogue = part.get_boundary(), part.epilogue
+    if not boundary or not epilogue or f"--{boundary}" not in epilogue:
+        return
+    for chunk in re.split(rf"^--{re.escape(boundary)}(?:--)?[ \t]*\r?$", epilogue,
+                          flags=re.MULTILINE):
+        chunk = chunk.lstrip("\r\n")
+        if ":" in chunk.split("\n", 1)[0]:  # starts with a header: a real part
+            out.defects.append("parts recovered from the epilogue")
+            _visit(_reparse(chunk), out)
+
+
+def _reboundaried(part: Message) -> Message | None:
+    """A multipart whose declared boundary never appears, re-read with the delimiter
+    its body actually uses; None when no delimiter line is found."""
+    # The stored payload, not get_payload(): that replaces 8-bit octets with U+FFFD.
+    body = part._payload if isinstance(part._payload, str) else ""
+    found = _DELIMITER.search(body)
+    if not found:
+        return None
+    head = f'Content-Type: multipart/mixed; boundary="{found.group(1)}"\n\n'
+    repaired = _reparse(head + body)
+    return repaired if isinstance(repaired.get_payload(), list) else None
+
+
+def _reparse(text: str) -> Message:
+    # Back to bytes first: the 8-bit octets ride in the text as surrogate escapes.
+    return message_from_bytes(text.encode("utf-8", "surrogateescape"), policy=compat32)
+
+
+def _is_body(part: Message, ctype: str) -> bool:
+    """Unnamed, non-attached text is the body; a multipart beyond repair arrives
+    here as one string and is read as text rather than lost."""
+    if part.get_content_maintype() == "multipart":
+        return True
+    if ctype not in ("text/plain", "text/html"):
+        return False
+    return _disposition(part) != "attachment" and not _raw_filename(part)
+
+
+def _add_body(part: Message, ctype: str, out: _Collector) -> None:
+    text, note = decode_bytes(_payload_bytes(part), _declared_charset(part))
+    if note:
+        out.defects.append(note)
+    if ctype == "text/html":
+        out.htmls.append(text)
+    elif text:
+        out.texts.append(text)
+
+
+def _leaf_attachment(part: Message, ctype: str, index: int) -> Attachment:
+    return Attachment(
+        filename=safe_filename(_raw_filename(part), ctype, index),
+        content_type=ctype,
+        payload=_payload_bytes(part),
+        content_id=_content_id(part),
+        inline=_is_inline(part),
+    )
+
+
+def _whole_attachment(part: Message, ctype: str, index: int) -> Attachment:
+    payload = part.get_payload()
+    if isinstance(payload, list):
+        # The stdlib splits these into sub-messages; their serialisation is the body.
+        data = "\n".join(_as_text(m) for m in payload if isinstance(m, Message))
+        body = data.encode("utf-8", "surrogateescape")
+    else:
+        body = _payload_bytes(part)
+    return Attachment(safe_filename(_raw_filename(part), ctype, index), ctype, body,
+                      _content_id(part), _is_inline(part))
+
+
+def _as_text(message: Message) -> str:
+    try:
+        return message.as_string()
+    except Exception:  # noqa: BLE001 - a broken nested message is kept as its headers
+        return "".join(f"{k}: {v}\n" for k, v in message.items())
+
+
+def _payload_bytes(part: Message) -> bytes:
+    try:
+        data = part.get_payload(decode=True)
+    except Exception:  # noqa: BLE001 - undecodable transfer encoding: keep the raw text
+        data = None
+    if isinstance(data, bytes):
+        return data
+    raw = part._payload  # get_payload() would already have replaced 8-bit octets
+    return raw.encode("utf-8", "surrogateescape") if isinstance(raw, str) else b""
+
+
+def _disposition(part: Message) -> str:
+    try:
+        return (part.get_content_disposition() or "").lower()
+    except Exception:  # noqa: BLE001 - unparseable header parameters
+        return ""
+
+
+def _raw_filename(part: Message) -> str:
+    try:
+        name = part.get_filename() or part.get_param("name") or ""
+    except Exception:  # noqa: BLE001 - broken RFC 2231 parameters
+        return ""
+    if isinstance(name, tuple):  # RFC 2231 value the stdlib could not collapse
+        name = name[2] or ""
+    return decode_header_value(name)
+
+
+def _content_id(part: Message) -> str:
+    return decode_header_value(part.get("Content-ID", "")).strip().strip("<>").strip()
+
+
+def _is_inline(part: Message) -> bool:
+    disposition = _disposition(part)
+    return disposition == "inline" or (not disposition and bool(_content_id(part)))
+
+
+def safe_filename(name: str, content_type: str, index: int) -> str:
+    """Basename only: no directories, control characters or leading dots, at most
+    MAX_FILENAME characters with the extension kept; a default when nothing is left."""
+    base = name.replace("\\", "/").rsplit("/", 1)[-1]
+    base = "".join(ch for ch in base if unicodedata.category(ch)[0] != "C")
+    base = base.strip().lstrip(".").rstrip(". ").strip()
+    if not base:
+        return f"attachment-{index}{_default_extension(content_type)}"
+    return _shorten(base)
+
+
+def _shorten(name: str) -> str:
+    if len(name) <= MAX_FILENAME:
+        return name
+    stem, dot, ext = name.rpartition(".")
+    if dot and stem and _EXT_OK.match("." + ext):
+        return stem[: MAX_FILENAME - len(ext) - 1].rstrip() + "." + ext
+    return name[:MAX_FILENAME]
+
+
+def _default_extension(content_type: str) -> str:
+    return _EXTENSIONS.get(content_type) or _MIME.guess_extension(content_type) or ".bin"

@@ -1,0 +1,190 @@
+"""The mail parser adapter: raw RFC 5322 bytes in, one `ParsedMessage` out.
+
+The only module that imports mail-parser. Survives malformed mail: when mail-parser
+fails, the stdlib parser is tried, and problems are reported in `defects` instead of
+raised. Only input with nothing to parse (empty, or both parsers failing) raises
+`UnparseableMessage`. Never touches the network, the disk or the database.
+"""
+from __future__ import annotations
+
+import email
+import hashlib
+import logging
+import re
+from datetime import datetime, timezone
+from email.message import Message
+from email.policy import compat32
+from email.utils import getaddresses, parsedate_to_datetime
+
+import mailparser
+
+from daemon.ingest.decode import decode_header_value, unfold
+from daemon.ingest.message import ParsedMessage
+from daemon.ingest.mime_parts import Parts, repair_headers, split_parts
+
+# mail-parser logs every part it does not render (DSN status parts, rfc822 headers)
+# at WARNING; we report parse problems ourselves, as defects on the message.
+logging.getLogger("mailparser").setLevel(logging.ERROR)
+
+MISSING_ID_DOMAIN = "missing-message-id.invalid"
+_MSGID = re.compile(r"<\s*([^<>\s]+?)\s*>")
+_PLAIN_ADDRESS = re.compile(r"[^\s<>\"(),;:@]+@[^\s<>\"(),;:@]+")
+_TAGS = re.compile(r"<[^>]*>")
+
+
+class UnparseableMessage(Exception):
+    """Nothing usable could be read from the input; `reason` says why."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def parse_message(raw: bytes) -> ParsedMessage:
+    if not raw or not raw.strip():
+        raise UnparseableMessage("empty input")
+    digest = hashlib.sha256(raw).hexdigest()
+    message, mp_date, defects = _load(raw)
+    try:
+        repair_headers(message)
+        parts = split_parts(message)
+    except RecursionError:
+        raise UnparseableMessage("MIME nesting too deep") from None
+    headers = _headers(message)
+    message_id = _first_id(_header(headers, "message-id"))
+    date, date_note = _date(_header(headers, "date"), mp_date)
+    from_name, from_addr = _first_address(message, "from")
+    return ParsedMessage(
+        message_id=message_id or f"{digest[:32]}@{MISSING_ID_DOMAIN}",
+        has_message_id=bool(message_id),
+        raw_sha256=digest,
+        subject=_header(headers, "subject"),
+        from_addr=from_addr,
+        from_name=from_name,
+        to=_addresses(message, "to"),
+        cc=_addresses(message, "cc"),
+        reply_to=_addresses(message, "reply-to"),
+        in_reply_to=_ids(_header(headers, "in-reply-to")),
+        references=_ids(" ".join(v for k, v in headers if k == "references")),
+        date=date,
+        content_type=message.get_content_type(),
+        headers=headers,
+        text=_text(parts),
+        html=parts.html,
+        attachments=parts.attachments,
+        defects=tuple(dict.fromkeys(defects + list(parts.defects) + date_note)),
+    )
+
+
+def _load(raw: bytes) -> tuple[Message, datetime | None, list[str]]:
+    """mail-parser first; the stdlib parser when it fails on hostile input."""
+    try:
+        parsed = mailparser.parse_from_bytes(raw)
+        message = parsed.message
+        if isinstance(message, Message):
+            return message, _mp_date(parsed), []
+        failure = "mail-parser returned no message"
+    except Exception as exc:  # noqa: BLE001 - any library failure means: try stdlib
+        failure = f"mail-parser failed: {type(exc).__name__}"
+    try:
+        message = email.message_from_bytes(raw, policy=compat32)
+    except Exception as exc:  # noqa: BLE001 - includes RecursionError on deep nesting
+        raise UnparseableMessage(f"{failure}; stdlib parser failed: {type(exc).__name__}")
+    return message, None, [failure]
+
+
+def _mp_date(parsed: object) -> datetime | None:
+    try:
+        value = parsed.date  # type: ignore[attr-defined]
+    except Exception:  # noqa: BLE001 - mail-parser's date is only a fallback
+        return None
+    return value if isinstance(value, datetime) else None
+
+
+def _headers(message: Message) -> tuple[tuple[str, str], ...]:
+    # The raw list, not items(): compat32 turns 8-bit values into Header objects.
+    raw = getattr(message, "_headers", None) or message.items()
+    return tuple((str(k).strip().lower(), decode_header_value(v)) for k, v in raw)
+
+
+def _header(headers: tuple[tuple[str, str], ...], name: str) -> str:
+    return next((value for key, value in headers if key == name), "")
+
+
+def _raw_values(message: Message, name: str) -> list[str]:
+    """Undecoded values: encoded words are decoded per display name, after splitting,
+    so a comma inside a decoded name cannot split one address into two."""
+    return [unfold(str(v)) for v in message.get_all(name, [])]
+
+
+def _parsed_addresses(message: Message, name: str) -> list[tuple[str, str]]:
+    try:
+        pairs = getaddresses(_raw_values(message, name))
+    except Exception:  # noqa: BLE001 - hostile address syntax: no address, not a crash
+        return []
+    found = [(decode_header_value(n), _clean_address(a)) for n, a in pairs]
+    return [(n, a) for n, a in found if a]
+
+
+def _clean_address(value: str) -> str:
+    """Lower-case address; from a mangled one (stray quote or bracket), the part that
+    looks like an address."""
+    value = value.strip().lower()
+    if not value or _PLAIN_ADDRESS.fullmatch(value):
+        return value
+    found = _PLAIN_ADDRESS.search(value)
+    return found.group(0) if found else ""
+
+
+def _addresses(message: Message, name: str) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(addr for _, addr in _parsed_addresses(message, name)))
+
+
+def _first_address(message: Message, name: str) -> tuple[str, str]:
+    pairs = _parsed_addresses(message, name)
+    if pairs:
+        return pairs[0][0].strip().strip('"').strip(), pairs[0][1]
+    names = _raw_values(message, name)
+    return (decode_header_value(names[0]) if names else ""), ""
+
+
+def _ids(value: str) -> tuple[str, ...]:
+    found = _MSGID.findall(value)
+    if not found and "@" in value and len(value.split()) == 1:
+        found = [value.strip()]  # some clients omit the angle brackets
+    return tuple(dict.fromkeys(found))
+
+
+def _first_id(value: str) -> str:
+    ids = _ids(value)
+    return ids[0] if ids else value.strip().strip("<>").strip()
+
+
+def _date(value: str, fallback: datetime | None) -> tuple[datetime | None, list[str]]:
+    if not value:
+        return None, []
+    try:
+        parsed = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError, OverflowError):
+        parsed = fallback
+    if parsed is None:
+        return None, ["unparseable Date header"]
+    if parsed.tzinfo is None:  # "-0000" means UTC with no local zone known
+        parsed = parsed.replace(tzinfo=timezone.utc)
+    return parsed, []
+
+
+def _text(parts: Parts) -> str:
+    if parts.text or not parts.html:
+        return parts.text
+    return html_text(parts.html)
+
+
+def html_text(html: str) -> str:
+    """Plain text of an HTML-only message, via the shared HTML converter."""
+    try:
+        from daemon.ingest.html import html_to_text
+    except ImportError:
+        # The converter is optional at this seam: a crude tag strip keeps words.
+        return re.sub(r"[ \t]+", " ", _TAGS.sub(" ", html)).strip()
+    return html_to_text(html)

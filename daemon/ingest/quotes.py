@@ -1,0 +1,270 @@
+"""Split a plain-text email body into what the author wrote now, the quoted history
+and the signature: split_reply(text) -> Reply.
+Conservative: text that is not clearly quoted or a signature stays visible, interleaved
+quotes stay as context, forwarded mail is kept whole. Pure, linear time: every pattern is
+anchored and only ever runs on one short line (or three joined), never on the whole body.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Reply:
+    visible: str    # what the person wrote now (may keep interleaved "> " context)
+    quoted: str     # the quoted history: trailing quote blocks and reply headers
+    signature: str  # signature blocks and list footers found under the visible text
+
+
+_MAX_HEADER = 300   # a longer line is prose, never a header: keeps the regexes cheap
+_SIG_WINDOW = 40    # a "--" delimiter further than this from the end is content
+_FOOTER_LINES = 6   # a "____" line with at most this many lines after it is a footer
+
+# Attribution lines ("On ... wrote:"): (lower-case opening, closing pattern) per language.
+_ATTRIBUTIONS = (
+    ("on ", re.compile(r"(?:wrote|writes)\s?:$")),
+    ("el ", re.compile(r"escribi[oó]\s?:$")),
+    ("am ", re.compile(r"\bschrieb\b[^:]*:$")),
+    ("le ", re.compile(r"a [ée]crit\s?:$")),
+    ("em ", re.compile(r"escreveu\s?:$")),
+    ("il ", re.compile(r"ha scritto\s?:$")),
+    ("op ", re.compile(r"\bschreef\b[^:]*:$")),
+)
+# Without a known opening ("Ana <ana@x> wrote:") it only counts right above a quote.
+_LOOSE_ATTRIBUTION = re.compile(r"(?:wrote|escribi[oó]|schrieb|a [ée]crit|escreveu)\s?:$")
+_CLOCK = re.compile(r"\d{1,2}[:.h]\d{2}")
+
+_ORIGINAL = re.compile(
+    r"-{2,}\s*(?:original message|mensaje original|ursprüngliche nachricht|"
+    r"message d'origine|messaggio originale|mensagem original|oorspronkelijk bericht)"
+    r"\s*-{2,}$", re.IGNORECASE)
+_FORWARD = re.compile(
+    r"(?:-{2,}\s*(?:forwarded message|mensaje reenviado|weitergeleitete nachricht|"
+    r"message transf[ée]r[ée]|messaggio inoltrato|mensagem encaminhada|"
+    r"doorgestuurd bericht)\s*-{2,}|begin forwarded message\s?:|"
+    r"(?:inicio|comienzo) del mensaje reenviado\s?:|d[ée]but du message r[ée]exp[ée]di[ée]\s?:)$",
+    re.IGNORECASE)
+
+# Outlook-style header blocks ("De: / Enviado: / Para: / Asunto:"), by key group.
+_HEADER_KEYS = {
+    "from": {"from", "de", "von", "van", "da", "från", "fra"},
+    "date": {"sent", "date", "enviado", "enviado el", "fecha", "gesendet", "datum",
+             "envoyé", "envoyé le", "inviato", "data", "verzonden", "enviada em"},
+    "to": {"to", "para", "an", "à", "a", "aan", "til"},
+    "subject": {"subject", "asunto", "betreff", "objet", "oggetto", "onderwerp", "assunto"},
+    "other": {"cc", "cco", "bcc", "reply-to", "responder a", "importance", "importancia"},
+}
+_HEADER_BLOCK_SPAN = 12
+
+_MOBILE = re.compile(
+    r"(?:(?:sent|enviado|envoy[ée]|inviato|enviado)\s+(?:from|with|via|desde|con|de|da|do)\s+"
+    r"(?:my|mi|mon|ma|mio|meu|outlook|mail|correo|yahoo|gmail|aol|proton\w*|samsung|"
+    r"huawei|xiaomi|blackberry|iphone|ipad|android)\b[^,;:!?<>]{0,50}"
+    r"|(?:get|obtener|obt[ée]n|descargar?)\s+outlook\s+(?:for|para)\s+[^,;:!?<>]{1,30}"
+    r"|von\s+meinem\s+[^,;:!?<>]{1,40}\s+gesendet)\.?(?:\s*<[^<>\s]{0,200}>)?$",
+    re.IGNORECASE)
+_SIGN_OFF = re.compile(r"-{1,2}[^\W\d_][\w.'’]*(?: [\w.'’]+){0,3}$")
+
+
+def split_reply(text: str, *, forwarded: bool = False) -> Reply:
+    """Split a reply. forwarded=True (the subject says Fwd:/RV:/WG:...) keeps it all."""
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    marker = None if forwarded else _first_marker(lines)
+    if forwarded or (marker is not None and marker[0] == "forward"):
+        return Reply(_join(lines), "", "")  # staff open tickets by forwarding: keep it
+    cut = len(lines) if marker is None else marker[1]
+    visible, quoted, signature = _peel(lines[:cut])
+    if not _has_text(visible) and not _has_text(signature) and cut < len(lines):
+        cut = len(lines)  # nothing written above the history: not sure it IS history
+        visible, quoted, signature = _peel(lines)
+    if not _has_text(visible):
+        visible, signature = signature, []  # a lone signature is still what they sent
+    return Reply(_join(visible), _join(quoted + lines[cut:]), _join(signature))
+
+
+def _peel(lines: list[str]) -> tuple[list[str], list[str], list[str]]:
+    """Peel trailing quote blocks and signatures off the end, bottom-up."""
+    attributions = _attribution_ends(lines)
+    end, quoted, signature = len(lines), [], []
+    while True:
+        end = _skip_blank_back(lines, end)
+        start = _quote_tail_start(lines, end, attributions)
+        if start < end:
+            quoted[:0] = lines[start:end]
+        elif (start := _signature_start(lines, end)) is not None:
+            signature[:0] = lines[start:end]
+        else:
+            return lines[:end], quoted, signature
+        end = start
+
+
+def _first_marker(lines: list[str]) -> tuple[str, int] | None:
+    """Where unquoted history begins (("cut", i)) or a forward begins (("forward", i))."""
+    i = 0
+    while i < len(lines):
+        line, stripped = lines[i], lines[i].strip()
+        if not stripped or len(stripped) > _MAX_HEADER or _is_quote(line):
+            i += 1
+            continue
+        if _FORWARD.match(stripped):
+            return ("forward", i)
+        if _ORIGINAL.match(stripped) or _outlook_block_at(lines, i):
+            return ("cut", i)
+        if _is_rule(stripped) and _outlook_block_at(lines, _next_text(lines, i + 1)):
+            return ("cut", i)
+        found = _attribution_at(lines, i)
+        if found is not None:
+            stop, strong = found
+            after = _next_text(lines, stop)
+            if after >= len(lines) or not _is_quote(lines[after]):
+                if strong:  # unquoted history under a header: Gmail/Apple top-posting
+                    return ("cut", i)
+            else:
+                i = stop  # a header over a "> " block: interleaved, handled by _peel
+                continue
+        i += 1
+    return None
+
+
+def _attribution_at(lines: list[str], i: int) -> tuple[int, bool] | None:
+    """(end, strong) of an attribution starting at line i, wrapped over <= 3 lines."""
+    parts: list[str] = []
+    for j in range(i, min(i + 3, len(lines))):
+        piece = lines[j].strip()
+        if not piece or _is_quote(lines[j]) or len(piece) > _MAX_HEADER:
+            return None
+        parts.append(piece)
+        found = _classify_attribution(" ".join(parts))
+        if found is not None and (j == i or _wrapped_start(parts[0], found)):
+            return (j + 1, found)
+    return None
+
+
+def _wrapped_start(first: str, strong: bool) -> bool:
+    """A wrapped header opens with the date, not with a sentence of prose."""
+    return strong and any(c.isdigit() for c in first) and first[-1] not in ".!?"
+
+
+def _classify_attribution(candidate: str) -> bool | None:
+    """True: a client's reply header; False: only valid right above a quote."""
+    low = candidate.lower()
+    if not low.endswith(":") or not any(c.isdigit() or c == "@" for c in low):
+        return None
+    for opening, closing in _ATTRIBUTIONS:
+        if low.startswith(opening) and closing.search(low):
+            return "@" in low or _CLOCK.search(low) is not None
+    return False if "@" in low and _LOOSE_ATTRIBUTION.search(low) else None
+
+
+def _attribution_ends(lines: list[str]) -> dict[int, int]:
+    """Map: line index just after an attribution -> where that attribution starts."""
+    ends: dict[int, int] = {}
+    for i in range(len(lines)):
+        found = _attribution_at(lines, i)
+        if found is not None:
+            ends[found[0]] = i  # the latest start: the shortest header, never prose
+    return ends
+
+
+def _quote_tail_start(lines: list[str], end: int, attributions: dict[int, int]) -> int:
+    """Start of the run of quote lines, blanks and attributions that ends at `end`."""
+    i = end
+    while i > 0:
+        if _is_quote(lines[i - 1]) or not lines[i - 1].strip():
+            i -= 1
+        elif i in attributions:
+            i = attributions[i]
+        else:
+            break
+    while i < end and not lines[i].strip():
+        i += 1
+    return i
+
+
+def _outlook_block_at(lines: list[str], i: int) -> bool:
+    """Does an Outlook/Apple header block (From, Sent, To, Subject...) start at line i?"""
+    if i >= len(lines) or _header_key(lines[i])[0] != "from":
+        return False
+    sender = _header_key(lines[i])[1]
+    groups: set[str] = set()
+    for line in lines[i + 1:i + _HEADER_BLOCK_SPAN]:
+        if not line.strip():
+            continue
+        group = _header_key(line)[0]
+        if group is None:
+            break
+        groups.add(group)
+    if "@" in sender:
+        return len(groups & {"date", "to", "subject"}) >= 2
+    return {"date", "subject"} <= groups  # a name only: demand the date and subject too
+
+
+def _header_key(line: str) -> tuple[str | None, str]:
+    """(key group, value) of a "Key: value" line, tolerating *bold* markers."""
+    head, colon, value = line.strip()[:_MAX_HEADER].partition(":")
+    key = head.strip("*_ \t").lower()
+    if not colon or len(key) > 20:
+        return (None, "")
+    for group, names in _HEADER_KEYS.items():
+        if key in names:
+            return (group, value.strip("*_ \t"))
+    return (None, "")
+
+
+def _signature_start(lines: list[str], end: int) -> int | None:
+    """Start of a signature block that ends at `end`, if one is recognised."""
+    if end == 0:
+        return None
+    for i in range(max(0, end - _SIG_WINDOW), end):
+        if lines[i].rstrip() == "--":  # "-- " (RFC 3676) and the common bare "--"
+            return i
+    last = lines[end - 1].strip()
+    if len(last) <= 120 and len(last.split()) <= 9 and _MOBILE.match(last):
+        return end - 1
+    footer = _footer_start(lines, end)
+    if footer is not None:
+        return footer
+    if end >= 3 and not lines[end - 2].strip() and _SIGN_OFF.match(lines[end - 1]):
+        return end - 1  # "-Ana" alone under a blank line: a sign-off
+    return None
+
+
+def _footer_start(lines: list[str], end: int) -> int | None:
+    """A mailing-list footer: a line of underscores and a few lines under it."""
+    for i in range(end - 2, max(-1, end - 2 - _FOOTER_LINES - 2), -1):
+        stripped = lines[i].strip()
+        if len(stripped) >= 10 and set(stripped) == {"_"}:
+            tail = [line for line in lines[i + 1:end] if line.strip()]
+            return i if 0 < len(tail) <= _FOOTER_LINES else None
+    return None
+
+
+def _is_quote(line: str) -> bool:
+    return line.lstrip(" \t").startswith(">")
+
+
+def _is_rule(stripped: str) -> bool:
+    """A horizontal rule such as Outlook's "________________________________"."""
+    return len(stripped) >= 3 and set(stripped) <= {"_", "-", "—", "="}
+
+
+def _next_text(lines: list[str], i: int) -> int:
+    while i < len(lines) and not lines[i].strip():
+        i += 1
+    return i
+
+
+def _skip_blank_back(lines: list[str], end: int) -> int:
+    while end > 0 and not lines[end - 1].strip():
+        end -= 1
+    return end
+
+
+def _has_text(lines: list[str]) -> bool:
+    return any(line.strip() and not _is_quote(line) for line in lines)
+
+
+def _join(lines: list[str]) -> str:
+    start = _next_text(lines, 0)
+    return "\n".join(lines[start:]).rstrip()

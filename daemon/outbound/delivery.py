@@ -1,0 +1,128 @@
+"""Drains the outbox: claims due rows (FOR UPDATE SKIP LOCKED where the database has it,
+so several senders never take the same row), hands them to SMTP, and records each
+outcome in its own commit, so a crash re-sends at most the one message in flight.
+Outages live in the rows: attempts, next_attempt_at, last_error, give_up_at."""
+from __future__ import annotations
+
+import logging
+import random
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Callable
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from daemon.db.models import Outbox
+from daemon.outbound.smtp import PermanentFailure, SmtpConnection, SmtpSettings, TemporaryFailure
+
+log = logging.getLogger("soporte.outbound")
+LEASE = timedelta(minutes=10)
+BATCH = 50
+
+
+@dataclass
+class FlushResult:
+    sent: int = 0
+    deferred: int = 0
+    failed: int = 0
+    error: str = ""
+
+
+def retry_delay(attempts: int, rng: random.Random | None = None) -> timedelta:
+    """Exponential back-off with jitter: 1, 2, 4 … minutes, capped at one hour."""
+    base = min(60 * 2 ** max(attempts - 1, 0), 3600)
+    jitter = (rng or random).uniform(0.8, 1.2)
+    return timedelta(seconds=base * jitter)
+
+
+def claim(session: Session, now: datetime, limit: int = BATCH) -> list[Outbox]:
+    rows = session.scalars(
+        select(Outbox).where(Outbox.status == "pending", Outbox.next_attempt_at <= now,
+                             or_(Outbox.locked_until.is_(None), Outbox.locked_until < now))
+        .order_by(Outbox.id).limit(limit).with_for_update(skip_locked=True)).all()
+    for row in rows:
+        row.locked_until = now + LEASE
+    return list(rows)
+
+
+def record_sent(row: Outbox, now: datetime) -> None:
+    row.status, row.sent_at, row.locked_until = "sent", now, None
+    row.attempts += 1
+    row.last_error = ""
+
+
+def record_failure(row: Outbox, error: Exception, now: datetime) -> str:
+    row.attempts += 1
+    row.last_error = str(error)[:2000]
+    row.locked_until = None
+    if isinstance(error, PermanentFailure) or now >= row.give_up_at:
+        row.status = "failed"
+        return "failed"
+    row.next_attempt_at = now + retry_delay(row.attempts)
+    return "deferred"
+
+
+async def flush(sessions: sessionmaker[Session], settings: SmtpSettings, sender: str,
+                clock: Callable[[], datetime], max_batches: int | None = None) -> FlushResult:
+    """Send everything due now; stops early when the server is unreachable."""
+    result = FlushResult()
+    batches = 0
+    while max_batches is None or batches < max_batches:
+        batches += 1
+        with sessions.begin() as session:
+            ids = [row.id for row in claim(session, clock())]
+        if not ids:
+            break
+        if not await _send_batch(sessions, settings, sender, ids, clock, result):
+            break
+    return result
+
+
+async def _send_batch(sessions, settings, sender, ids, clock, result: FlushResult) -> bool:
+    try:
+        async with SmtpConnection(settings) as smtp:
+            for row_id in ids:
+                await _send_one(sessions, smtp, sender, row_id, clock, result)
+    except TemporaryFailure as exc:
+        result.error = str(exc)
+        _defer_unsent(sessions, ids, exc, clock())
+        return False
+    return True
+
+
+async def _send_one(sessions, smtp: SmtpConnection, sender: str, row_id: int, clock, result) -> None:
+    with sessions() as session:
+        row = session.get(Outbox, row_id)
+        if row is None or row.status != "pending":
+            return
+        recipients, raw = list(row.recipients), row.raw
+    try:
+        await smtp.send(sender, recipients, raw)
+    except PermanentFailure as exc:
+        _record(sessions, row_id, exc, clock(), result)
+        return
+    except TemporaryFailure as exc:
+        _record(sessions, row_id, exc, clock(), result)
+        raise            # the connection is suspect: stop this batch
+    with sessions.begin() as session:
+        record_sent(session.get(Outbox, row_id), clock())
+    result.sent += 1
+
+
+def _record(sessions, row_id: int, exc: Exception, now: datetime, result: FlushResult) -> None:
+    with sessions.begin() as session:
+        row = session.get(Outbox, row_id)
+        outcome = record_failure(row, exc, now)
+        log.warning("outbox %d (%s) %s: %s", row.id, row.subject, outcome, exc)
+    if outcome == "failed":
+        result.failed += 1
+    else:
+        result.deferred += 1
+
+
+def _defer_unsent(sessions, ids: list[int], exc: Exception, now: datetime) -> None:
+    with sessions.begin() as session:
+        for row in session.scalars(select(Outbox).where(Outbox.id.in_(ids), Outbox.status == "pending",
+                                                        Outbox.locked_until.is_not(None))):
+            record_failure(row, exc, now)

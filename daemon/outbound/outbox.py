@@ -1,0 +1,120 @@
+"""Queues outgoing mail: renders the template, composes the message and writes the
+outbox row (plus an outbound message row that threads later replies) in the CALLER's
+transaction, so a mail exists exactly when the change that caused it is committed.
+Never talks to an SMTP server."""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from daemon.db.models import Message, Outbox, Ticket
+from daemon.outbound.compose import Envelope, FileAttachment, compose
+from daemon.outbound.context import customer_context, ticket_context
+from daemon.outbound.msgid import make_message_id
+from daemon.outbound.templates import Renderer
+from daemon.tokens import subject_with_token
+
+log = logging.getLogger("soporte.outbound")
+REFERENCES_KEPT = 20
+
+
+@dataclass(frozen=True)
+class Mail:
+    """One mail to queue: which template, to whom, with which extra variables."""
+    template: str                      # "<audience>_<event>"
+    to: tuple[str, ...]
+    extra: dict[str, Any] = field(default_factory=dict)
+    automatic: bool = True
+    language: str = "es"
+    attachments: tuple[FileAttachment, ...] = ()
+
+    @property
+    def audience(self) -> str:
+        return self.template.split("_", 1)[0]
+
+    @property
+    def event(self) -> str:
+        return self.template.split("_", 1)[1]
+
+
+class Mailer:
+    def __init__(self, config: Any, renderer: Renderer, secret: bytes) -> None:
+        self.config = config
+        self.renderer = renderer
+        self.secret = secret
+        self.staff_names = {s.email: s.name for s in config.staff}
+
+    def queue(self, session: Session, ticket: Ticket | None, mail: Mail, now: datetime) -> Outbox | None:
+        recipients = tuple(r for r in mail.to if self._may_send(session, r, mail, now))
+        if not recipients:
+            return None
+        body = self.renderer.render(mail.template, self._context(ticket, mail), mail.language)
+        tickets = self.config.tickets
+        if ticket is not None:
+            body = type(body)(subject_with_token(body.subject, ticket.token, tickets.token_prefix,
+                                                 tickets.token_digits), body.text, body.html)
+        envelope = self._envelope(session, ticket, recipients, now, mail.automatic)
+        raw = compose(envelope, body, mail.attachments)
+        row = Outbox(ticket_id=ticket.id if ticket else None, message_id=envelope.message_id,
+                     event=mail.event, audience=mail.audience, recipients=list(recipients),
+                     first_recipient=recipients[0],
+                     subject=body.subject, raw=raw, automatic=mail.automatic, status="pending",
+                     attempts=0, created_at=now, next_attempt_at=now, last_error="",
+                     give_up_at=now + timedelta(hours=self.config.smtp.retry_for_hours))
+        session.add(row)
+        if ticket is not None:
+            session.add(Message(ticket_id=ticket.id, direction="out", message_id=envelope.message_id,
+                                content_key="", from_addr=self.config.support.address,
+                                to_addrs=list(recipients), subject=body.subject, body_text=body.text,
+                                full_text=body.text, internal=mail.audience != "customer",
+                                automatic=mail.automatic, created_at=now))
+        log.info("%s: queued %s to %s", ticket.token if ticket else "-", mail.template, ", ".join(recipients))
+        return row
+
+    def _context(self, ticket: Ticket | None, mail: Mail) -> dict[str, Any]:
+        support = {"address": self.config.support.address, "name": self.config.support.name}
+        context: dict[str, Any] = {"support": support}
+        if ticket is not None:
+            context["ticket"] = ticket_context(ticket, self.staff_names)
+            context["customer"] = customer_context(ticket)
+        context.update(mail.extra)
+        return context
+
+    def _envelope(self, session: Session, ticket: Ticket | None, to: tuple[str, ...],
+                  now: datetime, automatic: bool) -> Envelope:
+        support = self.config.support
+        in_reply_to, references = None, ()
+        if ticket is not None:
+            in_reply_to = ticket.last_inbound_message_id
+            references = thread_references(session, ticket)
+        return Envelope(from_name=support.name, from_addr=support.address, to=to,
+                        message_id=make_message_id(support.message_id_domain, self.secret),
+                        date=now, loop_marker=support.address, in_reply_to=in_reply_to,
+                        references=references, automatic="auto-replied" if automatic else None)
+
+    def _may_send(self, session: Session, recipient: str, mail: Mail, now: datetime) -> bool:
+        """The per-recipient cap on automatic mail: the last line of defence against loops."""
+        if not mail.automatic or mail.audience != "customer":
+            return True
+        cap = self.config.limits.auto_replies_per_hour
+        recent = session.scalar(
+            select(func.count(Outbox.id)).where(
+                Outbox.automatic.is_(True), Outbox.audience == "customer",
+                Outbox.first_recipient == recipient,
+                Outbox.created_at > now - timedelta(hours=1)))
+        if recent >= cap:
+            log.warning("not sending %s to %s: %d automatic replies in the last hour (cap %d)",
+                        mail.template, recipient, recent, cap)
+            return False
+        return True
+
+
+def thread_references(session: Session, ticket: Ticket) -> tuple[str, ...]:
+    ids = session.scalars(select(Message.message_id).where(Message.ticket_id == ticket.id)
+                          .order_by(Message.id.desc()).limit(REFERENCES_KEPT)).all()
+    return tuple(reversed(ids))

@@ -1,0 +1,93 @@
+"""One inbound message, one transaction. The stages below run in order over a Work
+record; a stage returns None to go on, or an outcome string to stop early (a
+duplicate, an auto-reply: expected outcomes, not errors). The checkpoint row is written
+in the same transaction, so a crash at any instant either keeps all of it or none.
+The caller flags or moves the message on the server only after this commits."""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Callable
+
+from sqlalchemy.orm import Session
+
+from daemon.db.models import InboundLog, Message, Ticket
+from daemon.ingest.correlate import Join, Open
+from daemon.ingest.guards import Verdict
+from daemon.ingest.message import ParsedMessage
+from daemon.ingest.quotes import Reply
+from daemon.outbound.outbox import Mail
+from daemon.runtime import Runtime
+from daemon.steps import checkpoint, intake, notify, persist, threading
+
+log = logging.getLogger("soporte.ingest")
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where the bytes came from: the mailbox checkpoint key."""
+    folder: str
+    uidvalidity: int
+    uid: int
+
+
+@dataclass
+class Work:
+    rt: Runtime
+    session: Session
+    now: datetime
+    source: Source
+    raw: bytes
+    parsed: ParsedMessage | None = None
+    content_key: str = ""
+    verdict: Verdict | None = None
+    reply: Reply | None = None
+    sender_role: str | None = None          # staff role of the sender, None for customers
+    thread: Join | Open | None = None
+    ticket: Ticket | None = None
+    message: Message | None = None
+    created: bool = False
+    reopened: bool = False
+    internal: bool = False
+    mails: list[Mail] = field(default_factory=list)
+    outcome: str = ""
+
+
+Stage = Callable[[Work], str | None]
+
+STAGES: tuple[tuple[str, Stage], ...] = (
+    ("checkpoint", checkpoint.skip_if_handled),   # this (folder, UIDVALIDITY, UID) is done already
+    ("parse", intake.parse),                      # bytes -> ParsedMessage (undecodable: quarantine)
+    ("dedupe", intake.dedupe),                    # same Message-ID and same content: done already
+    ("guard", intake.guard),                      # bounces, auto-replies, lists, our own mail
+    ("correlate", threading.correlate),           # join a ticket by token / references, or open one
+    ("persist", persist.persist),                 # customer, ticket, message, attachments, events
+    ("notify", notify.notify),                    # outbox rows: acknowledgement, notices
+)
+
+
+def process(rt: Runtime, source: Source, raw: bytes, now: datetime | None = None) -> str:
+    """Run every stage for one message inside one transaction; returns the outcome."""
+    now = now or rt.clock()
+    with rt.sessions.begin() as session:
+        work = Work(rt=rt, session=session, now=now, source=source, raw=raw)
+        for name, stage in STAGES:
+            stopped = stage(work)
+            if stopped:
+                work.outcome = stopped
+                break
+        if work.outcome != "already handled":
+            record(work)
+    log.info("%s uid %d: %s%s", work.parsed.message_id if work.parsed else "-", source.uid,
+             work.outcome, f" ({work.ticket.token})" if work.ticket is not None else "")
+    return work.outcome
+
+
+def record(work: Work) -> None:
+    """The checkpoint: what happened to this UID, in the same transaction as the rest."""
+    work.session.add(InboundLog(
+        folder=work.source.folder, uidvalidity=work.source.uidvalidity, uid=work.source.uid,
+        message_id=work.parsed.message_id if work.parsed else "", content_key=work.content_key,
+        outcome=work.outcome or "done", ticket_id=work.ticket.id if work.ticket is not None else None,
+        at=work.now))

@@ -1,0 +1,31 @@
+"""Pipeline stage: queues the mail an inbound message calls for (the acknowledgement of a
+new ticket, the reopened notice, the assignee's heads-up) in the same transaction."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from daemon.outbound.faq import matching_faq
+from daemon.outbound.outbox import Mail
+
+if TYPE_CHECKING:
+    from daemon.pipeline import Work
+
+
+def notify(work: "Work") -> str | None:
+    ticket, config = work.ticket, work.rt.config
+    assert ticket is not None and work.parsed is not None
+    customer = ticket.customer
+    language = customer.language or config.support.language
+    if work.created and work.sender_role is None:
+        text = f"{work.parsed.subject}\n{work.reply.visible if work.reply else ''}"
+        work.mails.append(Mail("customer_created", (customer.email,), language=language,
+                               extra={"faq": matching_faq(config.faq, text)}))
+    elif work.reopened:
+        work.mails.append(Mail("customer_reopened", (customer.email,), language=language))
+    if not work.created and work.sender_role is None and ticket.assignee:
+        work.mails.append(Mail("staff_customer_message", (ticket.assignee,),
+                               extra={"message": {"from": work.parsed.from_addr,
+                                                  "body_text": work.reply.visible if work.reply else ""}}))
+    for mail in work.mails:
+        work.rt.mailer.queue(work.session, ticket, mail, work.now)
+    return None

@@ -1,0 +1,119 @@
+"""Pipeline stage: writes what the message means: the customer on first contact, a new
+ticket (token from its row id, so no two daemons can mint the same one), the message
+row with its visible and full text, attachments in the blob store, and audit events."""
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import select
+
+from daemon.db.models import Attachment, Customer, Event, Message, Ticket
+from daemon.ingest.correlate import Open
+from daemon.ingest.html import sanitize_html
+from daemon.tokens import format_token
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from daemon.pipeline import Work
+
+log = logging.getLogger("soporte.ingest")
+
+
+def persist(work: "Work") -> str | None:
+    parsed = work.parsed
+    assert parsed is not None
+    if isinstance(work.thread, Open):
+        work.ticket = open_ticket(work)
+        work.created = True
+        work.outcome = "new ticket"
+    else:
+        work.outcome = "follow-up"
+    ticket = work.ticket
+    assert ticket is not None
+    work.message = add_inbound_message(work, ticket)
+    if work.sender_role is None:
+        ticket.last_inbound_message_id = parsed.message_id
+        _customer_replied(work, ticket)
+    ticket.updated_at = work.now
+    return None
+
+
+def open_ticket(work: "Work") -> Ticket:
+    parsed, config = work.parsed, work.rt.config
+    vocab = config.vocab
+    customer = customer_for(work.session, parsed.from_addr, parsed.from_name, work.now,
+                            config.support.language)
+    linked = work.thread.linked_to if isinstance(work.thread, Open) else None
+    ticket = Ticket(subject=(parsed.subject or "(sin asunto)")[:2000], status=vocab.new_status,
+                    kind=vocab.default_kind, category=vocab.default_category, queue=vocab.default_queue,
+                    priority=vocab.default_priority, customer=customer, linked_ticket_id=linked,
+                    created_at=work.now, updated_at=work.now, watchers=[], paid=0, reopened_count=0)
+    work.session.add(ticket)
+    work.session.flush()
+    ticket.token = format_token(config.tickets.token_prefix, config.tickets.token_digits, ticket.id)
+    add_event(work.session, ticket, work.now, parsed.from_addr, "created", None, ticket.token)
+    if linked is not None:
+        old = work.session.get(Ticket, linked)
+        add_event(work.session, ticket, work.now, "soporte", "linked", None, old.token if old else str(linked))
+    return ticket
+
+
+def customer_for(session: "Session", email: str, name: str, now: datetime, language: str) -> Customer:
+    customer = session.scalar(select(Customer).where(Customer.email == email))
+    if customer is None:
+        customer = Customer(email=email, name=name or "", created_at=now, language=language)
+        session.add(customer)
+    elif name and not customer.name:
+        customer.name = name
+    return customer
+
+
+def add_inbound_message(work: "Work", ticket: Ticket) -> Message:
+    parsed, store = work.parsed, work.rt.store
+    raw_digest = store.put(work.raw, parsed.raw_sha256)
+    visible = work.reply.visible if work.reply else parsed.text
+    message = Message(ticket=ticket, direction="in", message_id=parsed.message_id,
+                      content_key=work.content_key, raw_sha256=raw_digest, from_addr=parsed.from_addr,
+                      to_addrs=list(parsed.recipients), subject=parsed.subject, body_text=visible,
+                      full_text=parsed.text, body_html=sanitize_html(parsed.html) if parsed.html else "",
+                      internal=work.internal, automatic=False, created_at=work.now)
+    work.session.add(message)
+    limit = work.rt.config.limits.max_attachment_bytes
+    for item in parsed.attachments:
+        digest = store.put(item.payload) if item.size <= limit else None
+        if digest is None:
+            log.warning("%s: attachment %s (%d bytes) over the limit, not stored", ticket.token,
+                        item.filename, item.size)
+        message.attachments.append(Attachment(filename=item.filename, content_type=item.content_type,
+                                              size=item.size, sha256=digest))
+    return message
+
+
+def _customer_replied(work: "Work", ticket: Ticket) -> None:
+    vocab = work.rt.config.vocab
+    if work.thread is not None and getattr(work.thread, "reopen", False):
+        set_status(work, ticket, vocab.open_status, actor=work.parsed.from_addr, action="reopened")
+        ticket.reopened_count += 1
+        ticket.resolved_at = None
+        work.reopened = True
+        work.outcome = "reopened"
+    elif ticket.status == vocab.waiting_status:
+        set_status(work, ticket, vocab.open_status, actor=work.parsed.from_addr)
+
+
+def set_status(work: "Work", ticket: Ticket, new: str, actor: str, action: str = "status") -> None:
+    old = ticket.status
+    if old == new:
+        return
+    ticket.status = new
+    add_event(work.session, ticket, work.now, actor, action, old, new)
+
+
+def add_event(session: "Session", ticket: Ticket, at: datetime, actor: str, action: str,
+              old: str | None, new: str | None) -> Event:
+    event = Event(ticket=ticket, at=at, actor=actor, action=action, old=old, new=new)
+    session.add(event)
+    return event

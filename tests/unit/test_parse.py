@@ -1,0 +1,227 @@
+"""The parser adapter over the `.eml` fixtures: fields, bodies, attachments, defects."""
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+
+from daemon.ingest.mime_parts import MAX_FILENAME, safe_filename
+from daemon.ingest.parse import UnparseableMessage, parse_message
+
+MAIL = Path(__file__).resolve().parents[1] / "data" / "mail"
+CET = timezone(timedelta(hours=1))
+
+
+def parse(name: str):
+    return parse_message((MAIL / name).read_bytes())
+
+
+@pytest.mark.parametrize("fixture", sorted(p.name for p in MAIL.glob("*.eml")))
+def test_every_fixture_parses_into_consistent_fields(fixture):
+    raw = (MAIL / fixture).read_bytes()
+    msg = parse_message(raw)
+    assert msg.raw_sha256 == hashlib.sha256(raw).hexdigest()
+    assert msg.message_id and "<" not in msg.message_id and " " not in msg.message_id
+    assert all(a == a.lower() for a in msg.to + msg.cc + msg.reply_to + (msg.from_addr,))
+    assert all(name == name.lower() for name, _ in msg.headers)
+    assert msg.date is None or msg.date.tzinfo is not None
+    for att in msg.attachments:
+        assert att.filename and "/" not in att.filename and "\\" not in att.filename
+        assert not att.filename.startswith(".") and len(att.filename) <= MAX_FILENAME
+        assert att.content_type == att.content_type.lower()
+
+
+@pytest.mark.parametrize("fixture, field, expected", [
+    ("plain_spanish_request.eml", "message_id", "20261123091500.4711@cliente.test"),
+    ("plain_spanish_request.eml", "from_addr", "maria.lopez@cliente.test"),
+    ("plain_spanish_request.eml", "from_name", "María López"),
+    ("plain_spanish_request.eml", "to", ("soporte@example.test",)),
+    ("plain_spanish_request.eml", "cc", ("jefe@cliente.test", "compras@cliente.test")),
+    ("plain_spanish_request.eml", "date", datetime(2026, 11, 23, 9, 15, tzinfo=CET)),
+    ("plain_spanish_request.eml", "content_type", "text/plain"),
+    ("plain_spanish_request.eml", "html", ""),
+    ("encoded_word_subject.eml", "subject", "¿Garantía del calentador? nº serie Año 2026"),
+    ("encoded_word_subject.eml", "from_name", "José Pérez"),
+    ("outlook_out_of_office.eml", "subject",
+     "Respuesta automática: [SOP-000123] Hemos recibido su consulta"),
+    ("eight_bit_headers.eml", "subject", "Avería en el termo eléctrico"),
+    ("eight_bit_headers.eml", "from_name", "Íñigo Pérez"),
+    ("reply_with_references.eml", "in_reply_to",
+     ("soporte.reply-000123-2.2e347826@soporte.example.test",)),
+    ("reply_with_references.eml", "references", (
+        "20261123091500.4711@cliente.test",
+        "soporte.ack-000123-1.b028e763@soporte.example.test",
+        "soporte.reply-000123-2.2e347826@soporte.example.test")),
+    ("bad_date_and_addresses.eml", "message_id", "bare-id@cliente.test"),
+    ("bad_date_and_addresses.eml", "in_reply_to", ("bare-parent@cliente.test",)),
+    ("bad_date_and_addresses.eml", "from_addr", "roto@cliente.test"),
+    ("bad_date_and_addresses.eml", "to", ("buena@cliente.test",)),
+    ("bad_date_and_addresses.eml", "date", None),
+    ("missing_headers.eml", "from_addr", ""),
+    ("missing_headers.eml", "subject", "Solo asunto"),
+    ("dsn_bounce_with_token.eml", "content_type", "multipart/report"),
+])
+def test_header_fields(fixture, field, expected):
+    assert getattr(parse(fixture), field) == expected
+
+
+@pytest.mark.parametrize("fixture, has_id", [
+    ("no_message_id.eml", False),
+    ("missing_headers.eml", False),
+    ("plain_spanish_request.eml", True),
+])
+def test_missing_message_id_is_synthesised_from_the_raw_hash(fixture, has_id):
+    msg = parse(fixture)
+    assert msg.has_message_id is has_id
+    synthesised = f"{msg.raw_sha256[:32]}@missing-message-id.invalid"
+    assert (msg.message_id == synthesised) is not has_id
+
+
+@pytest.mark.parametrize("fixture, text_has, html_has", [
+    ("plain_spanish_request.eml", "¿Pueden enviar un técnico?", None),
+    ("html_only.eml", "¿cuándo pueden venir a", "<b>instalar</b>"),
+    ("pdf_attachment.eml", "Les envío el ticket de compra.", "<i>ticket</i>"),
+    ("invalid_charset.eml", "La señal del termóstato", None),
+    ("utf8_declared_latin1_body.eml", "Mañana vuelvo", None),
+    ("broken_multipart_boundary.eml", "La caldera hace un ruido extraño.", None),
+    ("forwarded_rfc822_attachment.eml", "#cliente abuelo@cliente.test", None),
+])
+def test_bodies(fixture, text_has, html_has):
+    msg = parse(fixture)
+    assert text_has in msg.text
+    assert (html_has in msg.html) if html_has else msg.html == ""
+
+
+@pytest.mark.parametrize("fixture, absent", [
+    ("html_only.eml", "<p>"),                              # text derived, no tags
+    ("broken_multipart_boundary.eml", "--other-boundary"),  # MIME noise not in body
+    ("forwarded_rfc822_attachment.eml", "pierde agua"),     # nested mail is not body
+    ("dsn_bounce_with_token.eml", "Hemos recibido"),        # bounced original neither
+])
+def test_body_keeps_out(fixture, absent):
+    assert absent not in parse(fixture).text
+
+
+@pytest.mark.parametrize("fixture, expected", [
+    ("pdf_attachment.eml", [("ticket.pdf", "application/pdf", "", False)]),
+    ("rfc2231_filename.eml", [("factura garantía nº7.pdf", "application/pdf", "", False)]),
+    ("eight_bit_headers.eml", [("garantía año.pdf", "application/pdf", "", False)]),
+    ("attachment_without_name.eml", [("attachment-1.png", "image/png", "", False),
+                                     ("attachment-2.bin", "application/x-unknown-thing", "", False)]),
+    ("inline_image_cid.eml", [("logo.jpg", "image/jpeg", "logo123@cliente.test", True)]),
+    ("path_traversal_filename.eml", [("passwd", "text/plain", "", False),
+                                     ("evil.exe", "application/octet-stream", "", False),
+                                     ("hidden", "application/octet-stream", "", False),
+                                     ("attachment-4.bin", "application/octet-stream", "", False)]),
+    ("forwarded_rfc822_attachment.eml", [("attachment-1.eml", "message/rfc822", "", False)]),
+    ("dsn_bounce_with_token.eml", [("attachment-1.txt", "message/delivery-status", "", False),
+                                   ("attachment-2.eml", "message/rfc822", "", False)]),
+    ("dsn_delayed_rfc822_headers.eml", [
+        ("attachment-1.txt", "message/delivery-status", "", False),
+        ("attachment-2.txt", "text/rfc822-headers", "", False)]),
+    ("plain_spanish_request.eml", []),
+])
+def test_attachments(fixture, expected):
+    got = [(a.filename, a.content_type, a.content_id, a.inline) for a in parse(fixture).attachments]
+    assert got == expected
+
+
+@pytest.mark.parametrize("fixture, index, payload_start", [
+    ("pdf_attachment.eml", 0, b"%PDF-1.4"),
+    ("attachment_without_name.eml", 0, b"\x89PNG"),
+    ("path_traversal_filename.eml", 0, b"root:x:0:0"),
+    ("forwarded_rfc822_attachment.eml", 0, b"From: abuelo@cliente.test"),
+    ("dsn_bounce_with_token.eml", 1, b"From: Soporte <soporte@example.test>"),
+])
+def test_attachment_payloads_are_decoded_bytes(fixture, index, payload_start):
+    assert parse(fixture).attachments[index].payload.startswith(payload_start)
+
+
+def test_delivery_status_payload_keeps_the_recipient_fields():
+    status = parse("dsn_bounce_with_token.eml").attachments[0].payload.decode()
+    assert "Final-Recipient: rfc822; NoExiste@cliente.test" in status
+    assert "Status: 5.1.1" in status
+
+
+def test_long_filename_is_cut_keeping_the_extension_and_controls_are_dropped():
+    names = [a.filename for a in parse("long_filename.eml").attachments]
+    assert len(names[0]) == MAX_FILENAME and names[0].endswith("_muy_larg.pdf")
+    assert names[1] == "oknamegnp.exe"  # BEL, TAB and the right-to-left override gone
+
+
+@pytest.mark.parametrize("name, content_type, expected", [
+    ("../../etc/passwd", "text/plain", "passwd"),
+    ("..\\..\\boot.ini", "text/plain", "boot.ini"),
+    ("/absolute/path.txt", "text/plain", "path.txt"),
+    ("nul\x00byte.pdf", "application/pdf", "nulbyte.pdf"),
+    ("...", "application/pdf", "attachment-3.pdf"),
+    ("  ", "image/jpeg", "attachment-3.jpg"),
+    ("", "message/rfc822", "attachment-3.eml"),
+    ("", "application/x-nothing-known", "attachment-3.bin"),
+    ("trailing dots. . ", "text/plain", "trailing dots"),
+    ("a" * 300, "text/plain", "a" * MAX_FILENAME),
+    ("b" * 300 + ".docx", "text/plain", "b" * (MAX_FILENAME - 5) + ".docx"),
+])
+def test_safe_filename(name, content_type, expected):
+    assert safe_filename(name, content_type, 3) == expected
+
+
+@pytest.mark.parametrize("fixture, defect", [
+    ("invalid_charset.eml", "charset x-charset-que-no-existe undecodable; read as cp1252"),
+    ("utf8_declared_latin1_body.eml", "charset utf-8 undecodable; read as cp1252"),
+    ("broken_multipart_boundary.eml", "multipart boundary repaired"),
+    ("broken_multipart_boundary.eml", "StartBoundaryNotFoundDefect"),
+    ("bad_date_and_addresses.eml", "unparseable Date header"),
+])
+def test_defects_are_reported(fixture, defect):
+    assert defect in parse(fixture).defects
+
+
+def test_clean_mail_reports_no_defects():
+    assert parse("plain_spanish_request.eml").defects == ()
+
+
+def test_headers_are_decoded_unfolded_and_in_order():
+    msg = parse("dsn_bounce_with_token.eml")
+    names = [name for name, _ in msg.headers]
+    assert names[:3] == ["return-path", "from", "to"]
+    assert msg.header("Content-Type") == (
+        'multipart/report; report-type=delivery-status; boundary="dsn-boundary"')
+    assert msg.header("return-path") == "<>"
+
+
+@pytest.mark.parametrize("raw, expected_subject", [
+    (b"Subject: =?utf-8?b?broken base64?=\n\nx", "=?utf-8?b?broken base64?="),
+    (b"Subject: =?no-such-charset?q?caf=E9?=\n\nx", "café"),
+    (b"Subject: \xff\xfe\xfd\n\nx", "ÿþý"),
+    (b"no header at all, just text", ""),
+    (b"Content-Type: multipart/mixed\n\nno boundary parameter", ""),
+    (b"Content-Type: text/plain; charset=\"\n\nunterminated parameter", ""),
+    (b"Content-Type: multipart/mixed; boundary=x\n\n--x\n" * 3, ""),
+])
+def test_hostile_input_never_raises(raw, expected_subject):
+    assert parse_message(raw).subject == expected_subject
+
+
+def _nested(depth: int) -> bytes:
+    parts = [f'Content-Type: multipart/mixed; boundary="b{i}"\n\n--b{i}\n' for i in range(depth)]
+    return ("".join(parts) + "Content-Type: text/plain\n\nhondo\n").encode()
+
+
+def test_moderate_nesting_is_read():
+    assert parse_message(_nested(300)).text.strip() == "hondo"
+
+
+def test_hostile_nesting_is_refused_not_crashed():
+    with pytest.raises(UnparseableMessage) as caught:
+        parse_message(_nested(5000))
+    assert "RecursionError" in caught.value.reason or "too deep" in caught.value.reason
+
+
+@pytest.mark.parametrize("raw", [b"", b"   \r\n\t\n"])
+def test_empty_input_is_unparseable(raw):
+    with pytest.raises(UnparseableMessage) as caught:
+        parse_message(raw)
+    assert caught.value.reason == "empty input"
