@@ -46,3 +46,10 @@ def mailbox(dovecot: DovecotServer) -> Mailbox:
 def smtp_sink() -> Iterator[SmtpSink]:
     with SmtpSink() as sink:
         yield sink
+
+
+@pytest.fixture
+def site(tmp_path, mailbox: Mailbox, smtp_sink: SmtpSink):
+    """A soporte installation wired to this test's mailbox and SMTP sink."""
+    from tests.support.site import Site
+    return Site(tmp_path, mailbox, smtp_sink)

@@ -1,0 +1,135 @@
+"""End to end, the way users drive soporte: mail into the real Dovecot, `soporte once`,
+then what the SMTP sink received and what `soporte tickets show --json` says."""
+from __future__ import annotations
+
+import pytest
+
+from tests.support.mail import make_mail, message_id_of
+
+
+def test_new_request_opens_ticket_and_acknowledges(site, smtp_sink, mailbox):
+    site.deliver(make_mail("juan@cliente.test", "La caldera no arranca", "Hola, no arranca.\n",
+                           name="Juan Pérez", message_id="req-1@cliente.test"))
+    site.once()
+
+    [ack] = smtp_sink.wait_for(1)
+    assert ack.rcpt_tos == ["juan@cliente.test"]
+    msg = ack.message
+    assert msg["Subject"].startswith("[SOP-000001] ")
+    assert msg["From"].addresses[0].addr_spec == "soporte@example.test"
+    assert msg["In-Reply-To"] == "<req-1@cliente.test>"
+    assert msg["Auto-Submitted"] == "auto-replied"
+    assert msg["X-Loop"] == "soporte@example.test"
+    assert msg.get_body(("plain",)).get_content().count("SOP-000001") >= 1
+    assert msg.get_body(("html",)) is not None
+
+    ticket = site.show("SOP-000001")
+    assert ticket["status"] == "nuevo"
+    assert ticket["customer"] == {"email": "juan@cliente.test", "name": "Juan Pérez"}
+    assert [m["direction"] for m in ticket["messages"]] == ["in", "out"]
+    assert ticket["messages"][0]["body_text"] == "Hola, no arranca."
+    assert ticket["events"][0]["action"] == "created"
+    assert mailbox.counts() == {"INBOX": 0, "Processed": 1, "Quarantine": 0}
+
+
+def test_reply_with_token_joins_ticket_and_strips_quotes(site, smtp_sink):
+    site.deliver(make_mail("juan@cliente.test", "No imprime", "No imprime nada.\n"))
+    site.once()
+    smtp_sink.wait_for(1)
+    site.deliver(make_mail("juan@cliente.test", "RE: AW: [sop-000001] No imprime",
+                           "Adjunto más datos.\n\nEl lun, 23 nov 2026 a las 10:00, Soporte <soporte@example.test> escribió:\n> Hemos recibido su solicitud\n"))
+    site.once()
+    ticket = site.show("SOP-000001")
+    inbound = [m for m in ticket["messages"] if m["direction"] == "in"]
+    assert len(inbound) == 2
+    assert inbound[1]["body_text"] == "Adjunto más datos."
+    assert "Hemos recibido su solicitud" in inbound[1]["full_text"]
+    assert len(site.tickets()) == 1
+
+
+def test_reply_threaded_by_headers_only(site, smtp_sink):
+    site.deliver(make_mail("juan@cliente.test", "Consulta", "Una pregunta.\n"))
+    site.once()
+    [ack] = smtp_sink.wait_for(1)
+    our_id = ack.message["Message-ID"].strip("<>")
+    site.deliver(make_mail("juan@cliente.test", "Re: Consulta (sin token)", "Sigo esperando.\n",
+                           in_reply_to=our_id, references=(our_id,)))
+    site.once()
+    assert len(site.tickets()) == 1
+    assert len([m for m in site.show("SOP-000001")["messages"] if m["direction"] == "in"]) == 2
+
+
+def test_stranger_with_valid_token_opens_new_ticket(site, smtp_sink):
+    site.deliver(make_mail("juan@cliente.test", "Factura", "Mi factura.\n"))
+    site.once()
+    site.deliver(make_mail("intruso@otro.test", "Re: [SOP-000001] Factura", "Quiero ver esto.\n"))
+    site.once()
+    tickets = site.tickets()
+    assert [t["customer"]["email"] for t in tickets] == ["juan@cliente.test", "intruso@otro.test"]
+    first = site.show("SOP-000001")
+    assert all(m["from"] != "intruso@otro.test" for m in first["messages"])
+    assert len(smtp_sink.wait_for(2)) == 2
+    assert smtp_sink.messages[1].rcpt_tos == ["intruso@otro.test"]
+
+
+@pytest.mark.parametrize("headers", [
+    {"Auto-Submitted": "auto-replied"},
+    {"X-Autoreply": "yes"},
+    {"Precedence": "bulk"},
+    {"X-Loop": "soporte@example.test"},
+])
+def test_automatic_mail_is_not_acknowledged(site, smtp_sink, mailbox, headers):
+    site.deliver(make_mail("robot@cliente.test", "Aviso automático", "Texto.\n", headers=headers))
+    site.once()
+    assert site.tickets() == []
+    assert smtp_sink.messages == []
+    assert mailbox.counts()["Processed"] == 1     # handled, not left to be read again
+
+
+def test_mail_from_the_support_address_never_becomes_a_customer(site, smtp_sink):
+    site.deliver(make_mail("soporte@example.test", "Eco", "Bucle.\n"))
+    site.once()
+    assert site.tickets() == []
+    assert smtp_sink.messages == []
+
+
+def test_second_pass_changes_nothing(site, smtp_sink, mailbox):
+    site.deliver(make_mail("juan@cliente.test", "Una", "Uno.\n"))
+    site.once()
+    before = site.show("SOP-000001")
+    site.once()
+    site.once()
+    assert site.show("SOP-000001") == before
+    assert len(smtp_sink.messages) == 1
+    assert len(site.tickets()) == 1
+
+
+def test_same_message_delivered_twice_is_one_ticket(site, smtp_sink, mailbox):
+    raw = make_mail("juan@cliente.test", "Duplicado", "Hola.\n", message_id="dup@cliente.test")
+    site.deliver(raw)
+    site.deliver(raw)
+    site.once()
+    assert len(site.tickets()) == 1
+    assert len(smtp_sink.messages) == 1
+    assert mailbox.counts()["Processed"] == 2
+
+
+def test_reused_message_id_with_other_content_is_a_new_message(site, smtp_sink):
+    site.deliver(make_mail("juan@cliente.test", "Primero", "Uno.\n", message_id="same@cliente.test"))
+    site.deliver(make_mail("ana@otra.test", "Segundo", "Dos.\n", message_id="same@cliente.test"))
+    site.once()
+    assert len(site.tickets()) == 2
+
+
+def test_without_mailbox_once_still_sends_the_outbox(tmp_path, smtp_sink):
+    from tests.support.site import Site
+    site = Site(tmp_path, None, smtp_sink)
+    assert site.once().returncode == 0
+    assert site.tickets() == []
+
+
+def test_tickets_show_unknown_token_fails_clearly(site):
+    site.once()
+    proc = site.run("tickets", "show", "SOP-999999", check=False)
+    assert proc.returncode == 1
+    assert "no ticket SOP-999999" in proc.stderr
