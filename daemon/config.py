@@ -8,11 +8,14 @@ import os
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from daemon import sections
 from daemon.problems import ConfigError, Problems
 from daemon.vocabulary import Vocabulary
+
+if TYPE_CHECKING:
+    from daemon.policy import Policy
 
 DEFAULT_PATH = "soporte.toml"
 
@@ -48,7 +51,7 @@ class Config:
     vocab: Vocabulary
     staff: tuple[Staff, ...]
     faq: tuple[Faq, ...]
-    policy: Any = None          # rules, warranty, calendar, SLA, billing: see daemon/policy.py
+    policy: "Policy" = None     # type: ignore[assignment]  # rules, warranty, SLA, billing…
     raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @property

@@ -19,7 +19,7 @@ from daemon.ingest.message import ParsedMessage
 from daemon.ingest.quotes import Reply
 from daemon.outbound.outbox import Mail
 from daemon.runtime import Runtime
-from daemon.steps import checkpoint, intake, notify, persist, threading
+from daemon.steps import checkpoint, intake, limits, notify, persist, threading
 
 log = logging.getLogger("soporte.ingest")
 
@@ -52,6 +52,7 @@ class Work:
     internal: bool = False
     mails: list[Mail] = field(default_factory=list)
     outcome: str = ""
+    bypass_limits: bool = False             # set when an admin releases a held message
 
 
 Stage = Callable[[Work], str | None]
@@ -62,16 +63,18 @@ STAGES: tuple[tuple[str, Stage], ...] = (
     ("dedupe", intake.dedupe),                    # same Message-ID and same content: done already
     ("guard", intake.guard),                      # bounces, auto-replies, lists, our own mail
     ("correlate", threading.correlate),           # join a ticket by token / references, or open one
+    ("limit", limits.cap_new_tickets),            # a sender opening too many tickets is held
     ("persist", persist.persist),                 # customer, ticket, message, attachments, events
     ("notify", notify.notify),                    # outbox rows: acknowledgement, notices
 )
 
 
-def process(rt: Runtime, source: Source, raw: bytes, now: datetime | None = None) -> str:
+def process(rt: Runtime, source: Source, raw: bytes, now: datetime | None = None,
+            bypass_limits: bool = False) -> str:
     """Run every stage for one message inside one transaction; returns the outcome."""
     now = now or rt.clock()
     with rt.sessions.begin() as session:
-        work = Work(rt=rt, session=session, now=now, source=source, raw=raw)
+        work = Work(rt=rt, session=session, now=now, source=source, raw=raw, bypass_limits=bypass_limits)
         for name, stage in STAGES:
             stopped = stage(work)
             if stopped:

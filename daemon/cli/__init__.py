@@ -3,13 +3,14 @@ small handler per command; the only place that turns errors into exit codes."""
 from __future__ import annotations
 
 import argparse
+import importlib
 import logging
 import sys
-
-from daemon.cli import ops, tickets
 from daemon.problems import ConfigError
 
 EXIT_CONFIG = 2
+# one module per group of commands, each with register(subparsers)
+COMMAND_GROUPS = ("ops", "tickets", "rulescli", "outbox", "quarantine", "serial", "report", "admin")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -18,8 +19,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     parser.add_argument("-q", "--quiet", action="store_true", help="warnings and errors only")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    ops.register(sub)
-    tickets.register(sub)
+    for name in COMMAND_GROUPS:
+        importlib.import_module(f"daemon.cli.{name}").register(sub)
     return parser
 
 
