@@ -12,6 +12,8 @@ from typing import Callable
 
 from sqlalchemy.orm import Session
 
+from daemon.commands.apply import Applied
+from daemon.commands.parse import CommandBlock, CommandError
 from daemon.db.models import InboundLog, Message, Ticket
 from daemon.ingest.correlate import Join, Open
 from daemon.ingest.guards import Verdict
@@ -19,7 +21,7 @@ from daemon.ingest.message import ParsedMessage
 from daemon.ingest.quotes import Reply
 from daemon.outbound.outbox import Mail
 from daemon.runtime import Runtime
-from daemon.steps import checkpoint, intake, limits, notify, persist, threading
+from daemon.steps import checkpoint, intake, limits, notify, persist, routing, staff, threading, warranty
 
 log = logging.getLogger("soporte.ingest")
 
@@ -51,6 +53,12 @@ class Work:
     reopened: bool = False
     internal: bool = False
     mails: list[Mail] = field(default_factory=list)
+    rating: int | None = None               # a lone 1-5 digit answering the closing mail
+    staff_warning: str = ""                 # why a staff member's commands were ignored
+    command_block: CommandBlock | None = None
+    command_errors: list[CommandError] = field(default_factory=list)
+    on_behalf: str | None = None            # #cliente EMAIL on a new ticket
+    applied: Applied | None = None
     outcome: str = ""
     bypass_limits: bool = False             # set when an admin releases a held message
 
@@ -63,8 +71,12 @@ STAGES: tuple[tuple[str, Stage], ...] = (
     ("dedupe", intake.dedupe),                    # same Message-ID and same content: done already
     ("guard", intake.guard),                      # bounces, auto-replies, lists, our own mail
     ("correlate", threading.correlate),           # join a ticket by token / references, or open one
+    ("commands", staff.read_commands),            # staff: parse and check #commands (nothing applied yet)
     ("limit", limits.cap_new_tickets),            # a sender opening too many tickets is held
     ("persist", persist.persist),                 # customer, ticket, message, attachments, events
+    ("apply", staff.apply_commands),              # staff: all commands or none, then relay the reply
+    ("rules", routing.route),                     # [[rules]] on creation / on every customer message
+    ("warranty", warranty.check_documents),       # proof-of-purchase rule (seed 004)
     ("notify", notify.notify),                    # outbox rows: acknowledgement, notices
 )
 

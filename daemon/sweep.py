@@ -9,12 +9,10 @@ from datetime import datetime
 from typing import Callable
 
 from daemon.runtime import Runtime
+from daemon.timers import JOBS
 
 log = logging.getLogger("soporte.sweep")
 Job = Callable[[Runtime, datetime], int]
-
-# (name, job): each returns how many things it did; later rows see earlier rows' commits
-JOBS: list[tuple[str, Job]] = []
 
 
 def sweep(rt: Runtime, now: datetime) -> dict[str, int]:

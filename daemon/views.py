@@ -3,7 +3,6 @@ depend on them, so every key is named here once. Money as strings with two decim
 from __future__ import annotations
 
 from datetime import date, datetime
-from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
@@ -16,7 +15,7 @@ def iso(value: datetime | date | None) -> str | None:
     return value.isoformat() if value is not None else None
 
 
-def ticket_summary(ticket: Ticket, work_order: dict[str, Any] | None = None) -> dict[str, Any]:
+def ticket_summary(ticket: Ticket, work_order: dict[str, Any]) -> dict[str, Any]:
     customer = ticket.customer
     return {
         "token": ticket.token,
@@ -41,15 +40,8 @@ def ticket_summary(ticket: Ticket, work_order: dict[str, Any] | None = None) -> 
         "decision": ticket.decision,
         "reopened": ticket.reopened_count,
         "watchers": list(ticket.watchers or ()),
-        "work_order": work_order if work_order is not None else empty_work_order(ticket),
+        "work_order": work_order,
     }
-
-
-def empty_work_order(ticket: Ticket) -> dict[str, Any]:
-    paid = ticket.paid or Decimal("0")
-    zero = "0.00"
-    return {"lines": [], "subtotal": zero, "tax": zero, "total": zero,
-            "invoiced": ticket.invoice_number, "paid": f"{paid:.2f}", "outstanding": zero}
 
 
 def message_view(message: Message) -> dict[str, Any]:
@@ -74,7 +66,7 @@ def event_view(event: Event) -> dict[str, Any]:
             "old": event.old, "new": event.new}
 
 
-def ticket_detail(session: Session, ticket: Ticket, work_order: dict[str, Any] | None = None) -> dict[str, Any]:
+def ticket_detail(session: Session, ticket: Ticket, work_order: dict[str, Any]) -> dict[str, Any]:
     view = ticket_summary(ticket, work_order)
     linked = session.get(Ticket, ticket.linked_ticket_id) if ticket.linked_ticket_id else None
     view["linked_ticket"] = linked.token if linked else None

@@ -6,6 +6,7 @@ import sys
 
 from sqlalchemy import select
 
+from daemon.billing.ledger import ticket_work_order_view
 from daemon.cli.common import print_json, runtime_from
 from daemon.db.models import Ticket
 from daemon.views import find_ticket, ticket_detail, ticket_summary
@@ -29,7 +30,7 @@ def cmd_list(args: argparse.Namespace) -> int:
         query = select(Ticket).order_by(Ticket.id)
         if args.status:
             query = query.where(Ticket.status == args.status)
-        views = [ticket_summary(t) for t in session.scalars(query)]
+        views = [ticket_summary(t, ticket_work_order_view(session, rt.config, t)) for t in session.scalars(query)]
     rt.close()
     if args.json:
         print_json(views)
@@ -47,7 +48,7 @@ def cmd_show(args: argparse.Namespace) -> int:
         if ticket is None:
             print(f"no ticket {args.token}", file=sys.stderr)
             return 1
-        view = ticket_detail(session, ticket)
+        view = ticket_detail(session, ticket, ticket_work_order_view(session, rt.config, ticket))
     rt.close()
     if args.json:
         print_json(view)

@@ -21,6 +21,7 @@ def make_engine(url: str) -> Engine:
         _ensure_parent(url)
         engine = create_engine(url, connect_args={"timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin)
         return engine
     return create_engine(url, pool_pre_ping=True)
 
@@ -38,6 +39,14 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.close()
+    # let SQLAlchemy, not the sqlite3 module, open transactions: savepoints then work
+    dbapi_connection.isolation_level = None
+
+
+def _sqlite_begin(connection) -> None:
+    # IMMEDIATE takes the write lock up front: two writers wait for each other (busy
+    # timeout) instead of failing when a read transaction tries to become a write
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -55,7 +55,6 @@ class Ticket(Base):
     satisfaction: Mapped[int | None] = mapped_column(Integer)
     decision: Mapped[str | None] = mapped_column(String(20))
     invoice_number: Mapped[str | None] = mapped_column(String(80))
-    paid: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))
     reopened_count: Mapped[int] = mapped_column(Integer, default=0)
     last_inbound_message_id: Mapped[str | None] = mapped_column(String(998))
     watchers: Mapped[list] = mapped_column(JSON, default=list)

@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from daemon.db.models import Message, Outbox, Ticket
+from daemon.db.models import Customer, Message, Outbox, Ticket
 from daemon.outbound.compose import Envelope, FileAttachment, compose
 from daemon.outbound.context import customer_context, ticket_context
 from daemon.outbound.msgid import make_message_id
@@ -53,7 +53,7 @@ class Mailer:
         recipients = tuple(r for r in mail.to if self._may_send(session, r, mail, now))
         if not recipients:
             return None
-        body = self.renderer.render(mail.template, self._context(ticket, mail), mail.language)
+        body = self.renderer.render(mail.template, self.context(ticket, mail.extra), mail.language)
         tickets = self.config.tickets
         if ticket is not None:
             body = type(body)(subject_with_token(body.subject, ticket.token, tickets.token_prefix,
@@ -76,13 +76,13 @@ class Mailer:
         log.info("%s: queued %s to %s", ticket.token if ticket else "-", mail.template, ", ".join(recipients))
         return row
 
-    def _context(self, ticket: Ticket | None, mail: Mail) -> dict[str, Any]:
+    def context(self, ticket: Ticket | None, extra: dict[str, Any]) -> dict[str, Any]:
         support = {"address": self.config.support.address, "name": self.config.support.name}
         context: dict[str, Any] = {"support": support}
         if ticket is not None:
             context["ticket"] = ticket_context(ticket, self.staff_names)
             context["customer"] = customer_context(ticket)
-        context.update(mail.extra)
+        context.update(extra)
         return context
 
     def _envelope(self, session: Session, ticket: Ticket | None, to: tuple[str, ...],
@@ -98,9 +98,15 @@ class Mailer:
                         references=references, automatic="auto-replied" if automatic else None)
 
     def _may_send(self, session: Session, recipient: str, mail: Mail, now: datetime) -> bool:
-        """The per-recipient cap on automatic mail: the last line of defence against loops."""
+        """Automatic customer mail stops at a recipient that bounced lately, and at the
+        per-recipient cap: the last line of defence against loops."""
         if not mail.automatic or mail.audience != "customer":
             return True
+        until = session.scalar(select(Customer.undeliverable_until).where(Customer.email == recipient))
+        if until is not None and until > now:
+            log.warning("not sending %s to %s: it bounced, undeliverable until %s",
+                        mail.template, recipient, until.isoformat())
+            return False
         cap = self.config.limits.auto_replies_per_hour
         recent = session.scalar(
             select(func.count(Outbox.id)).where(
@@ -112,7 +118,6 @@ class Mailer:
                         mail.template, recipient, recent, cap)
             return False
         return True
-
 
 def thread_references(session: Session, ticket: Ticket) -> tuple[str, ...]:
     ids = session.scalars(select(Message.message_id).where(Message.ticket_id == ticket.id)

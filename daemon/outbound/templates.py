@@ -69,3 +69,8 @@ class Renderer:
 
     def has(self, name: str) -> bool:
         return name in self.names()
+
+    def has_file(self, relative: str) -> bool:
+        """Whether a single template file (e.g. `canned/visita.txt.j2`) exists anywhere."""
+        return any(root is not None and (root / relative).is_file()
+                   for root in (self.override_dir, self.builtin_dir))

@@ -16,13 +16,16 @@ def notify(work: "Work") -> str | None:
     assert ticket is not None and work.parsed is not None
     customer = ticket.customer
     language = customer.language or config.support.language
-    if work.created and work.sender_role is None:
+    if work.rating is not None:
+        work.mails.append(Mail("customer_rating_thanks", (customer.email,), language=language,
+                               extra={"rating": work.rating}))
+    elif work.created and (work.sender_role is None or work.on_behalf):
         text = f"{work.parsed.subject}\n{work.reply.visible if work.reply else ''}"
         work.mails.append(Mail("customer_created", (customer.email,), language=language,
                                extra={"faq": matching_faq(config.faq, text)}))
     elif work.reopened:
         work.mails.append(Mail("customer_reopened", (customer.email,), language=language))
-    if not work.created and work.sender_role is None and ticket.assignee:
+    if not work.created and work.sender_role is None and work.rating is None and ticket.assignee:
         work.mails.append(Mail("staff_customer_message", (ticket.assignee,),
                                extra={"message": {"from": work.parsed.from_addr,
                                                   "body_text": work.reply.visible if work.reply else ""}}))

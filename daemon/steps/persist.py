@@ -12,6 +12,8 @@ from sqlalchemy import select
 from daemon.db.models import Attachment, Customer, Event, Message, Ticket
 from daemon.ingest.correlate import Open
 from daemon.ingest.html import sanitize_html
+from daemon.sla_timers import schedule_sla
+from daemon.ticket_status import change_status
 from daemon.tokens import format_token
 
 if TYPE_CHECKING:
@@ -36,25 +38,40 @@ def persist(work: "Work") -> str | None:
     work.message = add_inbound_message(work, ticket)
     if work.sender_role is None:
         ticket.last_inbound_message_id = parsed.message_id
-        _customer_replied(work, ticket)
+        if work.rating is not None:
+            _record_rating(work, ticket)
+        else:
+            _customer_replied(work, ticket)
     ticket.updated_at = work.now
     return None
+
+
+def _record_rating(work: "Work", ticket: Ticket) -> None:
+    old = ticket.satisfaction
+    ticket.satisfaction = work.rating
+    add_event(work.session, ticket, work.now, work.parsed.from_addr, "satisfaction",
+              str(old) if old is not None else None, str(work.rating))
+    work.outcome = "rating"
 
 
 def open_ticket(work: "Work") -> Ticket:
     parsed, config = work.parsed, work.rt.config
     vocab = config.vocab
-    customer = customer_for(work.session, parsed.from_addr, parsed.from_name, work.now,
-                            config.support.language)
+    if work.on_behalf:               # staff opening a ticket for a customer (#cliente)
+        customer = customer_for(work.session, work.on_behalf, "", work.now, config.support.language)
+    else:
+        customer = customer_for(work.session, parsed.from_addr, parsed.from_name, work.now,
+                                config.support.language)
     linked = work.thread.linked_to if isinstance(work.thread, Open) else None
     ticket = Ticket(subject=(parsed.subject or "(sin asunto)")[:2000], status=vocab.new_status,
                     kind=vocab.default_kind, category=vocab.default_category, queue=vocab.default_queue,
                     priority=vocab.default_priority, customer=customer, linked_ticket_id=linked,
-                    created_at=work.now, updated_at=work.now, watchers=[], paid=0, reopened_count=0)
+                    created_at=work.now, updated_at=work.now, watchers=[], reopened_count=0)
     work.session.add(ticket)
     work.session.flush()
     ticket.token = format_token(config.tickets.token_prefix, config.tickets.token_digits, ticket.id)
     add_event(work.session, ticket, work.now, parsed.from_addr, "created", None, ticket.token)
+    schedule_sla(work.session, config, ticket)
     if linked is not None:
         old = work.session.get(Ticket, linked)
         add_event(work.session, ticket, work.now, "soporte", "linked", None, old.token if old else str(linked))
@@ -94,22 +111,14 @@ def add_inbound_message(work: "Work", ticket: Ticket) -> Message:
 
 def _customer_replied(work: "Work", ticket: Ticket) -> None:
     vocab = work.rt.config.vocab
+    actor = work.parsed.from_addr
     if work.thread is not None and getattr(work.thread, "reopen", False):
-        set_status(work, ticket, vocab.open_status, actor=work.parsed.from_addr, action="reopened")
+        change_status(work.session, ticket, vocab.open_status, actor, work.now, action="reopened")
         ticket.reopened_count += 1
-        ticket.resolved_at = None
         work.reopened = True
         work.outcome = "reopened"
     elif ticket.status == vocab.waiting_status:
-        set_status(work, ticket, vocab.open_status, actor=work.parsed.from_addr)
-
-
-def set_status(work: "Work", ticket: Ticket, new: str, actor: str, action: str = "status") -> None:
-    old = ticket.status
-    if old == new:
-        return
-    ticket.status = new
-    add_event(work.session, ticket, work.now, actor, action, old, new)
+        change_status(work.session, ticket, vocab.open_status, actor, work.now)
 
 
 def add_event(session: "Session", ticket: Ticket, at: datetime, actor: str, action: str,

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select
 
 from daemon.db.models import Message, Ticket
-from daemon.ingest.correlate import Candidate, Join, Lifecycle, ThreadFacts, decide
+from daemon.ingest.correlate import Candidate, Join, Lifecycle, ThreadFacts, decide, may_join
 from daemon.tokens import find_tokens
 
 if TYPE_CHECKING:
@@ -28,9 +28,27 @@ def correlate(work: "Work") -> str | None:
     vocab = config.vocab
     life = Lifecycle(vocab.resolved_status, vocab.closed_status, config.tickets.reopen_days)
     work.thread = decide(facts, life, work.now)
+    _rating_reply(work, facts, life)
     if isinstance(work.thread, Join):
         work.ticket = work.session.get(Ticket, work.thread.ticket_id)
     return None
+
+
+def _rating_reply(work: "Work", facts: ThreadFacts, life: Lifecycle) -> None:
+    """A lone 1-5 answering a resolved or closed ticket is its satisfaction rating, not a
+    new ticket or a reopening."""
+    rating = lone_rating(work.reply.visible if work.reply else "")
+    ticket = facts.by_token or facts.by_reference
+    if rating is None or facts.sender_is_staff or ticket is None:
+        return
+    if ticket.status in (life.resolved_status, life.closed_status) and may_join(ticket, facts):
+        work.thread = Join(ticket.ticket_id, "rating")
+        work.rating = rating
+
+
+def lone_rating(text: str) -> int | None:
+    stripped = text.strip().rstrip(".!")
+    return int(stripped) if len(stripped) == 1 and stripped in "12345" else None
 
 
 def _by_token(session: "Session", subject: str, config) -> Candidate | None:

@@ -1,0 +1,36 @@
+"""Keeps a ticket's SLA deadlines as timers the sweep evaluates: first response and
+resolution, in business time per the calendar and the ticket's priority (SPEC §4).
+Rescheduled whenever the priority changes; a met target just closes its timer."""
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from daemon.db.models import Ticket, Timer
+from daemon.rules.sla import sla_deadlines
+
+SLA_KINDS = ("sla_first_response", "sla_resolution")
+
+
+def schedule_sla(session: Session, config: Any, ticket: Ticket) -> None:
+    policy = config.policy
+    if ticket.priority not in policy.sla:
+        return
+    deadlines = sla_deadlines(policy.calendar, policy.sla, ticket.priority, ticket.created_at)
+    due = {"sla_first_response": deadlines.first_response_due, "sla_resolution": deadlines.resolution_due}
+    open_timers = {t.kind: t for t in session.scalars(select(Timer).where(
+        Timer.ticket_id == ticket.id, Timer.kind.in_(SLA_KINDS), Timer.done_at.is_(None)))} if ticket.id else {}
+    for kind, due_at in due.items():
+        timer = open_timers.get(kind)
+        if timer is not None:
+            timer.due_at = due_at
+        elif not _already_done(session, ticket, kind):
+            session.add(Timer(ticket=ticket, kind=kind, due_at=due_at, note="", progress=0))
+
+
+def _already_done(session: Session, ticket: Ticket, kind: str) -> bool:
+    if ticket.id is None:
+        return False
+    return session.scalar(select(Timer.id).where(Timer.ticket_id == ticket.id, Timer.kind == kind)) is not None

@@ -1,0 +1,86 @@
+"""Which mail a staff reply causes, once its commands applied: the public reply relayed
+to the customer (from the support address, never the staff member's), the status
+notices, the decision on a feature request, the assignee's heads-up, finance's billing
+notification on close, and the error or warning that goes to the sender alone."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from daemon.billing.finance import billing_notice
+from daemon.commands.apply import Applied
+from daemon.commands.parse import CommandError
+from daemon.outbound.outbox import Mail
+
+if TYPE_CHECKING:
+    from daemon.pipeline import Work
+
+STATUS_TEMPLATES = {"resuelto": "customer_resolved", "cerrado": "customer_closed"}
+
+
+def after_commands(work: "Work", applied: Applied, reply_text: str) -> None:
+    ticket, config = work.ticket, work.rt.config
+    customer = ticket.customer
+    language = customer.language or config.support.language
+    text = _with_canned(work, applied, reply_text)
+    relayed = bool(text.strip()) and not applied.internal
+    if relayed:
+        staff = config.staff_by_email(work.parsed.from_addr)
+        work.mails.append(Mail("customer_reply", (customer.email,), automatic=False, language=language,
+                               extra={"reply_text": text, "agent_name": staff.name if staff else ""}))
+        if ticket.first_response_at is None:
+            ticket.first_response_at = work.now
+    if applied.status_change:
+        _status_notice(work, applied.status_change, relayed, language)
+    if applied.decision:
+        work.mails.append(Mail("customer_decision", (customer.email,), language=language,
+                               extra={"decision": applied.decision, "note": ""}))
+    if applied.assigned_to and applied.assigned_to != work.parsed.from_addr:
+        work.mails.append(Mail("staff_assigned", (applied.assigned_to,), extra={
+            "assigned_by": _name(config, work.parsed.from_addr),
+            "message": {"from": customer.email, "body_text": _last_customer_text(ticket)}}))
+
+
+def _status_notice(work: "Work", change: tuple[str, str], relayed: bool, language: str) -> None:
+    old, new = change
+    ticket, config = work.ticket, work.rt.config
+    to = (ticket.customer.email,)
+    template = STATUS_TEMPLATES.get(new)
+    if template == "customer_resolved":
+        work.mails.append(Mail(template, to, language=language, extra={
+            "solution": ticket.solution or "", "reopen_days": config.tickets.reopen_days}))
+    elif template == "customer_closed":
+        work.mails.append(Mail(template, to, language=language, extra={"solution": ticket.solution or ""}))
+        billing_notice(work.session, config, ticket, work.now, work.mails)
+    elif not relayed:
+        from daemon.outbound.context import label
+        work.mails.append(Mail("customer_status_changed", to, language=language, extra={
+            "old_status_label": label(old), "new_status_label": label(new), "note": ""}))
+
+
+def _with_canned(work: "Work", applied: Applied, reply_text: str) -> str:
+    if not applied.canned:
+        return reply_text
+    context = work.rt.mailer.context(work.ticket, {})
+    canned = work.rt.renderer.render_string(f"canned/{applied.canned}.txt.j2", context).strip()
+    return f"{reply_text.strip()}\n\n{canned}".strip() if reply_text.strip() else canned
+
+
+def command_error(work: "Work", errors: list[CommandError], help_text: str) -> None:
+    work.mails.append(Mail("staff_command_error", (work.parsed.from_addr,), extra={
+        "errors": [{"line": e.line, "line_no": e.line_no, "message": e.message} for e in errors],
+        "help": help_text, "original_subject": work.parsed.subject}))
+
+
+def unauthenticated(work: "Work", reason: str) -> None:
+    work.mails.append(Mail("staff_unauthenticated", (work.parsed.from_addr,), extra={"reason": reason}))
+
+
+def _name(config, email: str) -> str:
+    staff = config.staff_by_email(email)
+    return staff.name if staff else email
+
+
+def _last_customer_text(ticket) -> str:
+    inbound = [m for m in ticket.messages if m.direction == "in" and not m.internal]
+    return inbound[-1].body_text if inbound else ""
+

@@ -1,0 +1,31 @@
+"""The one place a ticket's status changes: keeps resolved_at / closed_at in step with
+the status and writes the audit event. Which mail a change sends is decided elsewhere."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from daemon.db.models import Event, Ticket
+
+RESOLVED = "resuelto"
+CLOSED = "cerrado"
+
+
+def change_status(session: Session, ticket: Ticket, new: str, actor: str, now: datetime,
+                  action: str = "status") -> bool:
+    old = ticket.status
+    if old == new:
+        return False
+    ticket.status = new
+    if new == RESOLVED:
+        ticket.resolved_at = now
+    elif new == CLOSED:
+        ticket.closed_at = now
+        ticket.resolved_at = ticket.resolved_at or now
+    else:
+        ticket.resolved_at = None
+        ticket.closed_at = None
+    ticket.updated_at = now
+    session.add(Event(ticket=ticket, at=now, actor=actor, action=action, old=old, new=new))
+    return True

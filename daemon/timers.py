@@ -1,0 +1,146 @@
+"""The sweep's jobs: warranty reminders and expiry, SLA breaches, follow-up reminders and
+the daily agenda, each evaluated from database rows at the instant given. One
+transaction per job run; a timer's progress is written with the mail it sends, so
+sweeping twice at the same instant sends nothing twice."""
+from __future__ import annotations
+
+import logging
+from datetime import datetime, time, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from daemon.db.models import KeyValue, Ticket, Timer
+from daemon.outbound.outbox import Mail
+from daemon.outbound.context import label
+from daemon.rules.followups import agenda_day, agenda_due
+from daemon.rules.warranty import warranty_due
+from daemon.runtime import Runtime
+from daemon.steps.persist import add_event
+from daemon.steps.warranty import WARRANTY_TIMER, local_time
+from daemon.ticket_status import change_status
+
+log = logging.getLogger("soporte.sweep")
+AGENDA_AT = time(8, 0)
+AGENDA_ROLES = ("agente", "tecnico", "supervisor")
+BREACH_LABELS = {"sla_first_response": "primera respuesta", "sla_resolution": "resolución"}
+
+
+def _due_timers(session: Session, kinds: tuple[str, ...], now: datetime) -> list[Timer]:
+    return list(session.scalars(select(Timer).where(Timer.kind.in_(kinds), Timer.done_at.is_(None),
+                                                    Timer.due_at <= now).order_by(Timer.due_at)))
+
+
+def warranty_job(rt: Runtime, now: datetime) -> int:
+    cfg = rt.config.policy.warranty
+    done = 0
+    with rt.sessions.begin() as session:
+        for timer in _due_timers(session, (WARRANTY_TIMER,), now):
+            ticket = timer.ticket
+            if ticket.status != cfg.status:          # document arrived or staff moved it on
+                timer.done_at = now
+                continue
+            due = warranty_due(cfg, ticket.created_at, now, timer.progress, expired=False)
+            language = ticket.customer.language or rt.config.support.language
+            if due.expire:
+                change_status(session, ticket, cfg.expired_status, "garantia", now)
+                rt.mailer.queue(session, ticket, Mail("customer_closed_without_documents", (ticket.customer.email,),
+                                                      language=language,
+                                                      extra={"deadline_hours": cfg.deadline_hours}), now)
+                timer.done_at = now
+            else:
+                for number in due.reminders_to_send:
+                    hours_left = max(0, int((due.deadline - now).total_seconds() // 3600))
+                    rt.mailer.queue(session, ticket, Mail("customer_document_reminder", (ticket.customer.email,),
+                                                          language=language, extra={
+                                                              "reminder_number": number, "hours_left": hours_left,
+                                                              "deadline": local_time(rt.config, due.deadline)}), now)
+                    add_event(session, ticket, now, "garantia", "document_reminder", None, str(number))
+                timer.progress = due.sent_count
+                timer.due_at = _next_warranty_instant(cfg, ticket.created_at, due.sent_count, due.deadline)
+            done += 1
+    return done
+
+
+def _next_warranty_instant(cfg, created_at: datetime, sent: int, deadline: datetime) -> datetime:
+    upcoming = [created_at + timedelta(hours=h) for h in cfg.reminder_hours[sent:]]
+    return min(upcoming + [deadline])
+
+
+def sla_job(rt: Runtime, now: datetime) -> int:
+    done = 0
+    with rt.sessions.begin() as session:
+        for timer in _due_timers(session, tuple(BREACH_LABELS), now):
+            ticket = timer.ticket
+            timer.done_at = now
+            met = ticket.first_response_at if timer.kind == "sla_first_response" else \
+                (ticket.resolved_at or ticket.closed_at)
+            if met is not None and met <= timer.due_at:
+                continue
+            add_event(session, ticket, now, "sla", "sla_breach", None, timer.kind.removeprefix("sla_"))
+            supervisors = tuple(s.email for s in rt.config.staff_with_role("supervisor"))
+            if supervisors and met is None:
+                rt.mailer.queue(session, ticket, Mail("supervisor_sla_breach", supervisors, extra={
+                    "breach_label": BREACH_LABELS[timer.kind], "due_at": local_time(rt.config, timer.due_at)}), now)
+            done += 1
+    return done
+
+
+def followup_job(rt: Runtime, now: datetime) -> int:
+    done = 0
+    with rt.sessions.begin() as session:
+        for timer in _due_timers(session, ("followup",), now):
+            timer.done_at = now
+            if timer.owner:
+                rt.mailer.queue(session, timer.ticket, Mail("staff_followup_due", (timer.owner,), extra={
+                    "note": timer.note, "due_at": local_time(rt.config, timer.due_at)}), now)
+                done += 1
+    return done
+
+
+def agenda_job(rt: Runtime, now: datetime) -> int:
+    calendar = rt.config.policy.calendar
+    sent = 0
+    with rt.sessions.begin() as session:
+        for member in rt.config.staff_with_role(*AGENDA_ROLES):
+            key = f"agenda:{member.email}"
+            row = session.get(KeyValue, key)
+            last = datetime.fromisoformat(row.value).date() if row else None
+            if not agenda_due(now, last, AGENDA_AT, calendar.tz, calendar.days):
+                continue
+            mail = _agenda_mail(session, rt, member, now)
+            if mail.extra["tickets"] or mail.extra["followups"]:     # no empty agendas
+                rt.mailer.queue(session, None, mail, now)
+                sent += 1
+            value = agenda_day(now, calendar.tz).isoformat()
+            if row:
+                row.value = value
+            else:
+                session.add(KeyValue(key=key, value=value))
+    return sent
+
+
+def _agenda_mail(session: Session, rt: Runtime, member, now: datetime) -> Mail:
+    vocab = rt.config.vocab
+    tickets = session.scalars(select(Ticket).where(
+        Ticket.assignee == member.email,
+        Ticket.status.not_in((vocab.resolved_status, vocab.closed_status))).order_by(Ticket.id)).all()
+    end_of_day = now + timedelta(days=1)
+    followups = session.scalars(select(Timer).where(
+        Timer.kind == "followup", Timer.owner == member.email, Timer.done_at.is_(None),
+        Timer.due_at <= end_of_day).order_by(Timer.due_at)).all()
+    return Mail("staff_agenda", (member.email,), extra={
+        "agent_name": member.name, "date": agenda_day(now, rt.config.policy.calendar.tz).strftime("%d/%m/%Y"),
+        "tickets": [{"token": t.token, "subject": t.subject, "status_label": label(t.status),
+                     "priority": t.priority, "customer": t.customer.email,
+                     "updated_at": local_time(rt.config, t.updated_at)} for t in tickets],
+        "followups": [{"token": f.ticket.token, "subject": f.ticket.subject,
+                       "due_at": local_time(rt.config, f.due_at), "note": f.note} for f in followups]})
+
+
+JOBS = [
+    ("warranty", warranty_job),      # reminders at 6/12/18 h, closure at 24 h (seed 004)
+    ("sla", sla_job),                # first-response and resolution breaches, once each
+    ("followups", followup_job),     # #seguimiento reminders to their agent
+    ("agenda", agenda_job),          # each agent's daily agenda
+]
