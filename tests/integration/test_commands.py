@@ -1,0 +1,189 @@
+"""Staff work tickets by replying in the thread (SPEC §5): commands at the top, the rest
+relayed to the customer from the support address. End to end on Dovecot + aiosmtpd."""
+from __future__ import annotations
+
+from tests.support.mail import make_mail
+
+STAFF_ADDRESSES = ("ana@empresa.test", "luis@empresa.test", "marta@empresa.test", "finanzas@empresa.test",
+                   "admin@empresa.test")
+
+
+def open_ticket(site, smtp_sink, subject="La caldera no arranca", sender="juan@cliente.test"):
+    site.deliver(make_mail(sender, subject, "No arranca desde ayer.\n", name="Juan"))
+    site.once()
+    smtp_sink.wait_for(len(smtp_sink.messages) + 0 or 1)
+    return site.tickets()[-1]["token"]
+
+
+def staff_reply(site, who, token, body, subject="La caldera no arranca", headers=None):
+    site.deliver(make_mail(who, f"RE: [{token}] {subject}", body, headers=headers))
+    site.once()
+
+
+def customer_mail_headers(received) -> str:
+    msg = received.message
+    return "\n".join(f"{k}: {v}" for k, v in msg.items())
+
+
+def test_reply_with_commands_applies_them_and_relays_the_text(site, smtp_sink):
+    token = open_ticket(site, smtp_sink)
+    smtp_sink.clear()
+    staff_reply(site, "luis@empresa.test", token,
+                "#estado pendiente_cliente\n#prioridad alta\n#serie SN-555\n\n"
+                "Hola Juan, ¿puede enviarnos una foto del display?\n\nLuis\n\n"
+                "El lun, 23 nov 2026, Juan escribió:\n> No arranca desde ayer.\n")
+    [reply] = smtp_sink.wait_for(1)
+    assert reply.rcpt_tos == ["juan@cliente.test"]
+    body = reply.message.get_body(("plain",)).get_content()
+    assert "¿puede enviarnos una foto del display?" in body
+    assert "#estado" not in body and "No arranca desde ayer" not in body
+    headers = customer_mail_headers(reply)
+    assert not any(address in headers for address in STAFF_ADDRESSES), headers
+    assert reply.message["From"].addresses[0].addr_spec == "soporte@example.test"
+    assert reply.message["Auto-Submitted"] is None          # a human reply, not automatic
+    assert token in reply.message["Subject"]
+
+    ticket = site.show(token)
+    assert (ticket["status"], ticket["priority"], ticket["serial_number"]) == ("pendiente_cliente", "alta", "SN-555")
+    changes = {(e["action"], e["old"], e["new"], e["actor"]) for e in ticket["events"]}
+    assert ("status", "nuevo", "pendiente_cliente", "luis@empresa.test") in changes
+    assert ("priority", "normal", "alta", "luis@empresa.test") in changes
+    staff_message = [m for m in ticket["messages"] if m["from"] == "luis@empresa.test"][0]
+    assert staff_message["internal"] is True
+    assert ticket["first_response_at"] is not None
+
+
+def test_unknown_command_applies_nothing_and_only_the_sender_hears(site, smtp_sink):
+    token = open_ticket(site, smtp_sink)
+    smtp_sink.clear()
+    staff_reply(site, "luis@empresa.test", token, "#estado resuelto\n#estatus abierto\n\nYa está arreglado.\n")
+    [error] = smtp_sink.wait_for(1)
+    assert error.rcpt_tos == ["luis@empresa.test"]
+    text = error.message.get_body(("plain",)).get_content()
+    assert "#estatus abierto" in text and "#estado" in text
+    assert site.show(token)["status"] == "nuevo"
+    assert any(e["action"] == "command_error" for e in site.show(token)["events"])
+
+
+def test_role_not_allowed_is_refused(site, smtp_sink):
+    token = open_ticket(site, smtp_sink)
+    smtp_sink.clear()
+    staff_reply(site, "marta@empresa.test", token, "#categoria averia\n#prioridad alta\n")
+    [error] = smtp_sink.wait_for(1)
+    assert error.rcpt_tos == ["marta@empresa.test"]
+    assert "agente" in error.message.get_body(("plain",)).get_content()
+    ticket = site.show(token)
+    assert (ticket["category"], ticket["priority"]) == ("consulta", "normal")
+
+
+def test_customer_hash_lines_are_plain_text(site, smtp_sink):
+    token = open_ticket(site, smtp_sink)
+    site.deliver(make_mail("juan@cliente.test", f"Re: [{token}] La caldera", "#estado cerrado\n#prioridad urgente\nGracias\n"))
+    site.once()
+    ticket = site.show(token)
+    assert (ticket["status"], ticket["priority"]) == ("nuevo", "normal")
+    assert ticket["messages"][-1]["body_text"].startswith("#estado cerrado")
+
+
+def test_internal_note_never_reaches_the_customer(site, smtp_sink):
+    token = open_ticket(site, smtp_sink)
+    smtp_sink.clear()
+    staff_reply(site, "ana@empresa.test", token, "#interno\n#asignar Luis\n\nEl cliente tiene deuda pendiente.\n")
+    received = smtp_sink.wait_for(1)                    # only Luis's assignment notice
+    assert [r.rcpt_tos for r in received] == [["luis@empresa.test"]]
+    ticket = site.show(token)
+    assert ticket["assignee"] == "luis@empresa.test"
+    note = [m for m in ticket["messages"] if m["from"] == "ana@empresa.test"][0]
+    assert note["internal"] and "deuda pendiente" in note["body_text"]
+
+
+def test_commands_only_reply_sends_the_status_notice(site, smtp_sink):
+    token = open_ticket(site, smtp_sink)
+    smtp_sink.clear()
+    staff_reply(site, "luis@empresa.test", token, "#estado abierto\n")
+    [notice] = smtp_sink.wait_for(1)
+    assert notice.rcpt_tos == ["juan@cliente.test"]
+    assert "Abierto" in notice.message.get_body(("plain",)).get_content()
+
+
+def test_spoofed_staff_mail_is_plain_text_when_authentication_required(site, smtp_sink):
+    site.write_config('[security]\nrequire_authenticated_staff = true\nauthserv_id = "mx.empresa.test"\n')
+    token = open_ticket(site, smtp_sink)
+    smtp_sink.clear()
+    staff_reply(site, "luis@empresa.test", token, "#estado cerrado\n\nCerrado.\n",
+                headers={"Authentication-Results": "evil.test; dkim=pass header.d=empresa.test"})
+    [warning] = smtp_sink.wait_for(1)
+    assert warning.rcpt_tos == ["luis@empresa.test"]
+    assert site.show(token)["status"] == "nuevo"
+    smtp_sink.clear()
+    staff_reply(site, "luis@empresa.test", token, "#estado abierto\n",
+                headers={"Authentication-Results": "mx.empresa.test; spf=pass smtp.mailfrom=luis@empresa.test"})
+    assert site.show(token)["status"] == "abierto"
+
+
+def test_staff_opens_ticket_on_behalf_of_customer(site, smtp_sink):
+    site.deliver(make_mail("marta@empresa.test", "RV: No puedo entrar al portal",
+                           "#cliente rosa@cliente.test\n\n---------- Mensaje reenviado ----------\n"
+                           "De: Rosa <rosa@cliente.test>\nAsunto: No puedo entrar al portal\n\n"
+                           "Me dice que la contraseña no vale.\n"))
+    site.once()
+    [ack] = smtp_sink.wait_for(1)
+    assert ack.rcpt_tos == ["rosa@cliente.test"]
+    [ticket] = site.tickets()
+    assert ticket["customer"]["email"] == "rosa@cliente.test"
+    detail = site.show(ticket["token"])
+    assert "la contraseña no vale" in detail["messages"][0]["body_text"]
+
+
+def test_closing_asks_for_rating_and_a_lone_digit_is_recorded(site, smtp_sink):
+    token = open_ticket(site, smtp_sink)
+    smtp_sink.clear()
+    staff_reply(site, "luis@empresa.test", token, "#solucion Cambio de la placa.\n#estado cerrado\n")
+    [closing] = smtp_sink.wait_for(1)
+    assert "1 al 5" in closing.message.get_body(("plain",)).get_content()
+    site.deliver(make_mail("juan@cliente.test", f"Re: [{token}] Cerrado", "4\n\nEl lun, 23 nov 2026 a las 10:00, Soporte <soporte@example.test> escribió:\n> Valore\n"))
+    site.once()
+    assert len(site.tickets()) == 1
+    ticket = site.show(token)
+    assert (ticket["satisfaction"], ticket["status"]) == (4, "cerrado")
+
+
+def test_message_to_closed_ticket_opens_a_linked_one(site, smtp_sink):
+    token = open_ticket(site, smtp_sink)
+    staff_reply(site, "luis@empresa.test", token, "#estado cerrado\n")
+    site.deliver(make_mail("juan@cliente.test", f"Re: [{token}] Otra vez", "Vuelve a fallar.\n"))
+    site.once()
+    tickets = site.tickets()
+    assert len(tickets) == 2
+    assert site.show(tickets[1]["token"])["linked_ticket"] == token
+
+
+def test_reply_to_resolved_ticket_reopens_it(site, smtp_sink):
+    token = open_ticket(site, smtp_sink)
+    staff_reply(site, "luis@empresa.test", token, "#estado resuelto\n")
+    site.deliver(make_mail("juan@cliente.test", f"Re: [{token}] Resuelto", "Sigue sin funcionar.\n"))
+    site.once()
+    ticket = site.show(token)
+    assert ticket["status"] == "abierto" and ticket["reopened"] == 1
+    assert len(site.tickets()) == 1
+
+
+def test_canned_response_and_feature_request_decision(site, smtp_sink):
+    token = open_ticket(site, smtp_sink, subject="Sugerencia: exportar a Excel")
+    smtp_sink.clear()
+    staff_reply(site, "ana@empresa.test", token, "#tipo mejora\n#decision aprobada\n#plantilla solicitar_datos\n",
+                subject="Sugerencia")
+    received = smtp_sink.wait_for(2)
+    bodies = [r.message.get_body(("plain",)).get_content() for r in received]
+    assert any("hemos aprobado" in b for b in bodies)
+    assert all(r.rcpt_tos == ["juan@cliente.test"] for r in received)
+    assert site.show(token)["decision"] == "aprobada"
+
+
+def test_unknown_canned_response_is_an_error(site, smtp_sink):
+    token = open_ticket(site, smtp_sink)
+    smtp_sink.clear()
+    staff_reply(site, "ana@empresa.test", token, "#plantilla no_existe\n#estado abierto\n")
+    [error] = smtp_sink.wait_for(1)
+    assert error.rcpt_tos == ["ana@empresa.test"]
+    assert site.show(token)["status"] == "nuevo"
