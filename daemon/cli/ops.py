@@ -8,6 +8,7 @@ import sys
 from daemon.app import Daemon, run_once
 from daemon.cli.common import config_from, parse_instant, runtime_from
 from daemon.db.engine import make_engine, upgrade
+from daemon.outbound.catalog import render_problems
 from daemon.outbound.templates import Renderer, TemplateMissing
 
 
@@ -51,7 +52,9 @@ def cmd_once(args: argparse.Namespace) -> int:
 
 def cmd_check(args: argparse.Namespace) -> int:
     config = config_from(args)          # raises ConfigError with every problem
-    problems = check_templates(Renderer(config.templates.override_dir))
+    renderer = Renderer(config.templates.override_dir)
+    problems = check_templates(renderer) or render_problems(renderer)
+    problems += notify_template_problems(config, renderer)
     for problem in problems:
         print(f"templates: {problem}", file=sys.stderr)
     if problems:
@@ -72,6 +75,14 @@ def check_templates(renderer: Renderer) -> list[str]:
             except Exception as exc:   # noqa: BLE001 - report every broken template
                 problems.append(f"{name}.{part}.j2: {exc}")
     return problems
+
+
+def notify_template_problems(config, renderer: Renderer) -> list[str]:
+    """A rule's notify.template must exist, or the rule would fail on its first hit."""
+    known = set(renderer.names())
+    return [f"rules ({rule.name}): notify template '{action.value.template}' does not exist"
+            for rule in config.policy.rules for action in rule.actions
+            if action.key == "notify" and action.value.template not in known]
 
 
 def cmd_db_upgrade(args: argparse.Namespace) -> int:

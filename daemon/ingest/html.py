@@ -29,13 +29,17 @@ _ATTRIBUTES = {
 _DROP_WITH_CONTENT = {"script", "style", "title", "head", "iframe", "object", "embed",
                       "template", "noscript", "textarea", "select", "svg", "math"}
 _URL_SCHEMES = {"http", "https", "mailto", "cid"}
+_MAX_MARKUP = 1_000_000  # nh3 is quadratic in the number of "&" in one text
 
 
 def sanitize_html(html: str) -> str:
-    """The body with only allowlisted markup; links get rel="noopener noreferrer"."""
+    """The body with only allowlisted markup; links get rel="noopener noreferrer".
+    Past _MAX_MARKUP characters, its text in a <pre> (nh3 slows down too much)."""
     html = html.encode("utf-8", "replace").decode("utf-8")  # lone surrogates -> "?"
+    if len(html) > _MAX_MARKUP:
+        return "<pre>" + entities.escape(html_to_text(html), quote=False) + "</pre>"
     return nh3.clean(
-        html, tags=_TAGS, attributes=_ATTRIBUTES, clean_content_tags=_DROP_WITH_CONTENT,
+        _tidy(html), tags=_TAGS, attributes=_ATTRIBUTES, clean_content_tags=_DROP_WITH_CONTENT,
         url_schemes=_URL_SCHEMES, url_relative="deny", link_rel="noopener noreferrer",
         attribute_filter=_filter_attribute, strip_comments=True)
 
@@ -49,6 +53,57 @@ def _filter_attribute(tag: str, attribute: str, value: str) -> str | None:
     if attribute == "href" and is_cid:
         return None
     return value
+
+
+# A complete tag with no "<" inside it, a <!...> or <?...> declaration, or a stray "<".
+_TOKEN = re.compile(
+    r"<(?:(/?)([A-Za-z][A-Za-z0-9:-]{0,60})(?=[\s/>])[^<>]*>|[!?][^<>]*>)|<")
+_BARE_AMP = re.compile(r"&(?!#[0-9]{1,8};|#[xX][0-9a-fA-F]{1,8};|[A-Za-z][A-Za-z0-9]{1,31};)")
+_VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta",
+         "param", "source", "track", "wbr"}
+_FLAT = {"p", "li", "td", "th", "tr", "dt", "dd", "option", "thead", "tbody", "tfoot"}
+_MAX_DEPTH = 256  # real threads nest a few dozen levels; hostile mail nests 50,000
+
+
+def _tidy(html: str) -> str:
+    """Linear passes before either parser, which both slow down quadratically on such
+    input: drop comments and <!...>/<?...>, escape every "<" that opens no complete tag
+    and every bare "&", drop tags nested deeper than _MAX_DEPTH. nh3 still sanitises."""
+    html = _drop_comments(html) if "<!--" in html else html
+    depth_and_excess = [0, 0]
+    html = _TOKEN.sub(lambda token: _keep_token(token, depth_and_excess), html)
+    return _BARE_AMP.sub("&amp;", html)
+
+
+def _drop_comments(html: str) -> str:
+    out: list[str] = []
+    i = 0
+    while (start := html.find("<!--", i)) >= 0:
+        out.append(html[i:start])
+        end = html.find("-->", start + 4)
+        if end < 0:
+            return "".join(out)  # unclosed: a comment to the end, as browsers read it
+        i = end + 3
+    out.append(html[i:])
+    return "".join(out)
+
+
+def _keep_token(token: re.Match[str], state: list[int]) -> str:
+    """The token to keep ("" drops it); state = [open depth, dropped open tags]."""
+    text, name = token.group(0), token.group(2)
+    if name is None:
+        return "&lt;" if text == "<" else ""
+    name, closing = name.lower(), bool(token.group(1))
+    if name in _VOID or name in _FLAT or text.endswith("/>"):
+        return text
+    if closing and state[1]:
+        state[1] -= 1
+        return ""
+    if not closing and state[0] >= _MAX_DEPTH:
+        state[1] += 1
+        return ""
+    state[0] = max(0, state[0] + (-1 if closing else 1))
+    return text
 
 
 _SKIP = {"script", "style", "head", "title", "template", "noscript", "xml", "svg"}
@@ -66,7 +121,7 @@ def html_to_text(html: str) -> str:
     "text (url)", entities decoded, scripts, styles and the head left out."""
     renderer = _TextRenderer()
     try:
-        renderer.feed(html)
+        renderer.feed(_tidy(html))
         renderer.close()
     except Exception:  # noqa: BLE001 - html.parser has raised on odd input before;
         return _crude_text(html)  # a body must never stop a message's ingest
@@ -158,7 +213,7 @@ class _TextRenderer(HTMLParser):
             self._soft_break()
 
     def _start_item(self) -> None:
-        depth = max(0, len(self._lists) - 1)
+        depth = min(max(0, len(self._lists) - 1), 16)
         number = self._lists[-1] if self._lists else 0
         if number:
             self._lists[-1] += 1
@@ -182,8 +237,12 @@ class _TextRenderer(HTMLParser):
         self._finish_line(keep_empty=False)
 
     def _paragraph(self) -> None:
+        """One empty line, at the quote depth of what follows it."""
         self._soft_break()
-        if self._lines and self._lines[-1].strip("> "):
+        if self._lines and not self._lines[-1].strip("> "):
+            if self._lines[-1].count(">") > self._quote:  # a quote just closed
+                self._lines[-1] = self._prefix("")
+        elif self._lines:
             self._lines.append(self._prefix(""))
 
     def _finish_line(self, keep_empty: bool) -> None:
@@ -195,7 +254,7 @@ class _TextRenderer(HTMLParser):
             self._indent = ""
 
     def _prefix(self, line: str) -> str:
-        return ("> " * self._quote + line).rstrip() if self._quote else line
+        return ("> " * min(self._quote, 32) + line).rstrip() if self._quote else line
 
     def text(self) -> str:
         self._soft_break()

@@ -58,7 +58,7 @@ _HEADER_KEYS = {
 _HEADER_BLOCK_SPAN = 12
 
 _MOBILE = re.compile(
-    r"(?:(?:sent|enviado|envoy[ée]|inviato|enviado)\s+(?:from|with|via|desde|con|de|da|do)\s+"
+    r"(?:(?:sent|enviado|envoy[ée]|inviato)\s+(?:from|with|via|desde|con|de|da|do)\s+"
     r"(?:my|mi|mon|ma|mio|meu|outlook|mail|correo|yahoo|gmail|aol|proton\w*|samsung|"
     r"huawei|xiaomi|blackberry|iphone|ipad|android)\b[^,;:!?<>]{0,50}"
     r"|(?:get|obtener|obt[ée]n|descargar?)\s+outlook\s+(?:for|para)\s+[^,;:!?<>]{1,30}"
@@ -91,12 +91,16 @@ def _peel(lines: list[str]) -> tuple[list[str], list[str], list[str]]:
         end = _skip_blank_back(lines, end)
         start = _quote_tail_start(lines, end, attributions)
         if start < end:
-            quoted[:0] = lines[start:end]
+            quoted.append(lines[start:end])
         elif (start := _signature_start(lines, end)) is not None:
-            signature[:0] = lines[start:end]
+            signature.append(lines[start:end])
         else:
-            return lines[:end], quoted, signature
+            return lines[:end], _flatten(quoted), _flatten(signature)
         end = start
+
+
+def _flatten(blocks_bottom_up: list[list[str]]) -> list[str]:
+    return [line for block in reversed(blocks_bottom_up) for line in block]
 
 
 def _first_marker(lines: list[str]) -> tuple[str, int] | None:
@@ -107,11 +111,9 @@ def _first_marker(lines: list[str]) -> tuple[str, int] | None:
         if not stripped or len(stripped) > _MAX_HEADER or _is_quote(line):
             i += 1
             continue
-        if _FORWARD.match(stripped):
-            return ("forward", i)
-        if _ORIGINAL.match(stripped) or _outlook_block_at(lines, i):
-            return ("cut", i)
-        if _is_rule(stripped) and _outlook_block_at(lines, _next_text(lines, i + 1)):
+        if stripped[0] in "-_—=bBcCdDiI" and (found_at := _separator_at(lines, i)):
+            return found_at
+        if ":" in stripped and _outlook_block_at(lines, i):
             return ("cut", i)
         found = _attribution_at(lines, i)
         if found is not None:
@@ -127,6 +129,18 @@ def _first_marker(lines: list[str]) -> tuple[str, int] | None:
     return None
 
 
+def _separator_at(lines: list[str], i: int) -> tuple[str, int] | None:
+    """A forward marker, an "Original Message" line or a rule over a header block."""
+    stripped = lines[i].strip()
+    if _FORWARD.match(stripped):
+        return ("forward", i)
+    if _ORIGINAL.match(stripped):
+        return ("cut", i)
+    if _is_rule(stripped) and _outlook_block_at(lines, _next_text(lines, i + 1)):
+        return ("cut", i)
+    return None
+
+
 def _attribution_at(lines: list[str], i: int) -> tuple[int, bool] | None:
     """(end, strong) of an attribution starting at line i, wrapped over <= 3 lines."""
     parts: list[str] = []
@@ -135,6 +149,8 @@ def _attribution_at(lines: list[str], i: int) -> tuple[int, bool] | None:
         if not piece or _is_quote(lines[j]) or len(piece) > _MAX_HEADER:
             return None
         parts.append(piece)
+        if not piece.endswith(":"):
+            continue  # every header ends with a colon: skip the costly checks
         found = _classify_attribution(" ".join(parts))
         if found is not None and (j == i or _wrapped_start(parts[0], found)):
             return (j + 1, found)
@@ -160,7 +176,8 @@ def _classify_attribution(candidate: str) -> bool | None:
 def _attribution_ends(lines: list[str]) -> dict[int, int]:
     """Map: line index just after an attribution -> where that attribution starts."""
     ends: dict[int, int] = {}
-    for i in range(len(lines)):
+    colons = [i for i, line in enumerate(lines) if line.rstrip().endswith(":")]
+    for i in sorted({start for c in colons for start in range(max(0, c - 2), c + 1)}):
         found = _attribution_at(lines, i)
         if found is not None:
             ends[found[0]] = i  # the latest start: the shortest header, never prose
@@ -267,4 +284,4 @@ def _has_text(lines: list[str]) -> bool:
 
 def _join(lines: list[str]) -> str:
     start = _next_text(lines, 0)
-    return "\n".join(lines[start:]).rstrip()
+    return "\n".join(line.rstrip() for line in lines[start:]).rstrip()

@@ -53,7 +53,8 @@ class Mailer:
         recipients = tuple(r for r in mail.to if self._may_send(session, r, mail, now))
         if not recipients:
             return None
-        body = self.renderer.render(mail.template, self.context(ticket, mail.extra), mail.language)
+        body = self.renderer.render(mail.template, self.context(ticket, mail.extra, mail.language),
+                                    mail.language)
         tickets = self.config.tickets
         if ticket is not None:
             body = type(body)(subject_with_token(body.subject, ticket.token, tickets.token_prefix,
@@ -76,11 +77,11 @@ class Mailer:
         log.info("%s: queued %s to %s", ticket.token if ticket else "-", mail.template, ", ".join(recipients))
         return row
 
-    def context(self, ticket: Ticket | None, extra: dict[str, Any]) -> dict[str, Any]:
+    def context(self, ticket: Ticket | None, extra: dict[str, Any], language: str = "es") -> dict[str, Any]:
         support = {"address": self.config.support.address, "name": self.config.support.name}
         context: dict[str, Any] = {"support": support}
         if ticket is not None:
-            context["ticket"] = ticket_context(ticket, self.staff_names)
+            context["ticket"] = ticket_context(ticket, self.staff_names, language)
             context["customer"] = customer_context(ticket)
         context.update(extra)
         return context

@@ -1,5 +1,6 @@
 """Pipeline stages that look at the message alone: parse it, drop duplicates, and keep
-robots out (bounces, auto-replies, lists, our own mail never open or change a ticket)."""
+robots out (bounces, auto-replies, lists, our own mail never open or change a ticket;
+a bounce of our mail only leaves an internal note, see steps/bounces.py)."""
 from __future__ import annotations
 
 import logging
@@ -12,6 +13,7 @@ from daemon.ingest.guards import classify
 from daemon.ingest.identity import content_key
 from daemon.ingest.parse import parse_message
 from daemon.ingest.quotes import split_reply
+from daemon.steps.bounces import attach_bounce
 
 if TYPE_CHECKING:
     from daemon.pipeline import Work
@@ -28,8 +30,9 @@ def parse(work: "Work") -> str | None:
 
 def dedupe(work: "Work") -> str | None:
     assert work.parsed is not None
+    # a message held by a limit was not handled: its release must not count as a duplicate
     previous = work.session.scalars(select(InboundLog.content_key).where(
-        InboundLog.message_id == work.parsed.message_id)).all()
+        InboundLog.message_id == work.parsed.message_id, InboundLog.outcome.not_like("held%"))).all()
     if work.content_key in previous:
         return "duplicate"
     if previous:
@@ -39,8 +42,14 @@ def dedupe(work: "Work") -> str | None:
 
 
 def guard(work: "Work") -> str | None:
+    """Robots stop here: no ticket, no acknowledgement, no change of state. A bounce of
+    our own mail is noted on its ticket first."""
     assert work.parsed is not None
-    work.verdict = classify(work.parsed, work.rt.own)
-    if work.verdict.kind == "accept":
+    verdict = work.verdict = classify(work.parsed, work.rt.own)
+    if verdict.kind == "accept":
         return None
-    return f"ignored {work.verdict.kind}: {work.verdict.reason}"
+    log.info("%s: %s (%s)", work.parsed.message_id, verdict.kind, verdict.reason)
+    if verdict.kind == "bounce" and verdict.bounce is not None:
+        return attach_bounce(work, verdict.bounce)
+    # the checkpoint column is short: the reason goes to the log, the kind to the row
+    return f"ignored {verdict.kind}"

@@ -54,8 +54,10 @@ def apply_decision(work: "Work", decision: Decision) -> None:
     if decision.assign and decision.assign != ticket.assignee:
         add_event(session, ticket, now, RULES_ACTOR, "assigned", ticket.assignee, decision.assign)
         ticket.assignee = decision.assign
+        assigning = next((h.rule_name for h in reversed(decision.hits)
+                          if any("assign" in e for e in h.effects)), RULES_ACTOR)
         work.mails.append(Mail("staff_assigned", (decision.assign,), extra={
-            "assigned_by": RULES_ACTOR,
+            "assigned_by": f"la regla «{assigning}»",
             "message": {"from": work.parsed.from_addr, "body_text": work.reply.visible if work.reply else ""}}))
     watchers = [w for w in decision.watchers if w not in (ticket.watchers or [])]
     if watchers:

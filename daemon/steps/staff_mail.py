@@ -54,14 +54,15 @@ def _status_notice(work: "Work", change: tuple[str, str], relayed: bool, languag
     elif not relayed:
         from daemon.outbound.context import label
         work.mails.append(Mail("customer_status_changed", to, language=language, extra={
-            "old_status_label": label(old), "new_status_label": label(new), "note": ""}))
+            "old_status_label": label(old, language), "new_status_label": label(new, language), "note": ""}))
 
 
 def _with_canned(work: "Work", applied: Applied, reply_text: str) -> str:
     if not applied.canned:
         return reply_text
-    context = work.rt.mailer.context(work.ticket, {})
-    canned = work.rt.renderer.render_string(f"canned/{applied.canned}.txt.j2", context).strip()
+    language = work.ticket.customer.language or work.rt.config.support.language
+    context = work.rt.mailer.context(work.ticket, {}, language)
+    canned = work.rt.renderer.render_string(f"canned/{applied.canned}.txt.j2", context, language).strip()
     return f"{reply_text.strip()}\n\n{canned}".strip() if reply_text.strip() else canned
 
 

@@ -64,7 +64,7 @@ def request_document(work: "Work") -> None:
     first_reminder = ticket.created_at + timedelta(hours=cfg.reminder_hours[0]) if cfg.reminder_hours else deadline
     work.session.add(Timer(ticket=ticket, kind=WARRANTY_TIMER, due_at=min(first_reminder, deadline),
                            note="", progress=0))
-    work.mails.append(Mail("customer_document_requested", (ticket.customer.email,), extra={
+    work.mails.append(Mail("customer_document_requested", (ticket.customer.email,), language=_language(work), extra={
         "deadline": local_time(work.rt.config, deadline), "deadline_hours": cfg.deadline_hours,
         "accepted": accepted_names(cfg.accepted_types)}))
 
@@ -76,7 +76,7 @@ def document_received(work: "Work") -> None:
     for timer in work.session.scalars(select(Timer).where(
             Timer.ticket_id == ticket.id, Timer.kind == WARRANTY_TIMER, Timer.done_at.is_(None))):
         timer.done_at = work.now
-    work.mails.append(Mail("customer_document_received", (ticket.customer.email,)))
+    work.mails.append(Mail("customer_document_received", (ticket.customer.email,), language=_language(work)))
     supervisors = tuple(s.email for s in work.rt.config.staff_with_role("supervisor"))
     if supervisors:
         work.mails.append(Mail("staff_recategorize", supervisors, extra={"document": _document_in(work) or ""}))
@@ -89,3 +89,7 @@ def accepted_names(types) -> list[str]:
 
 def local_time(config, instant) -> str:
     return instant.astimezone(config.policy.calendar.tz).strftime("%d/%m/%Y %H:%M")
+
+
+def _language(work: "Work") -> str:
+    return work.ticket.customer.language or work.rt.config.support.language

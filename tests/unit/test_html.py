@@ -1,0 +1,161 @@
+"""sanitize_html keeps safe formatting and nothing that runs, tracks or leaks;
+html_to_text renders readable text whose quotes split_reply can strip."""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from daemon.ingest.html import html_to_text, sanitize_html
+from daemon.ingest.quotes import split_reply
+
+# (name, html, fragments that must survive, fragments that must be gone)
+SANITIZE = [
+    ("formatting", "<p><b>Hola</b> <i>mundo</i><br><u>u</u></p>",
+     ["<p>", "<b>Hola</b>", "<i>mundo</i>", "<br>", "<u>u</u>"], []),
+    ("script", "<p>a</p><script>alert(1)</script>", ["<p>a</p>"], ["script", "alert"]),
+    ("style", "<style>p{color:red}</style><p style=\"color:red\">a</p>", ["<p>a</p>"],
+     ["style", "color"]),
+    ("event handler", "<b onclick=\"steal()\" onmouseover=\"x()\">a</b>", ["<b>a</b>"],
+     ["onclick", "steal", "onmouseover"]),
+    ("javascript link", "<a href=\"javascript:alert(1)\">x</a>", [">x</a>"],
+     ["javascript", "alert"]),
+    ("https link", "<a href=\"https://ex.test/a\" target=\"_blank\">x</a>",
+     ["href=\"https://ex.test/a\"", "rel=\"noopener noreferrer\""], ["target"]),
+    ("mailto link", "<a href=\"mailto:ana@ex.test\">Ana</a>", ["href=\"mailto:ana@ex.test\""],
+     []),
+    ("relative link", "<a href=\"/login\">x</a>", [">x</a>"], ["/login"]),
+    ("data url", "<a href=\"data:text/html;base64,PHNjcmlwdD4=\">x</a>", [">x</a>"],
+     ["data:"]),
+    ("remote image", "<img src=\"https://track.test/p.gif?u=1\" alt=\"logo\">", ["alt=\"logo\""],
+     ["track.test"]),
+    ("cid image", "<img src=\"cid:logo@ex.test\" width=\"10\">",
+     ["src=\"cid:logo@ex.test\"", "width=\"10\""], []),
+    ("cid link", "<a href=\"cid:x@ex.test\">x</a>", [">x</a>"], ["cid:"]),
+    ("iframe", "<iframe src=\"https://ex.test\">inner</iframe>ok", ["ok"],
+     ["iframe", "inner"]),
+    ("form", "<form action=\"https://ex.test\"><input name=\"p\"><button>Go</button></form>",
+     [], ["form", "input", "button", "action"]),
+    ("object", "<object data=\"x.swf\"><embed src=\"x.swf\"></object>", [],
+     ["object", "embed", "swf"]),
+    ("table", "<table><tr><td colspan=\"2\">a</td></tr></table>",
+     ["<table>", "<td colspan=\"2\">a</td>"], []),
+    ("lists", "<ul><li>a</li></ul><ol start=\"3\"><li>b</li></ol>",
+     ["<ul><li>a</li></ul>", "<ol start=\"3\">"], []),
+    ("blockquote", "<blockquote>citado</blockquote>", ["<blockquote>citado</blockquote>"], []),
+    ("comment", "a<!-- secret -->b", ["ab"], ["secret", "<!--"]),
+    ("unclosed", "<b>negrita <i>cursiva", ["<b>negrita <i>cursiva</i></b>"], []),
+    ("meta refresh", "<meta http-equiv=\"refresh\" content=\"0;url=https://evil.test\">a",
+     ["a"], ["meta", "evil"]),
+    ("svg script", "<svg><script>alert(1)</script></svg>ok", ["ok"], ["svg", "alert"]),
+    ("entities", "<p>5 &lt; 6 &amp; caf&eacute;</p>", ["5 &lt; 6 &amp; café"], []),
+    ("stray lt", "1 < 2 <3 a<b", ["1 &lt; 2 &lt;3 a&lt;b"], []),
+]
+
+
+@pytest.mark.parametrize(("html", "kept", "gone"), [c[1:] for c in SANITIZE],
+                         ids=[c[0] for c in SANITIZE])
+def test_sanitize_html(html: str, kept: list[str], gone: list[str]) -> None:
+    clean = sanitize_html(html)
+    for fragment in kept:
+        assert fragment in clean
+    for fragment in gone:
+        assert fragment not in clean
+
+
+GMAIL_REPLY = (
+    '<div dir="ltr">Hola,<div><br></div><div>La caldera pierde agua &amp; no enciende.'
+    '</div><div><br></div><div>Marta</div></div><br><div class="gmail_quote">'
+    '<div dir="ltr" class="gmail_attr">El lun, 23 nov 2026 a las 10:00, Soporte &lt;'
+    '<a href="mailto:soporte@ex.test">soporte@ex.test</a>&gt; escribió:<br></div>'
+    '<blockquote class="gmail_quote" style="margin:0 0 0 .8ex"><div>Hemos recibido su '
+    'consulta.</div><blockquote>antes</blockquote></blockquote></div>')
+OUTLOOK_REPLY = (
+    '<html><head><style>p {margin:0}</style></head><body><p>Thanks, go ahead.</p>'
+    '<div id="appendonsend"></div><hr style="display:inline-block;width:98%">'
+    '<div id="divRplyFwdMsg"><font face="Calibri"><b>From:</b> Support &lt;s@ex.test&gt;'
+    '<br><b>Sent:</b> Monday, November 23, 2026 10:00<br><b>To:</b> John<br>'
+    '<b>Subject:</b> RE: Broken</font><div>&nbsp;</div></div><div>Old text</div></body>')
+
+# (name, html, exact text)
+TO_TEXT = [
+    ("paragraphs", "<p>Uno</p><p>Dos</p>", "Uno\n\nDos"),
+    ("br and div", "Hola<br>mundo<div>otra</div><div><br></div><div>fin</div>",
+     "Hola\nmundo\notra\n\nfin"),
+    ("whitespace", "<p>  muchos \n\t espacios&nbsp;aquí </p>", "muchos espacios aquí"),
+    ("entities", "5 &lt; 6 &amp;&amp; caf&eacute; &#8364;", "5 < 6 && café €"),
+    ("link with text", "<a href=\"https://ex.test/faq\">la ayuda</a>",
+     "la ayuda (https://ex.test/faq)"),
+    ("link same as text", "<a href=\"https://ex.test/\">https://ex.test</a>",
+     "https://ex.test"),
+    ("mailto", "<a href=\"mailto:ana@ex.test\">ana@ex.test</a> o "
+     "<a href=\"mailto:ana@ex.test\">Ana</a>", "ana@ex.test o Ana (ana@ex.test)"),
+    ("javascript link", "<a href=\"javascript:x()\">pulse</a>", "pulse"),
+    ("skipped parts", "<head><title>T</title></head><script>x=1</script>"
+     "<style>p{}</style><p>cuerpo</p>", "cuerpo"),
+    ("unclosed head", "<head><title>T<body><p>cuerpo</p>", "cuerpo"),
+    ("lists", "<ul><li>uno</li><li>dos<ol><li>a</li><li>b</li></ol></li></ul>",
+     "- uno\n- dos\n\n  1. a\n  2. b"),
+    ("table", "<table><tr><td>Pieza</td><td>Precio</td></tr><tr><td>Junta</td>"
+     "<td>25,00</td></tr></table>", "Pieza Precio\nJunta 25,00"),
+    ("pre", "<pre>  a\n    b</pre>", "  a\n    b"),
+    ("blockquote", "<p>Sí</p><blockquote><p>¿Viene?</p><blockquote>x</blockquote>"
+     "</blockquote><p>fin</p>", "Sí\n\n> ¿Viene?\n>\n> > x\n\nfin"),
+    ("comment", "a<!-- oculto -->b", "ab"),
+    ("conditional comment", "<!--[if mso]><p>solo outlook</p><![endif]-->visible", "visible"),
+    ("stray markup", "1 < 2 y 3 > 2 & más", "1 < 2 y 3 > 2 & más"),
+    ("gmail reply", GMAIL_REPLY,
+     "Hola,\n\nLa caldera pierde agua & no enciende.\n\nMarta\n\nEl lun, 23 nov 2026 a las "
+     "10:00, Soporte <soporte@ex.test> escribió:\n\n> Hemos recibido su consulta.\n>\n"
+     "> > antes"),
+]
+
+
+@pytest.mark.parametrize(("html", "text"), [c[1:] for c in TO_TEXT], ids=[c[0] for c in TO_TEXT])
+def test_html_to_text(html: str, text: str) -> None:
+    assert html_to_text(html) == text
+
+
+@pytest.mark.parametrize(("html", "visible"), [
+    (GMAIL_REPLY, "Hola,\n\nLa caldera pierde agua & no enciende.\n\nMarta"),
+    (OUTLOOK_REPLY, "Thanks, go ahead."),
+])
+def test_rendered_replies_split_cleanly(html: str, visible: str) -> None:
+    assert split_reply(html_to_text(html)).visible == visible
+
+
+MALFORMED = [
+    "", "<", ">", "&", "<<<>>>", "<!--", "<!", "<?", "</", "<a", "<a href=\"", "<![CDATA[x",
+    "<script>", "<style>x", "</p></div></blockquote>", "<p <p <p>", "&#xZZ; &#99999999999;",
+    "<img src=x onerror=alert(1)", "\x00<b>\x00</b>", "\ud800<b>surrogate</b>",
+    "<table><td><tr><li></table>", "<pre>", "<a href=\"https://x\"><div>block</div></a>",
+]
+
+
+@pytest.mark.parametrize("html", MALFORMED)
+def test_malformed_markup_never_raises(html: str) -> None:
+    assert isinstance(html_to_text(html), str)
+    clean = sanitize_html(html)
+    assert "<script" not in clean and not re.search(r"<[^>]*onerror", clean)
+
+
+# A quadratic parse takes minutes on each of these; a linear one about a second.
+HUGE = [
+    ("unclosed tags", "<a " * 100_000),
+    ("stray lt", "<" * 300_000),
+    ("unclosed comments", "<!--" * 100_000),
+    ("deep nesting", "<div>" * 80_000),
+    ("deep quotes", "<blockquote>x" * 30_000),
+    ("ampersands", "word & " * 40_000),
+    ("declarations", "<!x" * 100_000),
+    ("big ordinary body", "<p>Hola <b>mundo</b></p>" * 15_000),
+    ("over the markup cap", "<p>a &amp; b</p>" * 70_000),
+]
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize("html", [h[1] for h in HUGE], ids=[h[0] for h in HUGE])
+def test_huge_input_finishes(html: str) -> None:
+    text = html_to_text(html)
+    clean = sanitize_html(html)
+    assert len(text) <= 2 * len(html) and len(clean) <= 5 * len(html)

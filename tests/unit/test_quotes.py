@@ -1,0 +1,135 @@
+"""split_reply: the visible part of replies in Spanish, English and a few more, the
+quoted history and the signature; conservative where in doubt; linear time."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from daemon.ingest.quotes import Reply, split_reply
+
+REPLIES = Path(__file__).resolve().parents[1] / "data" / "replies"
+FIXTURES = sorted(p for p in REPLIES.glob("*.txt") if not p.name.endswith(".expected.txt"))
+
+
+def test_fixtures_exist() -> None:
+    assert len(FIXTURES) >= 15
+
+
+@pytest.mark.parametrize("body", FIXTURES, ids=lambda p: p.stem)
+def test_visible_text_of_fixture(body: Path) -> None:
+    expected = body.with_name(body.stem + ".expected.txt").read_text(encoding="utf-8")
+    assert split_reply(body.read_text(encoding="utf-8")).visible == expected.rstrip("\n")
+
+
+# (name, body, visible, text expected in quoted, text expected in signature)
+CASES = [
+    ("plain", "Hola\nqué tal", "Hola\nqué tal", "", ""),
+    ("empty", "", "", "", ""),
+    ("crlf", "Hola\r\n\r\n> cita\r\n", "Hola", "> cita", ""),
+    ("lone cr", "Hola\r\r> cita\r", "Hola", "> cita", ""),
+    ("trailing spaces", "Hola   \n\n\n", "Hola", "", ""),
+    ("quote at end", "Sí.\n\n> ¿Está en casa?\n> Gracias", "Sí.", "> Gracias", ""),
+    ("only a quote", "> nada nuevo\n> de verdad", "", "> nada nuevo", ""),
+    ("lone digit rating", "5\n\nEl 23/11/2026 10:00, Soporte <s@x.test> escribió:\n> ¿Cómo nos "
+     "valora del 1 al 5?", "5", "escribió:", ""),
+    ("sig dash space", "Listo.\n\n-- \nAna\nTel. 600 000 000", "Listo.", "", "Ana"),
+    ("sig bare dashes", "Listo.\n--\nAna", "Listo.", "", "Ana"),
+    ("sig then quote", "Listo.\n-- \nAna\n\n> antes", "Listo.", "> antes", "Ana"),
+    ("quote then sig", "Listo.\n\n> antes\n\n-- \nAna", "Listo.", "> antes", "Ana"),
+    ("enviado desde outlook", "Ok\n\nEnviado desde Outlook", "Ok", "", "Outlook"),
+    ("obtener outlook", "Ok\n\nObtener Outlook para Android", "Ok", "", "Android"),
+    ("sent from my phone", "Ok\n\nSent from my mobile device", "Ok", "", "mobile"),
+    ("sent from blackberry", "Ok\n\nSent from my BlackBerry® wireless device", "Ok", "",
+     "BlackBerry"),
+    ("von meinem iphone", "Danke\n\nVon meinem iPhone gesendet", "Danke", "", "iPhone"),
+    ("sign-off", "Gracias por todo.\n\n-Marta", "Gracias por todo.", "", "-Marta"),
+    ("dash list is not sign-off", "Necesito:\n-Cable\n-Fuente", "Necesito:\n-Cable\n-Fuente",
+     "", ""),
+    ("lone signature stays visible", "-- \nAna", "--\nAna", "", ""),
+    ("lone mobile line stays visible", "Sent from my iPhone", "Sent from my iPhone", "", ""),
+    ("list footer", "Pregunta\n\n____________________\nlista mailing list\nhttps://l.test",
+     "Pregunta", "", "mailing list"),
+    ("dashes inside a line", "Esto -- no es firma.\nFin", "Esto -- no es firma.\nFin", "", ""),
+    ("english original message", "Ok\n----- Original Message -----\nFrom: a@b.test\nhola",
+     "Ok", "Original Message", ""),
+    ("german original message", "Ja\n-----Ursprüngliche Nachricht-----\nVon: a@b.test\nx",
+     "Ja", "Ursprüngliche", ""),
+    ("outlook english, no rule", "Done.\nFrom: Support <s@x.test>\nSent: Monday, 23 Nov "
+     "2026 10:00\nTo: Ana\nSubject: RE: x\n\nold text", "Done.", "old text", ""),
+    ("outlook name only needs date and subject", "Hecho.\nDe: Soporte\nEnviado: lunes\n"
+     "Para: Ana\nAsunto: RE: x\n\nantiguo", "Hecho.", "antiguo", ""),
+    ("header alone at the top keeps the history", "From: Soporte <s@x.test>\nSent: Mon, 23 "
+     "Nov 2026 10:00\nTo: Ana\nSubject: x\n\ntexto", "From: Soporte <s@x.test>\nSent: Mon, "
+     "23 Nov 2026 10:00\nTo: Ana\nSubject: x\n\ntexto", "", ""),
+    ("attribution with unquoted history", "Ok\n\nOn Mon, 23 Nov 2026 at 10:00, Ana "
+     "<a@x.test> wrote:\n\nold unquoted text", "Ok", "old unquoted text", ""),
+    ("loose attribution over a quote", "Vale\n\nAna García <ana@x.test> escribió:\n> hola",
+     "Vale", "escribió", ""),
+    ("loose attribution without a quote is text", "Ana <ana@x.test> wrote:\nall good",
+     "Ana <ana@x.test> wrote:\nall good", "", ""),
+    ("prose ending in wrote stays", "The engineer came on 23/11 and wrote:\nall fixed",
+     "The engineer came on 23/11 and wrote:\nall fixed", "", ""),
+    ("apple forward", "FYI\n\nBegin forwarded message:\n\nFrom: a@b.test\nhola",
+     "FYI\n\nBegin forwarded message:\n\nFrom: a@b.test\nhola", "", ""),
+    ("quoted forward is still a quote", "Ok\n\n> ---------- Forwarded message ---------\n> x",
+     "Ok", "Forwarded message", ""),
+    ("portuguese", "Obrigado\n\nEm seg., 23 de nov. de 2026 às 10:00, Ana <a@x.test> "
+     "escreveu:\n> oi", "Obrigado", "escreveu", ""),
+    ("italian", "Grazie\n\nIl giorno lun 23 nov 2026 alle ore 10:00 Ana <a@x.test> ha "
+     "scritto:\n> ciao", "Grazie", "ha scritto", ""),
+]
+
+
+@pytest.mark.parametrize(("body", "visible", "quoted", "signature"),
+                         [case[1:] for case in CASES], ids=[case[0] for case in CASES])
+def test_split_reply(body: str, visible: str, quoted: str, signature: str) -> None:
+    reply = split_reply(body)
+    assert reply.visible == visible
+    assert quoted in reply.quoted and (quoted or not reply.quoted)
+    assert signature in reply.signature and (signature or not reply.signature)
+
+
+def test_reply_is_frozen() -> None:
+    reply = split_reply("Hola")
+    assert reply == Reply(visible="Hola", quoted="", signature="")
+    with pytest.raises(AttributeError):
+        reply.visible = "x"  # type: ignore[misc]
+
+
+@pytest.mark.parametrize("body", [
+    "Ok\n\n________________________________\nFrom: a@b.test\nSent: x\nTo: y\nSubject: z\n\nv",
+    "Ok\n\nOn Mon, 23 Nov 2026 at 10:00 Ana <a@b.test> wrote:\n> viejo",
+])
+def test_forwarded_flag_keeps_everything(body: str) -> None:
+    assert split_reply(body, forwarded=True).visible == body.rstrip()
+    assert split_reply(body).visible == "Ok"
+
+
+def test_interleaved_answers_stay_with_their_questions() -> None:
+    body = "> ¿Modelo?\nX200\n> ¿Desde cuándo?\nAyer\n> Un saludo\n> Soporte"
+    reply = split_reply(body)
+    assert reply.visible == "> ¿Modelo?\nX200\n> ¿Desde cuándo?\nAyer"
+    assert reply.quoted == "> Un saludo\n> Soporte"
+
+
+# Pathological inputs: a quadratic scan would take minutes on these, linear < 1 s.
+PATHOLOGICAL = [
+    ("one huge line", "x" * 2_000_000),
+    ("huge line of >", ">" * 2_000_000),
+    ("many quote lines", "Hola\n" + "> cita\n" * 200_000),
+    ("many blank lines", "Hola" + "\n" * 500_000 + "> fin"),
+    ("many on-lines", "On 1 Mon 10:00 x\n" * 100_000),
+    ("many dash lines", "texto\n--\n" * 100_000),
+    ("many rules", "____________\n\n\n" * 100_000),
+    ("many from lines", "From: a@b.test\n" * 100_000),
+    ("alternating", "texto\n> cita\nSent from my iPhone\n" * 50_000),
+    ("long header-like lines", ("El " + "1 " * 5000 + "escribió:\n") * 200),
+]
+
+
+@pytest.mark.timeout(30)
+@pytest.mark.parametrize("body", [p[1] for p in PATHOLOGICAL], ids=[p[0] for p in PATHOLOGICAL])
+def test_pathological_input_finishes(body: str) -> None:
+    reply = split_reply(body)
+    assert len(reply.visible) + len(reply.quoted) + len(reply.signature) <= len(body)
