@@ -57,7 +57,7 @@ def check_database(config: Config) -> Check:
     os.environ.setdefault("PGCONNECT_TIMEOUT", str(NETWORK_TIMEOUT_SECONDS))   # read by libpq
     engine = make_engine(url)
     try:
-        current, head = current_revision(engine), head_revision(engine)
+        current, head = current_revision(engine), head_revision()
     except Exception as exc:   # noqa: BLE001
         return Check("database", False, f"cannot connect: {type(exc).__name__}: {_first_line(exc)}",
                      "check [database] url, that the server runs and the credentials.")

@@ -8,18 +8,21 @@ import os
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from functools import cached_property
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from daemon.config import Config
 from daemon.db.engine import make_engine, session_factory, upgrade
-from daemon.ingest.guards import OwnIdentity
-from daemon.outbound.outbox import Mailer
-from daemon.outbound.templates import Renderer
 from daemon.store import BlobStore
+
+if TYPE_CHECKING:
+    from daemon.ingest.guards import OwnIdentity
+    from daemon.outbound.outbox import Mailer
+    from daemon.outbound.templates import Renderer
 
 log = logging.getLogger("soporte")
 Clock = Callable[[], datetime]
@@ -35,17 +38,27 @@ def fixed_clock(instant: datetime) -> Clock:
 
 @dataclass
 class Runtime:
+    """Templates and the mailer load on first use: read-only commands never need them."""
     config: Config
     engine: Engine
     sessions: sessionmaker[Session]
     store: BlobStore
-    renderer: Renderer
-    mailer: Mailer
     secret: bytes
     clock: Clock
 
-    @property
-    def own(self) -> OwnIdentity:
+    @cached_property
+    def renderer(self) -> "Renderer":
+        from daemon.outbound.templates import Renderer
+        return Renderer(self.config.templates.override_dir)
+
+    @cached_property
+    def mailer(self) -> "Mailer":
+        from daemon.outbound.outbox import Mailer
+        return Mailer(self.config, self.renderer, self.secret)
+
+    @cached_property
+    def own(self) -> "OwnIdentity":
+        from daemon.ingest.guards import OwnIdentity
         support = self.config.support
         return OwnIdentity(support_address=support.address, message_id_domain=support.message_id_domain,
                            secret=self.secret, loop_marker=support.address)
@@ -60,9 +73,8 @@ def build_runtime(config: Config, clock: Clock = system_clock, migrate: bool = T
         upgrade(engine)
     store = BlobStore(config.storage_dir)
     secret = load_secret(config.security.secret_env, config.storage_dir)
-    renderer = Renderer(config.templates.override_dir)
     return Runtime(config=config, engine=engine, sessions=session_factory(engine), store=store,
-                   renderer=renderer, mailer=Mailer(config, renderer, secret), secret=secret, clock=clock)
+                   secret=secret, clock=clock)
 
 
 def load_secret(env_name: str, storage_dir: Path) -> bytes:

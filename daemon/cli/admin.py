@@ -11,7 +11,6 @@ from daemon.backup import backup
 from daemon.cli.common import config_from, runtime_from
 from daemon.config import config_path
 from daemon.doctor import run_checks
-from daemon.importer import import_messages
 
 BAR_WIDTH = 30
 
@@ -56,6 +55,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     rt = runtime_from(args)
     bar = ProgressBar(sys.stderr)
     try:
+        from daemon.importer import import_messages   # loads the whole pipeline
         result = import_messages(rt, args.path, notify=args.notify, progress=bar.update)
     except (OSError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -5,10 +5,8 @@ import argparse
 import asyncio
 import sys
 
-from daemon.app import Daemon, run_once
 from daemon.cli.common import config_from, parse_instant, runtime_from
 from daemon.db.engine import make_engine, upgrade
-from daemon.outbound.catalog import render_problems
 from daemon.outbound.templates import Renderer, TemplateMissing
 
 
@@ -26,6 +24,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    from daemon.app import Daemon      # the daemon's modules load only for the commands that run it
     rt = runtime_from(args)
     try:
         asyncio.run(Daemon(rt).serve())
@@ -35,6 +34,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_once(args: argparse.Namespace) -> int:
+    from daemon.app import run_once
     rt = runtime_from(args)
     try:
         report = run_once(rt)
@@ -52,6 +52,7 @@ def cmd_once(args: argparse.Namespace) -> int:
 
 def cmd_check(args: argparse.Namespace) -> int:
     config = config_from(args)          # raises ConfigError with every problem
+    from daemon.outbound.catalog import render_problems
     renderer = Renderer(config.templates.override_dir)
     problems = check_templates(renderer) or render_problems(renderer)
     problems += notify_template_problems(config, renderer)

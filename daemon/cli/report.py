@@ -12,7 +12,6 @@ from sqlalchemy.exc import DBAPIError
 
 from daemon.cli.common import config_from, parse_instant, print_json
 from daemon.db.engine import make_engine
-from daemon.reports.build import build_report
 from daemon.reports.period import window
 from daemon.reports.render_csv import render_csv
 from daemon.reports.render_text import render_text
@@ -41,6 +40,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     now: datetime = args.now or system_clock()
     engine = make_engine(config.database_url)
     try:
+        from daemon.reports.build import build_report   # numpy and friends: only when reporting
         report = build_report(engine, config, period, now)
     except DBAPIError as exc:
         print(f"error: cannot read the database: {str(exc.orig).splitlines()[0]} "

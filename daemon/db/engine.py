@@ -5,11 +5,10 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from alembic import command
-from alembic.config import Config as AlembicConfig
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event
+import re
+from functools import lru_cache
+
+from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.orm import Session, sessionmaker
 
 log = logging.getLogger("soporte.db")
@@ -53,7 +52,8 @@ def session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
 
 
-def alembic_config(engine: Engine) -> AlembicConfig:
+def alembic_config(engine: Engine):
+    from alembic.config import Config as AlembicConfig
     cfg = AlembicConfig()
     cfg.set_main_option("script_location", str(SCHEMA_DIR))
     cfg.attributes["engine"] = engine
@@ -62,16 +62,33 @@ def alembic_config(engine: Engine) -> AlembicConfig:
 
 def current_revision(engine: Engine) -> str | None:
     with engine.connect() as conn:
-        return MigrationContext.configure(conn).get_current_revision()
+        if not inspect(conn).has_table("alembic_version"):
+            return None
+        return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
 
 
-def head_revision(engine: Engine) -> str | None:
-    return ScriptDirectory.from_config(alembic_config(engine)).get_current_head()
+@lru_cache(maxsize=1)
+def head_revision() -> str | None:
+    """The newest migration, read from the files (importing alembic costs every command
+    a noticeable start-up delay, and the schema is almost always current)."""
+    revisions, parents = set(), set()
+    for path in (SCHEMA_DIR / "versions").glob("*.py"):
+        source = path.read_text(encoding="utf-8")
+        found = re.search(r"^revision\s*=\s*['\"]([^'\"]+)['\"]", source, re.M)
+        if found:
+            revisions.add(found.group(1))
+        down = re.search(r"^down_revision\s*=\s*(.+)$", source, re.M)
+        parents.update(re.findall(r"['\"]([^'\"]+)['\"]", down.group(1)) if down else ())
+    heads = revisions - parents
+    return heads.pop() if len(heads) == 1 else None
 
 
 def upgrade(engine: Engine) -> tuple[str | None, str | None]:
     """Apply pending migrations; returns (before, after) revisions."""
     before = current_revision(engine)
+    if before is not None and before == head_revision():
+        return before, before
+    from alembic import command
     command.upgrade(alembic_config(engine), "head")
     after = current_revision(engine)
     if before != after:
