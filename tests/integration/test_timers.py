@@ -1,0 +1,80 @@
+"""Timers evaluated by the sweep from database state at an injected instant: SLA
+breaches, follow-up reminders and the daily agenda. Sweeping twice sends nothing twice."""
+from __future__ import annotations
+
+from tests.support.mail import make_mail
+
+URGENT = '''
+[[rules]]
+name = "Urgentes"
+when.subject = "(?i)urgente"
+then.priority = "urgente"
+'''
+MONDAY_10 = "2026-11-23T10:00:00+01:00"
+
+
+def to(smtp_sink, address):
+    return [m for m in smtp_sink.messages if m.rcpt_tos == [address] or address in m.rcpt_tos]
+
+
+def test_sla_breach_notifies_supervisors_once(site, smtp_sink):
+    site.write_config(URGENT)
+    site.deliver(make_mail("juan@cliente.test", "URGENTE: sin servicio", "Todo parado.\n"))
+    site.once(now=MONDAY_10)
+    site.once(now="2026-11-23T10:59:00+01:00")
+    assert to(smtp_sink, "ana@empresa.test") == []
+    site.once(now="2026-11-23T11:01:00+01:00")           # 1 h first-response target missed
+    site.once(now="2026-11-23T11:01:00+01:00")
+    [breach] = to(smtp_sink, "ana@empresa.test")
+    assert "SOP-000001" in breach.message["Subject"]
+    assert any(e["action"] == "sla_breach" for e in site.show("SOP-000001")["events"])
+
+
+def test_sla_counts_business_hours_only(site, smtp_sink):
+    site.write_config(URGENT)
+    site.deliver(make_mail("juan@cliente.test", "Urgente: viernes tarde", "Parado.\n"))
+    site.once(now="2026-11-27T17:30:00+01:00")            # Friday, 30 business minutes left
+    site.once(now="2026-11-28T12:00:00+01:00")            # Saturday: the clock is stopped
+    assert to(smtp_sink, "ana@empresa.test") == []
+    site.once(now="2026-11-30T09:31:00+01:00")            # Monday 09:30 is the deadline
+    assert len(to(smtp_sink, "ana@empresa.test")) == 1
+
+
+def test_first_public_reply_in_time_is_no_breach(site, smtp_sink):
+    site.write_config(URGENT)
+    site.deliver(make_mail("juan@cliente.test", "Urgente", "Parado.\n"))
+    site.once(now=MONDAY_10)
+    site.deliver(make_mail("luis@empresa.test", "Re: [SOP-000001] Urgente", "Voy para allá.\n"))
+    site.once(now="2026-11-23T10:20:00+01:00")
+    site.once(now="2026-11-23T12:00:00+01:00")
+    assert to(smtp_sink, "ana@empresa.test") == []
+    assert site.show("SOP-000001")["first_response_at"].startswith("2026-11-23T09:20")
+
+
+def test_followup_reminds_its_agent_when_due(site, smtp_sink):
+    site.deliver(make_mail("juan@cliente.test", "Revisión", "Hola.\n"))
+    site.once(now=MONDAY_10)
+    site.deliver(make_mail("luis@empresa.test", "Re: [SOP-000001] Revisión",
+                           "#seguimiento 2026-11-24 10:00\n#interno\n\nLlamar al cliente.\n"))
+    site.once(now="2026-11-23T10:05:00+01:00")
+    site.once(now="2026-11-24T09:59:00+01:00")
+    assert [m for m in to(smtp_sink, "luis@empresa.test") if "agenda" not in m.message["Subject"].lower()] == []
+    site.once(now="2026-11-24T10:01:00+01:00")
+    site.once(now="2026-11-24T10:02:00+01:00")
+    reminders = [m for m in to(smtp_sink, "luis@empresa.test") if "SOP-000001" in m.message["Subject"]]
+    assert len(reminders) == 1
+
+
+def test_daily_agenda_once_per_day_for_agents_with_work(site, smtp_sink):
+    site.deliver(make_mail("juan@cliente.test", "Caldera", "Hola.\n"))
+    site.once(now=MONDAY_10)
+    site.deliver(make_mail("ana@empresa.test", "Re: [SOP-000001] Caldera", "#asignar luis@empresa.test\n"))
+    site.once(now="2026-11-23T10:10:00+01:00")
+    before = len(to(smtp_sink, "luis@empresa.test"))       # the assignment notice
+    site.once(now="2026-11-24T07:59:00+01:00")
+    assert len(to(smtp_sink, "luis@empresa.test")) == before
+    site.once(now="2026-11-24T08:01:00+01:00")
+    site.once(now="2026-11-24T15:00:00+01:00")
+    agendas = to(smtp_sink, "luis@empresa.test")[before:]
+    assert len(agendas) == 1 and "SOP-000001" in agendas[0].message.get_body(("plain",)).get_content()
+    assert to(smtp_sink, "marta@empresa.test") == []       # nothing assigned: no empty agenda
