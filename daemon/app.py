@@ -53,6 +53,11 @@ def run_once(rt: Runtime) -> CycleReport:
     return report
 
 
+def found_new_mail(result: DrainResult) -> bool:
+    """Whether a drain pass did anything besides re-filing mail it had already handled."""
+    return result.quarantined > 0 or any(n for k, n in result.outcomes.items() if k != "already handled")
+
+
 class Daemon:
     """`soporte run`: ingest in a worker thread (imapclient blocks), sweep and sender on
     the event loop; the ingest thread wakes the sender after each commit."""
@@ -105,8 +110,11 @@ class Daemon:
     def _ingest_connected(self, mailbox: Mailbox) -> None:
         poll = self.rt.config.mailbox.poll_seconds
         while not self.stopping.is_set():
-            # a UID search after every (re)connect and every wake-up: nothing waits for IDLE alone
-            drain(self.rt, mailbox, self.stopping.is_set, self._wake_sender)
+            # a UID search after every (re)connect and every wake-up, repeated until a pass
+            # finds nothing: mail announced while we were fetching must not wait for a poll
+            while found_new_mail(drain(self.rt, mailbox, self.stopping.is_set, self._wake_sender)):
+                if self.stopping.is_set():
+                    return
             if self.stopping.is_set():
                 return
             mailbox.wait_for_mail(poll, self.stopping.is_set)

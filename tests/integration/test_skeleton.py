@@ -133,3 +133,21 @@ def test_tickets_show_unknown_token_fails_clearly(site):
     proc = site.run("tickets", "show", "SOP-999999", check=False)
     assert proc.returncode == 1
     assert "no ticket SOP-999999" in proc.stderr
+
+
+def test_daemon_acknowledges_through_idle_and_stops_cleanly(site, smtp_sink, mailbox):
+    """`soporte run`: new mail is noticed through IMAP IDLE (no poll within the test's
+    time: poll_seconds is an hour) and SIGTERM ends it with exit status 0."""
+    site.write_config("")
+    text = site.config_path.read_text().replace("timeout_seconds = 10\n", "timeout_seconds = 10\npoll_seconds = 3600\n", 1)
+    site.write_config(replace=text)
+    proc = site.start()
+    try:
+        mailbox.wait_for_counts({"INBOX": 0}, timeout=30)
+        site.deliver(make_mail("juan@cliente.test", "Por IDLE", "Hola.\n"))
+        [ack] = smtp_sink.wait_for(1, timeout=30)
+        assert ack.rcpt_tos == ["juan@cliente.test"]
+    finally:
+        status = site.stop(proc)
+    assert status == 0, site.daemon_log()
+    assert "stopped" in site.daemon_log()

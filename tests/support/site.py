@@ -99,9 +99,9 @@ class Site:
 
     def start(self, *extra: str) -> subprocess.Popen:
         """`soporte run` in the background; stop it with stop() or kill it by its PID."""
-        log = open(self.base / "daemon.log", "ab")
-        return subprocess.Popen(self.command(*extra, "run"), cwd=self.base, env=self.env,
-                                stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        with open(self.base / "daemon.log", "ab") as log:       # the child keeps its own copy
+            return subprocess.Popen(self.command(*extra, "run"), cwd=self.base, env=self.env,
+                                    stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
 
     @staticmethod
     def stop(proc: subprocess.Popen, timeout: float = 30) -> int:
