@@ -87,11 +87,12 @@ def process(rt: Runtime, source: Source, raw: bytes, now: datetime | None = None
     now = now or rt.clock()
     with rt.sessions.begin() as session:
         work = Work(rt=rt, session=session, now=now, source=source, raw=raw, bypass_limits=bypass_limits)
-        for name, stage in STAGES:
-            stopped = stage(work)
-            if stopped:
-                work.outcome = stopped
-                break
+        with session.no_autoflush:      # stages flush where they need ids or their own rows
+            for name, stage in STAGES:
+                stopped = stage(work)
+                if stopped:
+                    work.outcome = stopped
+                    break
         if work.outcome != "already handled":
             record(work)
     log.info("%s uid %d: %s%s", work.parsed.message_id if work.parsed else "-", source.uid,

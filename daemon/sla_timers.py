@@ -14,14 +14,19 @@ from daemon.rules.sla import sla_deadlines
 SLA_KINDS = ("sla_first_response", "sla_resolution")
 
 
-def schedule_sla(session: Session, config: Any, ticket: Ticket) -> None:
+def schedule_sla(session: Session, config: Any, ticket: Ticket, new: bool = False) -> None:
+    """`new`: the ticket was just created, so it has no timers to look up."""
     policy = config.policy
     if ticket.priority not in policy.sla:
         return
     deadlines = sla_deadlines(policy.calendar, policy.sla, ticket.priority, ticket.created_at)
     due = {"sla_first_response": deadlines.first_response_due, "sla_resolution": deadlines.resolution_due}
+    if new:
+        session.add_all(Timer(ticket=ticket, kind=kind, due_at=due_at, note="", progress=0)
+                        for kind, due_at in due.items())
+        return
     open_timers = {t.kind: t for t in session.scalars(select(Timer).where(
-        Timer.ticket_id == ticket.id, Timer.kind.in_(SLA_KINDS), Timer.done_at.is_(None)))} if ticket.id else {}
+        Timer.ticket_id == ticket.id, Timer.kind.in_(SLA_KINDS), Timer.done_at.is_(None)))}
     for kind, due_at in due.items():
         timer = open_timers.get(kind)
         if timer is not None:

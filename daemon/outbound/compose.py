@@ -6,11 +6,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from email.message import EmailMessage
-from email.policy import SMTP
+from email import encoders
+from email.header import Header
+from email.mime.base import MIMEBase
+from email.mime.multipart import MIMEMultipart
+from email.mime.text import MIMEText
+from email.policy import compat32
 from email.utils import format_datetime, formataddr
 
 from daemon.outbound.templates import Rendered
+
+SMTP_COMPAT = compat32.clone(linesep="\r\n")
 
 
 @dataclass(frozen=True)
@@ -34,25 +40,45 @@ class Envelope:
 
 
 def compose(envelope: Envelope, body: Rendered, attachments: tuple[FileAttachment, ...] = ()) -> bytes:
-    msg = EmailMessage(policy=SMTP)
-    msg["From"] = formataddr((envelope.from_name, envelope.from_addr))
-    msg["Reply-To"] = envelope.from_addr
-    msg["To"] = ", ".join(envelope.to)
-    msg["Subject"] = body.subject
-    msg["Date"] = format_datetime(envelope.date)
-    msg["Message-ID"] = f"<{envelope.message_id}>"
+    # the compat32 MIME classes: several times faster than EmailMessage's header objects,
+    # which matters when every acknowledgement is composed inside the ingest transaction
+    alternative = MIMEMultipart("alternative")
+    alternative.attach(MIMEText(body.text, "plain", "utf-8"))
+    alternative.attach(MIMEText(body.html, "html", "utf-8"))
+    msg = alternative
+    if attachments:
+        msg = MIMEMultipart("mixed")
+        msg.attach(alternative)
+        for item in attachments:
+            msg.attach(_attachment(item))
+    for name, value in _headers(envelope, body.subject):
+        msg[name] = value
+    return msg.as_bytes(policy=SMTP_COMPAT)
+
+
+def _headers(envelope: Envelope, subject: str) -> list[tuple[str, str | Header]]:
+    headers: list[tuple[str, str | Header]] = [
+        ("From", formataddr((envelope.from_name, envelope.from_addr), charset="utf-8")),
+        ("Reply-To", envelope.from_addr),
+        ("To", ", ".join(envelope.to)),
+        ("Subject", Header(subject, "utf-8") if not subject.isascii() else subject),
+        ("Date", format_datetime(envelope.date)),
+        ("Message-ID", f"<{envelope.message_id}>"),
+    ]
     if envelope.in_reply_to:
-        msg["In-Reply-To"] = f"<{envelope.in_reply_to}>"
+        headers.append(("In-Reply-To", f"<{envelope.in_reply_to}>"))
     if envelope.references:
-        msg["References"] = " ".join(f"<{r}>" for r in envelope.references)
-    msg["X-Loop"] = envelope.loop_marker
+        headers.append(("References", " ".join(f"<{r}>" for r in envelope.references)))
+    headers.append(("X-Loop", envelope.loop_marker))
     if envelope.automatic:
-        msg["Auto-Submitted"] = envelope.automatic
-        msg["X-Auto-Response-Suppress"] = "All"
-    msg.set_content(body.text, charset="utf-8")
-    msg.add_alternative(body.html, subtype="html", charset="utf-8")
-    for item in attachments:
-        maintype, _, subtype = item.content_type.partition("/")
-        msg.add_attachment(item.data, maintype=maintype, subtype=subtype or "octet-stream",
-                           filename=item.filename)
-    return msg.as_bytes()
+        headers += [("Auto-Submitted", envelope.automatic), ("X-Auto-Response-Suppress", "All")]
+    return headers
+
+
+def _attachment(item: FileAttachment) -> MIMEBase:
+    maintype, _, subtype = item.content_type.partition("/")
+    part = MIMEBase(maintype, subtype or "octet-stream")
+    part.set_payload(item.data)
+    encoders.encode_base64(part)
+    part.add_header("Content-Disposition", "attachment", filename=item.filename)
+    return part

@@ -71,7 +71,7 @@ def open_ticket(work: "Work") -> Ticket:
     work.session.flush()
     ticket.token = format_token(config.tickets.token_prefix, config.tickets.token_digits, ticket.id)
     add_event(work.session, ticket, work.now, parsed.from_addr, "created", None, ticket.token)
-    schedule_sla(work.session, config, ticket)
+    schedule_sla(work.session, config, ticket, new=True)
     if linked is not None:
         old = work.session.get(Ticket, linked)
         add_event(work.session, ticket, work.now, "soporte", "linked", None, old.token if old else str(linked))

@@ -31,7 +31,10 @@ def check_documents(work: "Work") -> str | None:
         if work.sender_role is None and _document_in(work):
             document_received(work)
         return None
-    if ticket.category == cfg.category and _never_requested(work) and not _ticket_has_document(work):
+    if ticket.category != cfg.category:
+        return None
+    work.session.flush()                # this message's attachments count as documents
+    if _never_requested(work) and not _ticket_has_document(work):
         request_document(work)
     return None
 
