@@ -33,6 +33,7 @@ def billing_notice(session: Session, config: Any, ticket: Ticket, now: datetime,
     mails.append(Mail("finance_billing", (finance,), extra={"work_order": view},
                       attachments=(FileAttachment(f"albaran-{ticket.token}.csv", "text/csv", csv),)))
     add_event(session, ticket, now, "soporte", "billing_notified", None, total)
+    ticket.billed_total = order.total
     return True
 
 

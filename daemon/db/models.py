@@ -55,6 +55,8 @@ class Ticket(Base):
     satisfaction: Mapped[int | None] = mapped_column(Integer)
     decision: Mapped[str | None] = mapped_column(String(20))
     invoice_number: Mapped[str | None] = mapped_column(String(80))
+    # the work-order total last sent to finance (None: never billed); reports add these up
+    billed_total: Mapped[Decimal | None] = mapped_column(Money)
     reopened_count: Mapped[int] = mapped_column(Integer, default=0)
     last_inbound_message_id: Mapped[str | None] = mapped_column(String(998))
     watchers: Mapped[list] = mapped_column(JSON, default=list)

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 17:38:13.062497
+Create Date: 2026-11-23 18:12:10.822562
 """
 from alembic import op
 import sqlalchemy as sa
@@ -70,6 +70,7 @@ def upgrade() -> None:
     sa.Column('satisfaction', sa.Integer(), nullable=True),
     sa.Column('decision', sa.String(length=20), nullable=True),
     sa.Column('invoice_number', sa.String(length=80), nullable=True),
+    sa.Column('billed_total', sa.Numeric(precision=14, scale=2), nullable=True),
     sa.Column('reopened_count', sa.Integer(), nullable=False),
     sa.Column('last_inbound_message_id', sa.String(length=998), nullable=True),
     sa.Column('watchers', sa.JSON(), nullable=False),
