@@ -12,6 +12,7 @@ from sqlalchemy import select
 from daemon.db.models import Attachment, Customer, Event, Message, Ticket
 from daemon.ingest.correlate import Open
 from daemon.ingest.html import sanitize_html
+from daemon.ingest.language import guess_language
 from daemon.sla_timers import schedule_sla
 from daemon.ticket_status import change_status
 from daemon.tokens import format_token
@@ -57,11 +58,12 @@ def _record_rating(work: "Work", ticket: Ticket) -> None:
 def open_ticket(work: "Work") -> Ticket:
     parsed, config = work.parsed, work.rt.config
     vocab = config.vocab
+    language = guess_language(f"{parsed.subject}\n{work.reply.visible if work.reply else parsed.text}",
+                              config.support.language)
     if work.on_behalf:               # staff opening a ticket for a customer (#cliente)
-        customer = customer_for(work.session, work.on_behalf, "", work.now, config.support.language)
+        customer = customer_for(work.session, work.on_behalf, "", work.now, language)
     else:
-        customer = customer_for(work.session, parsed.from_addr, parsed.from_name, work.now,
-                                config.support.language)
+        customer = customer_for(work.session, parsed.from_addr, parsed.from_name, work.now, language)
     linked = work.thread.linked_to if isinstance(work.thread, Open) else None
     ticket = Ticket(subject=(parsed.subject or "(sin asunto)")[:2000], status=vocab.new_status,
                     kind=vocab.default_kind, category=vocab.default_category, queue=vocab.default_queue,

@@ -151,3 +151,12 @@ def test_daemon_acknowledges_through_idle_and_stops_cleanly(site, smtp_sink, mai
         status = site.stop(proc)
     assert status == 0, site.daemon_log()
     assert "stopped" in site.daemon_log()
+
+
+def test_english_customer_gets_the_english_templates(site, smtp_sink):
+    site.deliver(make_mail("john@client.test", "Boiler does not start",
+                           "Hello, my boiler is not working since yesterday. Thanks for your help.\n"))
+    site.once()
+    [ack] = smtp_sink.wait_for(1)
+    body = ack.message.get_body(("plain",)).get_content()
+    assert "SOP-000001" in body and "Hemos recibido" not in body
