@@ -9,6 +9,7 @@ import signal
 import threading
 from dataclasses import dataclass, field
 
+from daemon import alerts
 from daemon.drain import DrainResult, drain
 from daemon.ingest.mailbox import Mailbox, MailboxError
 from daemon.outbound.delivery import FlushResult, flush
@@ -48,6 +49,7 @@ def run_once(rt: Runtime) -> CycleReport:
         except MailboxError as exc:
             report.ingest_error = str(exc)
             log.error("mailbox unavailable: %s", exc)
+            alerts.imap_failed(rt, str(exc))
     report.swept = sweep(rt, rt.clock())
     report.delivery = deliver(rt)
     return report
@@ -104,6 +106,10 @@ class Daemon:
                 if not outage:
                     log.error("mailbox unavailable, will keep retrying: %s", exc)
                 outage = True
+                try:
+                    alerts.imap_failed(self.rt, str(exc))
+                except Exception:   # noqa: BLE001 - the database may be the thing that is down
+                    log.exception("could not record the mailbox outage")
                 self.stopping.wait(delay)
                 delay = min(delay * 2, RECONNECT_MAX_SECONDS)
 

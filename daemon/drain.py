@@ -1,17 +1,25 @@
 """Empties the mailbox folder through the pipeline: sizes checked before downloading,
 one transaction per message, the message put away on the server only after its commit.
-A message that fails is quarantined (row + raw bytes + IMAP folder) and the rest go on."""
+A message that fails is quarantined (row + raw bytes + admin alert, then the IMAP folder)
+and the rest go on; one too large keeps only its headers and its sender is told."""
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Callable
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
-from daemon.db.models import InboundLog, Quarantine
+from daemon import alerts
+from daemon.db.models import InboundLog
+from daemon.ingest.guards import classify
 from daemon.ingest.mailbox import Mailbox
+from daemon.ingest.parse import UnparseableMessage, parse_message
+from daemon.outbound.outbox import Mail
 from daemon.pipeline import Source, process
+from daemon.quarantine import TOO_LARGE, put_aside
 from daemon.runtime import Runtime
 
 log = logging.getLogger("soporte.ingest")
@@ -36,9 +44,12 @@ def drain(rt: Runtime, mailbox: Mailbox, should_stop: Callable[[], bool] = lambd
           on_committed: Callable[[], None] = lambda: None) -> DrainResult:
     folder = rt.config.mailbox.folder
     result = DrainResult()
+    # connected: any IMAP outage is over; and a confirmed outage of either side is alerted
+    alerts.imap_ok(rt)
+    alerts.queue_due(rt)
     waiting = mailbox.waiting(last_uid(rt, folder, mailbox.uidvalidity))
     limit = rt.config.mailbox.max_message_bytes
-    oversized = [w.uid for w in waiting if w.size > limit]
+    oversized = [w for w in waiting if w.size > limit]
     done: list[int] = []
     for uid, raw in mailbox.fetch([w.uid for w in waiting if w.size <= limit]):
         source = Source(folder, mailbox.uidvalidity, uid)
@@ -53,10 +64,11 @@ def drain(rt: Runtime, mailbox: Mailbox, should_stop: Callable[[], bool] = lambd
         if should_stop():
             break
     mailbox.mark_done(done)
-    for uid in oversized:
+    for item in oversized:
         if should_stop():
             break
-        handle_oversized(rt, mailbox, Source(folder, mailbox.uidvalidity, uid), result)
+        handle_oversized(rt, mailbox, Source(folder, mailbox.uidvalidity, item.uid), item.size, result)
+        on_committed()
     return result
 
 
@@ -72,17 +84,45 @@ def handle(rt: Runtime, source: Source, raw: bytes, result: DrainResult) -> str:
     return outcome
 
 
-def handle_oversized(rt: Runtime, mailbox: Mailbox, source: Source, result: DrainResult) -> None:
+def handle_oversized(rt: Runtime, mailbox: Mailbox, source: Source, size: int, result: DrainResult) -> None:
+    """Only the headers are downloaded and kept; the sender is told, unless a robot."""
     headers = mailbox.fetch_headers(source.uid)
     limit = rt.config.mailbox.max_message_bytes
-    quarantine(rt, source, headers, f"message larger than mailbox.max_message_bytes ({limit} bytes); "
-                                    "only its headers were kept")
+    reason = (f"{TOO_LARGE}: {size} bytes, over mailbox.max_message_bytes ({limit}); "
+              "only its headers were kept")
+    quarantine(rt, source, headers, reason, size=size,
+               also=lambda session, now: tell_sender_too_large(rt, session, headers, size, now))
     mailbox.quarantine([source.uid])
     result.quarantined += 1
 
 
-def quarantine(rt: Runtime, source: Source, raw: bytes, reason: str) -> None:
-    digest = rt.store.put(raw)
+def tell_sender_too_large(rt: Runtime, session: Session, headers: bytes, size: int, now: datetime) -> None:
+    try:
+        parsed = parse_message(headers)
+    except UnparseableMessage:
+        return
+    verdict = classify(parsed, rt.own)
+    if not verdict.accepted or not parsed.from_addr:
+        log.info("%s: too large, sender not told (%s)", parsed.message_id, verdict.reason)
+        return
+    limit = rt.config.mailbox.max_message_bytes
+    extra = {"original": {"subject": parsed.subject or "(sin asunto)", "size": human_size(size),
+                          "limit": human_size(limit)}}
+    rt.mailer.queue(session, None, Mail("customer_message_too_large", (parsed.from_addr,), extra=extra,
+                                        language=rt.config.support.language), now)
+
+
+def human_size(size: int) -> str:
+    """Spanish style: "35,0 MB", "39 KB"."""
+    if size >= 1024 * 1024:
+        return f"{size / (1024 * 1024):.1f} MB".replace(".", ",")
+    return f"{max(size // 1024, 1)} KB"
+
+
+def quarantine(rt: Runtime, source: Source, raw: bytes, reason: str, size: int | None = None,
+               also: Callable[[Session, datetime], None] = lambda session, now: None) -> None:
+    """Row, bytes, admin alert and checkpoint in one transaction: a crash before the IMAP
+    move finds the checkpoint next time and neither alerts nor tells anyone twice."""
     now = rt.clock()
     with rt.sessions.begin() as session:
         already = session.scalar(select(InboundLog.id).where(
@@ -90,11 +130,10 @@ def quarantine(rt: Runtime, source: Source, raw: bytes, reason: str) -> None:
             InboundLog.uid == source.uid))
         if already is not None:
             return
-        session.add(Quarantine(folder=source.folder, uidvalidity=source.uidvalidity, uid=source.uid,
-                               raw_sha256=digest, size=len(raw), reason=reason[:4000], at=now,
-                               status="held"))
+        row = put_aside(rt, session, source.folder, source.uidvalidity, source.uid, raw, reason, now, size)
+        also(session, now)
         session.add(InboundLog(folder=source.folder, uidvalidity=source.uidvalidity, uid=source.uid,
-                               message_id="", content_key=digest, outcome="quarantined", at=now))
+                               message_id="", content_key=row.raw_sha256, outcome="quarantined", at=now))
 
 
 def last_uid(rt: Runtime, folder: str, uidvalidity: int) -> int:

@@ -10,6 +10,7 @@ from datetime import datetime, time, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from daemon import alerts
 from daemon.db.models import KeyValue, Ticket, Timer
 from daemon.outbound.outbox import Mail
 from daemon.outbound.context import label
@@ -143,4 +144,5 @@ JOBS = [
     ("sla", sla_job),                # first-response and resolution breaches, once each
     ("followups", followup_job),     # #seguimiento reminders to their agent
     ("agenda", agenda_job),          # each agent's daily agenda
+    ("outage alerts", alerts.queue_due),   # one mail to the admins per IMAP/SMTP outage
 ]

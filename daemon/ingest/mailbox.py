@@ -147,14 +147,21 @@ class Mailbox:
                 time.sleep(0.2)
             return False
         client.idle()
+        idle_done = True
         try:
             while time.monotonic() < deadline and not should_stop():
                 responses = client.idle_check(timeout=0.5)
+                if any(r and r[0] == b"BYE" for r in responses):
+                    raise MailboxError(f"IMAP {self.cfg.host}:{self.cfg.port} closed the connection (BYE)")
                 if any(_announces_mail(r) for r in responses):
                     return True
             return False
+        except MailboxError:
+            idle_done = False         # the connection is gone: nothing to end
+            raise
         finally:
-            client.idle_done()
+            if idle_done:
+                client.idle_done()
 
     def _client(self) -> IMAPClient:
         if self.client is None:

@@ -1,7 +1,8 @@
 """Drains the outbox: claims due rows (FOR UPDATE SKIP LOCKED where the database has it,
 so several senders never take the same row), hands them to SMTP, and records each
 outcome in its own commit, so a crash re-sends at most the one message in flight.
-Outages live in the rows: attempts, next_attempt_at, last_error, give_up_at."""
+Outages live in the rows: attempts, next_attempt_at, last_error, give_up_at; an
+unreachable server also opens (and a reachable one closes) the SMTP outage in alerts."""
 from __future__ import annotations
 
 import logging
@@ -13,11 +14,12 @@ from typing import Callable
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from daemon import alerts
 from daemon.db.models import Outbox
 from daemon.outbound.smtp import PermanentFailure, SmtpConnection, SmtpSettings, TemporaryFailure
 
 log = logging.getLogger("soporte.outbound")
-LEASE = timedelta(minutes=10)
+LEASE = timedelta(minutes=2)      # a batch takes seconds; a killed sender's rows wait this long
 BATCH = 50
 
 
@@ -52,6 +54,12 @@ def record_sent(row: Outbox, now: datetime) -> None:
     row.last_error = ""
 
 
+def requeue(row: Outbox, now: datetime, retry_for: timedelta) -> None:
+    """An admin's `outbox retry`: due at once, with a fresh give-up deadline."""
+    row.status, row.next_attempt_at, row.locked_until = "pending", now, None
+    row.give_up_at = now + retry_for
+
+
 def record_failure(row: Outbox, error: Exception, now: datetime) -> str:
     row.attempts += 1
     row.last_error = str(error)[:2000]
@@ -80,15 +88,29 @@ async def flush(sessions: sessionmaker[Session], settings: SmtpSettings, sender:
 
 
 async def _send_batch(sessions, settings, sender, ids, clock, result: FlushResult) -> bool:
+    connected = False
     try:
         async with SmtpConnection(settings) as smtp:
+            connected = True
+            _note_outage(sessions, clock(), None)
             for row_id in ids:
                 await _send_one(sessions, smtp, sender, row_id, clock, result)
     except TemporaryFailure as exc:
         result.error = str(exc)
         _defer_unsent(sessions, ids, exc, clock())
+        if not connected:
+            # an unreachable server is an outage; a 4xx on one message is only a retry
+            _note_outage(sessions, clock(), str(exc))
         return False
     return True
+
+
+def _note_outage(sessions, now: datetime, error: str | None) -> None:
+    with sessions.begin() as session:
+        if error is None:
+            alerts.record_success(session, "smtp", now)
+        else:
+            alerts.record_failure(session, "smtp", now, error)
 
 
 async def _send_one(sessions, smtp: SmtpConnection, sender: str, row_id: int, clock, result) -> None:

@@ -111,7 +111,7 @@ class Mailer:
         cap = self.config.limits.auto_replies_per_hour
         recent = session.scalar(
             select(func.count(Outbox.id)).where(
-                Outbox.automatic.is_(True), Outbox.audience == "customer",
+                Outbox.automatic.is_(True), Outbox.audience == "customer", Outbox.status != "skipped",
                 Outbox.first_recipient == recipient,
                 Outbox.created_at > now - timedelta(hours=1)))
         if recent >= cap:

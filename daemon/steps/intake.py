@@ -4,6 +4,7 @@ a bounce of our mail only leaves an internal note, see steps/bounces.py)."""
 from __future__ import annotations
 
 import logging
+import re
 from typing import TYPE_CHECKING
 
 from sqlalchemy import select
@@ -24,8 +25,16 @@ log = logging.getLogger("soporte.ingest")
 def parse(work: "Work") -> str | None:
     work.parsed = parse_message(work.raw)       # UnparseableMessage → the caller quarantines
     work.content_key = content_key(work.raw, work.parsed)
-    work.reply = split_reply(work.parsed.text)
+    work.reply = split_reply(work.parsed.text, forwarded=is_forward(work.parsed.subject))
     return None
+
+
+FORWARD_PREFIX = re.compile(r"^\s*(fwd?|rv|wg|tr|enc|reenv(iado)?)\s*:", re.IGNORECASE)
+
+
+def is_forward(subject: str) -> bool:
+    """Outlook forwards look like replies in the body; only the subject tells them apart."""
+    return bool(FORWARD_PREFIX.match(subject or ""))
 
 
 def dedupe(work: "Work") -> str | None:

@@ -9,8 +9,9 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
 
-from daemon.db.models import Customer, Quarantine, Ticket
+from daemon.db.models import Customer, Ticket
 from daemon.ingest.correlate import Open
+from daemon.quarantine import put_aside
 
 if TYPE_CHECKING:
     from daemon.pipeline import Work
@@ -28,11 +29,9 @@ def cap_new_tickets(work: "Work") -> str | None:
         .where(Customer.email == sender, Ticket.created_at > work.now - timedelta(hours=1)))
     if recent < cap:
         return None
-    digest = work.rt.store.put(work.raw, work.parsed.raw_sha256)
     src = work.source
-    work.session.add(Quarantine(folder=src.folder, uidvalidity=src.uidvalidity, uid=src.uid,
-                                raw_sha256=digest, size=len(work.raw), at=work.now, status="held",
-                                reason=f"{sender} opened {recent} tickets in the last hour "
-                                       f"(limits.new_tickets_per_hour = {cap})"))
+    put_aside(work.rt, work.session, src.folder, src.uidvalidity, src.uid, work.raw,
+              f"{sender} opened {recent} tickets in the last hour (limits.new_tickets_per_hour = {cap})",
+              work.now)
     log.warning("%s: held, %s opened %d tickets in the last hour", work.parsed.message_id, sender, recent)
     return "held: new-ticket limit"
