@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Callable
 
-from sqlalchemy import or_, select
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from daemon import alerts
@@ -48,12 +48,6 @@ def claim(session: Session, now: datetime, limit: int = BATCH) -> list[Outbox]:
     return list(rows)
 
 
-def record_sent(row: Outbox, now: datetime) -> None:
-    row.status, row.sent_at, row.locked_until = "sent", now, None
-    row.attempts += 1
-    row.last_error = ""
-
-
 def requeue(row: Outbox, now: datetime, retry_for: timedelta) -> None:
     """An admin's `outbox retry`: due at once, with a fresh give-up deadline."""
     row.status, row.next_attempt_at, row.locked_until = "pending", now, None
@@ -79,22 +73,31 @@ async def flush(sessions: sessionmaker[Session], settings: SmtpSettings, sender:
     while max_batches is None or batches < max_batches:
         batches += 1
         with sessions.begin() as session:
-            ids = [row.id for row in claim(session, clock())]
-        if not ids:
+            batch = [Claimed(row.id, list(row.recipients), row.raw) for row in claim(session, clock())]
+        if not batch:
             break
-        if not await _send_batch(sessions, settings, sender, ids, clock, result):
+        if not await _send_batch(sessions, settings, sender, batch, clock, result):
             break
     return result
 
 
-async def _send_batch(sessions, settings, sender, ids, clock, result: FlushResult) -> bool:
+@dataclass(frozen=True)
+class Claimed:
+    """What sending needs of a claimed row, read once with the claim."""
+    id: int
+    recipients: list[str]
+    raw: bytes
+
+
+async def _send_batch(sessions, settings, sender, batch: list[Claimed], clock, result: FlushResult) -> bool:
+    ids = [item.id for item in batch]
     connected = False
     try:
         async with SmtpConnection(settings) as smtp:
             connected = True
             _note_outage(sessions, clock(), None)
-            for row_id in ids:
-                await _send_one(sessions, smtp, sender, row_id, clock, result)
+            for item in batch:
+                await _send_one(sessions, smtp, sender, item, clock, result)
     except TemporaryFailure as exc:
         result.error = str(exc)
         _defer_unsent(sessions, ids, exc, clock())
@@ -113,22 +116,19 @@ def _note_outage(sessions, now: datetime, error: str | None) -> None:
             alerts.record_failure(session, "smtp", now, error)
 
 
-async def _send_one(sessions, smtp: SmtpConnection, sender: str, row_id: int, clock, result) -> None:
-    with sessions() as session:
-        row = session.get(Outbox, row_id)
-        if row is None or row.status != "pending":
-            return
-        recipients, raw = list(row.recipients), row.raw
+async def _send_one(sessions, smtp: SmtpConnection, sender: str, item: Claimed, clock, result) -> None:
     try:
-        await smtp.send(sender, recipients, raw)
+        await smtp.send(sender, item.recipients, item.raw)
     except PermanentFailure as exc:
-        _record(sessions, row_id, exc, clock(), result)
+        _record(sessions, item.id, exc, clock(), result)
         return
     except TemporaryFailure as exc:
-        _record(sessions, row_id, exc, clock(), result)
+        _record(sessions, item.id, exc, clock(), result)
         raise            # the connection is suspect: stop this batch
     with sessions.begin() as session:
-        record_sent(session.get(Outbox, row_id), clock())
+        # one UPDATE, its own commit: a crash now re-sends at most this message
+        session.execute(update(Outbox).where(Outbox.id == item.id).values(
+            status="sent", sent_at=clock(), locked_until=None, attempts=Outbox.attempts + 1, last_error=""))
     result.sent += 1
 
 

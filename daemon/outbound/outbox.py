@@ -50,7 +50,7 @@ class Mailer:
         self.staff_names = {s.email: s.name for s in config.staff}
 
     def queue(self, session: Session, ticket: Ticket | None, mail: Mail, now: datetime) -> Outbox | None:
-        recipients = tuple(r for r in mail.to if self._may_send(session, r, mail, now))
+        recipients = tuple(r for r in mail.to if self._may_send(session, ticket, r, mail, now))
         if not recipients:
             return None
         body = self.renderer.render(mail.template, self.context(ticket, mail.extra, mail.language),
@@ -98,12 +98,16 @@ class Mailer:
                         date=now, loop_marker=support.address, in_reply_to=in_reply_to,
                         references=references, automatic="auto-replied" if automatic else None)
 
-    def _may_send(self, session: Session, recipient: str, mail: Mail, now: datetime) -> bool:
+    def _may_send(self, session: Session, ticket: Ticket | None, recipient: str, mail: Mail,
+                  now: datetime) -> bool:
         """Automatic customer mail stops at a recipient that bounced lately, and at the
         per-recipient cap: the last line of defence against loops."""
         if not mail.automatic or mail.audience != "customer":
             return True
-        until = session.scalar(select(Customer.undeliverable_until).where(Customer.email == recipient))
+        if ticket is not None and ticket.customer.email == recipient:
+            until = ticket.customer.undeliverable_until        # already loaded: no query
+        else:
+            until = session.scalar(select(Customer.undeliverable_until).where(Customer.email == recipient))
         if until is not None and until > now:
             log.warning("not sending %s to %s: it bounced, undeliverable until %s",
                         mail.template, recipient, until.isoformat())
