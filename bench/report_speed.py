@@ -1,14 +1,16 @@
 """Report speed: `soporte report --json` over a database of synthetic tickets (1,000,000
 by default) inserted with SQLAlchemy core bulk inserts into a database built by
 daemon.db.engine (make_engine + upgrade). The database is kept between runs, keyed by
-size and schema revision, since building it takes longer than the report should.
+size, schema revision and a fingerprint of the models' columns (a revision edited in
+place must not reuse a database without the new columns), since building it takes
+longer than the report should.
 Also times bare GROUP BY queries over the same rows: the floor for any report.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import random
-import subprocess
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -18,8 +20,8 @@ from sqlalchemy import Engine, column, func, insert, select, table
 from sqlalchemy.sql.expression import TableClause
 
 from daemon.db.engine import head_revision, make_engine, upgrade
-from daemon.db.models import Customer, Event, Payment, Ticket, WorkLine
-from daemon.vocabulary import DEFAULT_CATEGORIES, DEFAULT_QUEUES
+from daemon.db.models import Base, Customer, Event, Payment, Ticket, WorkLine
+from daemon.vocabulary import DEFAULT_CATEGORIES, DEFAULT_QUEUES, NON_BILLABLE_KINDS
 
 from bench.servers import Rig
 
@@ -35,6 +37,7 @@ CODES = (("hours", "SMANT", 45.0), ("hours", "SMANTND", 35.0), ("material", "CAB
 STATUSES = ("nuevo",) * 3 + ("abierto",) * 7 + ("pendiente_cliente",) * 5 + ("resuelto",) * 15 + ("cerrado",) * 70
 KINDS = ("normal",) * 14 + ("garantia",) * 4 + ("cortesia", "mejora")
 PRIORITIES = ("baja",) * 4 + ("normal",) * 11 + ("alta",) * 4 + ("urgente",)
+TAX = 1.21
 
 
 @dataclass
@@ -50,10 +53,7 @@ class ReportResult:
 
 def database_for(workdir: Path, tickets: int) -> tuple[Path, float | None]:
     """A database with `tickets` synthetic tickets, built once per size and schema."""
-    probe = make_engine("sqlite://")
-    revision = head_revision(probe)
-    probe.dispose()
-    path = workdir / f"report-{tickets}-{revision}.db"
+    path = workdir / f"report-{tickets}-{head_revision()}-{schema_fingerprint()}.db"
     if path.exists():
         return path, None
     for stale in workdir.glob(f"report-{tickets}-*.db*"):
@@ -71,6 +71,12 @@ def database_for(workdir: Path, tickets: int) -> tuple[Path, float | None]:
         Path(f"{partial}{suffix}").unlink(missing_ok=True)
     partial.rename(path)
     return path, time.perf_counter() - started
+
+
+def schema_fingerprint() -> str:
+    columns = sorted(f"{name}.{column.name}:{column.type}" for name, model_table in Base.metadata.tables.items()
+                     for column in model_table.columns)
+    return hashlib.sha256("\n".join(columns).encode()).hexdigest()[:8]
 
 
 def populate(engine: Engine, count: int, rng: random.Random) -> None:
@@ -101,33 +107,42 @@ def add_ticket(rows: dict[type, list[dict[str, object]]], number: int, rng: rand
         resolved = (first_response or created) + int(rng.expovariate(1 / 108_000))
         closed = resolved + 86_400 * (1 + int(rand() * 7)) if status == "cerrado" else None
     last = closed or resolved or first_response or created
+    kind = _pick(KINDS, rand())
+    billed = add_billing(rows, number, _stamp(closed), kind, rng) if closed is not None and rand() < 0.25 else None
     rows[Ticket].append({
         "id": number, "token": f"SOP-{number:07d}", "subject": f"Incidencia {number}", "status": status,
-        "kind": _pick(KINDS, rand()), "category": _pick(DEFAULT_CATEGORIES, rand()),
+        "kind": kind, "category": _pick(DEFAULT_CATEGORIES, rand()),
         "queue": _pick(DEFAULT_QUEUES, rand()), "priority": _pick(PRIORITIES, rand()),
         "assignee": _pick(ASSIGNEES, rand()), "customer_id": 1 + int(rand() * CUSTOMERS),
         "created_at": _stamp(created), "updated_at": _stamp(last), "first_response_at": _stamp(first_response),
         "resolved_at": _stamp(resolved), "closed_at": _stamp(closed),
         "satisfaction": 1 + int(rand() * 5) if closed and rand() < 0.3 else None,
         "paid": 0, "reopened_count": 1 if rand() < 0.04 else 0, "watchers": "[]", "diagnosis": "",
-        "solution": ""})
-    if closed is not None and rand() < 0.25:
-        add_billing(rows, number, _stamp(closed), rng)
+        "solution": "", "billed_total": billed})
     if rand() < 0.05:
         rows[Event].append({"ticket_id": number, "at": _stamp(created + 7200), "actor": "ana@empresa.test",
                             "action": "category", "old": "consulta", "new": "averia"})
 
 
-def add_billing(rows: dict[type, list[dict[str, object]]], ticket_id: int, at: str, rng: random.Random) -> None:
+def add_billing(rows: dict[type, list[dict[str, object]]], ticket_id: int, at: str, ticket_kind: str,
+                rng: random.Random) -> float | None:
+    """Work lines and maybe a payment; returns the total sent to finance (None for free
+    kinds). The total is lines x tax without contracts or surcharges: close enough for
+    a benchmark, which never checks figures."""
+    subtotal = 0.0
     for _ in range(1 + int(rng.random() * 3)):
         kind, code, price = _pick(CODES, rng.random())
+        quantity = (1 + int(rng.random() * 8)) / 2
+        subtotal += quantity * price
         rows[WorkLine].append({"ticket_id": ticket_id, "line_kind": kind, "code": code, "description": "",
-                               "quantity": (1 + int(rng.random() * 8)) / 2, "unit_price": price,
+                               "quantity": quantity, "unit_price": price,
                                "out_of_hours": rng.random() < 0.1, "created_at": at,
                                "actor": "luis@empresa.test"})
+    billed = None if ticket_kind in NON_BILLABLE_KINDS else round(subtotal * TAX, 2)
     if rng.random() < 0.6:
         rows[Payment].append({"ticket_id": ticket_id, "amount": 20 + int(rng.random() * 380), "at": at,
                               "actor": "finanzas@empresa.test"})
+    return billed
 
 
 def _pick(pool: tuple, fraction: float):

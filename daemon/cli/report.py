@@ -38,9 +38,13 @@ def cmd_report(args: argparse.Namespace) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     now: datetime = args.now or system_clock()
+    try:
+        from daemon.reports.build import build_report   # numpy: only when reporting
+    except ImportError as exc:
+        print(f"error: the report needs {exc.name}: pip install 'soporte[reports]'", file=sys.stderr)
+        return 2
     engine = make_engine(config.database_url)
     try:
-        from daemon.reports.build import build_report   # numpy and friends: only when reporting
         report = build_report(engine, config, period, now)
     except DBAPIError as exc:
         print(f"error: cannot read the database: {str(exc.orig).splitlines()[0]} "

@@ -1,54 +1,55 @@
-"""Billed, paid and outstanding totals for the report. In: the work lines of closed,
-billable tickets (ordered by ticket, as queries.billing_lines yields them) and the
-payments per ticket; out: Decimal totals. Each ticket is priced exactly as its billing
-notification was (billing/pricing, contract checked on the creation date), so the
-report and finance agree to the cent. Pure: no database, no clock."""
+"""Billed, paid and outstanding totals for the report, added up by the database. In: a
+Connection and the Window (tickets created in it); out: BillingTotals in Decimal. Billed
+is each ticket's `billed_total`, the work-order total last sent to finance (so the
+report and finance agree to the cent without pricing anything again); paid is every
+payment on the window's tickets; outstanding is billed minus paid, ticket by ticket,
+never below zero. Never writes."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
-from itertools import groupby
-from typing import Any, Iterable, Mapping
+from typing import Any
 
-from daemon.billing.config import BillingConfig
-from daemon.billing.contracts import Contract, active_contract
-from daemon.billing.pricing import LineInput, price_work_order
-from daemon.rules.calendar import BusinessCalendar
+from sqlalchemy import ColumnElement, Connection, Integer, case, cast, func, select
+
+from daemon.db.models import Payment, Ticket
+from daemon.reports.queries import Window
 
 ZERO = Decimal("0.00")
 
 
 @dataclass(frozen=True)
 class BillingTotals:
-    billed: Decimal = ZERO          # work-order totals (tax included) of closed tickets
-    paid: Decimal = ZERO            # payments recorded on the tickets of the window
-    outstanding: Decimal = ZERO     # billed minus paid, ticket by ticket, never below zero
+    billed: Decimal = ZERO
+    paid: Decimal = ZERO
+    outstanding: Decimal = ZERO
     billed_tickets: int = 0
 
 
-def billing_totals(lines: Iterable[tuple[Any, ...]], payments: Mapping[int, Decimal],
-                   cfg: BillingConfig, contracts: tuple[Contract, ...],
-                   cal: BusinessCalendar) -> BillingTotals:
-    billed = outstanding = ZERO
-    count = 0
-    for ticket_id, rows in groupby(lines, key=lambda row: row[0]):
-        total = ticket_total(list(rows), cfg, contracts, cal)
-        if total <= 0:
-            continue
-        count += 1
-        billed += total
-        outstanding += max(total - payments.get(ticket_id, ZERO), ZERO)
-    paid = sum(payments.values(), ZERO)
-    return BillingTotals(billed, paid, outstanding, count)
+def billing_totals(conn: Connection, window: Window) -> BillingTotals:
+    paid = (select(Payment.ticket_id, func.sum(cents(conn, Payment.amount)).label("cents"))
+            .join(Ticket, Ticket.id == Payment.ticket_id).where(window.condition())
+            .group_by(Payment.ticket_id).subquery())
+    # the billed tickets first, then their payments: joining every ticket of the window
+    # to the payments would cost several times more
+    billed = (select(Ticket.id, cents(conn, Ticket.billed_total).label("cents"))
+              .where(window.condition(), Ticket.billed_total > 0).subquery())
+    due = billed.c.cents - func.coalesce(paid.c.cents, 0)
+    count, billed_cents, outstanding_cents = conn.execute(
+        select(func.count(), func.sum(billed.c.cents), func.sum(case((due > 0, due), else_=0)))
+        .select_from(billed.outerjoin(paid, paid.c.ticket_id == billed.c.id))).one()
+    paid_cents = conn.execute(select(func.sum(paid.c.cents))).scalar()
+    return BillingTotals(from_cents(billed_cents), from_cents(paid_cents), from_cents(outstanding_cents), count)
 
 
-def ticket_total(rows: list[tuple[Any, ...]], cfg: BillingConfig,
-                 contracts: tuple[Contract, ...], cal: BusinessCalendar) -> Decimal:
-    _, kind, priority, created_at, email = rows[0][:5]
-    inputs = [LineInput(line_kind, code, "", Decimal(str(qty)), Decimal(str(price)), bool(ooh))
-              for *_, line_kind, code, qty, price, ooh in rows]
-    day = created_at.astimezone(cal.tz).date()
-    contract = active_contract(contracts, email, day) is not None
-    order = price_work_order(inputs, ticket_kind=kind, priority=priority,
-                             contract_active=contract, cfg=cfg)
-    return order.total
+def cents(conn: Connection, amount: Any) -> ColumnElement[Any]:
+    """A money column in cents. SQLite stores NUMERIC as binary floating point, so there
+    each amount is rounded to a whole number of cents before anything is added up: a
+    million sums stay exact. Other databases keep exact decimals."""
+    if conn.dialect.name == "sqlite":
+        return cast(func.round(amount * 100), Integer)
+    return amount * 100
+
+
+def from_cents(total: Any) -> Decimal:
+    return (Decimal(str(total or 0)) / 100).quantize(ZERO)

@@ -5,29 +5,30 @@ as ints, durations in minutes or hours (floats, None without data), money as str
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Callable
+from typing import Any
 
-from sqlalchemy import Connection, Engine, func, select
+from sqlalchemy import Connection, Engine
 
 from daemon.billing.albaran import money
-from daemon.db.models import Ticket
 from daemon.reports import queries
 from daemon.reports.billing import billing_totals
 from daemon.reports.queries import Window
 from daemon.reports.stats import average, histogram, percent, quantile, scaled
-from daemon.reports.timing import TimingSummary, summarise
+from daemon.reports.vector import TimeColumns, summarise_columns
 
 TOP_CATEGORIES = 5
+SATISFACTION_SCORES = (1, 2, 3, 4, 5)
 
 
 def build_report(engine: Engine, config: Any, window: Window, now: datetime) -> dict[str, Any]:
     with engine.connect() as conn:
         report: dict[str, Any] = {"since": _iso(window.since), "until": _iso(window.until),
                                   "generated_at": now.isoformat()}
-        totals = queries.totals(conn, window)
+        totals = queries.totals(conn, window, _counted_in_totals(config))
         report["tickets_total"] = totals["tickets"]
         for field in queries.BREAKDOWNS:
-            report[f"by_{field}"] = queries.breakdown(conn, window, field)
+            counted = totals.get(f"by_{field}")
+            report[f"by_{field}"] = queries.breakdown(conn, window, field) if counted is None else counted
         report["top_categories"] = [{"category": name, "tickets": count} for name, count
                                     in list(report["by_category"].items())[:TOP_CATEGORIES]]
         report.update(_times(conn, config, window, now))
@@ -37,12 +38,21 @@ def build_report(engine: Engine, config: Any, window: Window, now: datetime) -> 
     return report
 
 
+def _counted_in_totals(config: Any) -> dict[str, tuple[Any, ...]]:
+    """The fields without an index of their own, with their expected values (status,
+    category and assignee are indexed: their GROUP BYs read only the index)."""
+    vocab = config.vocab
+    return {"kind": vocab.kinds, "queue": vocab.queues, "priority": vocab.priorities,
+            "satisfaction": SATISFACTION_SCORES}
+
+
 def _times(conn: Connection, config: Any, window: Window, now: datetime) -> dict[str, Any]:
     policy = config.policy
-    start = conn.execute(select(queries.epoch(conn, func.min(Ticket.created_at)))
-                         .where(window.condition())).scalar()
-    timing = TimingSummary() if start is None else _summariser()(
-        queries.time_rows(conn, window), policy.calendar, policy.sla, now, start)
+    priorities = tuple(policy.sla)
+    rows = queries.time_rows(conn, window, priorities)
+    columns = TimeColumns.from_fetched(rows, priorities, policy.calendar, policy.sla)
+    del rows        # a million tuples: free them before the arrays are worked on
+    timing = summarise_columns(columns, policy.calendar, now)
     first, resolution = timing.first_response, timing.resolution
     return {
         "first_response_count": len(first),
@@ -63,15 +73,6 @@ def _times(conn: Connection, config: Any, window: Window, now: datetime) -> dict
     }
 
 
-def _summariser() -> Callable[..., TimingSummary]:
-    """The numpy version when numpy is installed (the `reports` extra), else pure Python."""
-    try:
-        from daemon.reports.vector import summarise_vectorised
-    except ImportError:
-        return summarise
-    return summarise_vectorised
-
-
 def _resolution_histogram(ordered: list[float], day: float) -> list[dict[str, Any]]:
     """Resolution times in bands a manager reads at a glance; a day is one business day."""
     edges = sorted([3600.0, 4 * 3600.0, day, 2 * day, 5 * day])
@@ -89,14 +90,12 @@ def _satisfaction(conn: Connection, window: Window, totals: dict[str, Any]) -> d
     count = totals["satisfaction_count"]
     return {"satisfaction_avg": average(totals["satisfaction_sum"], count),
             "satisfaction_count": count,
-            "satisfaction_scores": queries.satisfaction_scores(conn, window)}
+            "satisfaction_scores": totals["by_satisfaction"]}
 
 
 def _billing(conn: Connection, config: Any, window: Window) -> dict[str, Any]:
-    policy = config.policy
-    result = billing_totals(queries.billing_lines(conn, window), queries.payments_by_ticket(conn, window),
-                            policy.billing, policy.contracts, policy.calendar)
-    return {"currency": policy.billing.currency, "billed_total": money(result.billed),
+    result = billing_totals(conn, window)
+    return {"currency": config.policy.billing.currency, "billed_total": money(result.billed),
             "billed_tickets": result.billed_tickets, "paid_total": money(result.paid),
             "outstanding_total": money(result.outstanding)}
 

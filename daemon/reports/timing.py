@@ -1,25 +1,24 @@
-"""First-response and resolution times in business time, and SLA compliance, for many
-tickets in one pass. In: (created, first response, resolution, priority) rows in epoch
-seconds, the calendar, the SLA targets and `now`; out: TimingSummary. A ticket meets
-its SLA when both targets were met by their due instants (as rules/sla computes them);
-it breaches when either was met late or is still unmet after its due instant; otherwise
-its outcome is pending and it is left out of the percentage. Pure: never reads the clock.
+"""What the report's time figures mean, written out one ticket at a time with
+rules/calendar: the plain-Python reference that vector.summarise_columns (the report's
+fast path) must equal; tests compare them. In: (created, first response, resolution,
+priority) rows in epoch seconds, the calendar, the SLA targets and `now`; out: a
+TimingSummary. A ticket meets its SLA when both targets were met by their due instants
+(as rules/sla computes them); it breaches when either was met late or is still unmet
+after its due instant; otherwise it is pending and left out of the percentage. Pure.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Iterable
 
-from daemon.reports.business import BusinessTimeline
-from daemon.rules.calendar import BusinessCalendar
+from daemon.rules.calendar import BusinessCalendar, add_business_time, business_time_between
 from daemon.rules.sla import DEFAULT_SLA, SlaTarget
 
 # instants come from the database as epoch floats exact to about a millisecond (SQLite's
 # julianday); a reply at its due instant is on time, so allow that much rounding
 TOLERANCE_SECONDS = 0.002
 
-QUARTER = 900
 Row = tuple[float, "float | None", "float | None", str]
 
 
@@ -36,29 +35,24 @@ class TimingSummary:
 
 
 def summarise(rows: Iterable[Row], cal: BusinessCalendar, targets: dict[str, SlaTarget],
-              now: datetime, start: float) -> TimingSummary:
-    """`start`: the earliest creation instant among the rows (epoch seconds)."""
+              now: datetime) -> TimingSummary:
     out = TimingSummary()
     seconds, fallback = targets_in_seconds(targets, cal)
-    now_s = now.timestamp()
-    timeline = BusinessTimeline(cal, start)
-    elapsed, instant_at = timeline.elapsed, timeline.instant_at    # hot loop: local names
-    days = _DayBucket(cal)
-    add_day, firsts, resolutions = days.add, out.first_response, out.resolution
-    for created, first, resolved, priority in rows:
-        add_day(created)
-        opened = elapsed(created)
+    for created_s, first_s, resolved_s, priority in rows:
+        created, first, resolved = _instant(created_s), _instant(first_s), _instant(resolved_s)
+        day = created.astimezone(cal.tz).date().isoformat()
+        out.per_day[day] = out.per_day.get(day, 0) + 1
+        for ended, durations in ((first, out.first_response), (resolved, out.resolution)):
+            if ended is not None:
+                durations.append(max(business_time_between(cal, created, ended).total_seconds(), 0.0))
         first_target, resolution_target = seconds.get(priority, fallback)
-        if first is not None:
-            firsts.append(max(elapsed(first) - opened, 0.0))
-        if resolved is not None:
-            resolutions.append(max(elapsed(resolved) - opened, 0.0))
-        late_first = _late(instant_at(opened + first_target), first, now_s)
-        late_resolution = _late(instant_at(opened + resolution_target), resolved, now_s)
+        late_first = _late(add_business_time(cal, created, timedelta(seconds=first_target)), first, now)
+        late_resolution = _late(add_business_time(cal, created, timedelta(seconds=resolution_target)),
+                                resolved, now)
         _count(out, late_first, late_resolution)
     out.first_response.sort()
     out.resolution.sort()
-    out.per_day = days.counts()
+    out.per_day = dict(sorted(out.per_day.items()))
     return out
 
 
@@ -72,22 +66,14 @@ def targets_in_seconds(targets: dict[str, SlaTarget], cal: BusinessCalendar
     return seconds, seconds.get("normal") or pair(DEFAULT_SLA["normal"])
 
 
-def day_counts(cal: BusinessCalendar, quarters: Iterable[tuple[int, int]]) -> dict[str, int]:
-    """(UTC quarter-hour number, tickets) -> tickets per local date. Every time-zone
-    offset in use is a whole number of quarter hours, so a quarter never straddles a
-    local midnight; each quarter is converted once, not each ticket."""
-    days: dict[str, int] = {}
-    for quarter, count in sorted(quarters):
-        local = datetime.fromtimestamp(quarter * QUARTER, timezone.utc).astimezone(cal.tz)
-        key = local.date().isoformat()
-        days[key] = days.get(key, 0) + count
-    return days
+def _instant(epoch: float | None) -> datetime | None:
+    return None if epoch is None else datetime.fromtimestamp(epoch, timezone.utc)
 
 
-def _late(due: float, met_at: float | None, now: float) -> bool | None:
+def _late(due: datetime, met_at: datetime | None, now: datetime) -> bool | None:
     """True: breached; False: met in time; None: not met yet and not yet due."""
     if met_at is not None:
-        return met_at > due + TOLERANCE_SECONDS
+        return (met_at - due).total_seconds() > TOLERANCE_SECONDS
     return True if now > due else None
 
 
@@ -100,18 +86,3 @@ def _count(out: TimingSummary, late_first: bool | None, late_resolution: bool | 
         out.sla_met += 1
     else:
         out.sla_pending += 1
-
-
-class _DayBucket:
-    """Counts instants per UTC quarter hour, for day_counts."""
-
-    def __init__(self, cal: BusinessCalendar) -> None:
-        self.cal = cal
-        self.by_quarter: dict[int, int] = {}
-
-    def add(self, at: float) -> None:
-        quarter = int(at // QUARTER)
-        self.by_quarter[quarter] = self.by_quarter.get(quarter, 0) + 1
-
-    def counts(self) -> dict[str, int]:
-        return day_counts(self.cal, self.by_quarter.items())

@@ -1,80 +1,94 @@
-"""The same summary as timing.summarise, computed with numpy over whole columns: one
-binary search per instant done in C, so a million tickets take about a second instead
-of tens of seconds. Used when numpy is installed (it comes with the `reports` extra, as
-matplotlib needs it); results equal the pure version (tests compare them). Pure."""
+"""First-response and resolution times in business time, and SLA compliance, over whole
+numpy columns (one row per ticket, no Python loop over tickets). In: TimeColumns (epoch
+seconds, NaN where a ticket has no such instant; SLA targets in business seconds), the
+calendar and `now`; out: a TimingSummary equal to timing.summarise's, the plain-Python
+reference the unit tests compare it with. Pure: never reads the clock.
+"""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Iterable
+from typing import Any
 
 import numpy as np
 
-from daemon.reports.business import BusinessTimeline
-from daemon.reports.timing import TOLERANCE_SECONDS, Row, TimingSummary, day_counts, targets_in_seconds
+from daemon.reports.daytable import DayTable
+from daemon.reports.timing import TOLERANCE_SECONDS, Row, TimingSummary, targets_in_seconds
 from daemon.rules.calendar import BusinessCalendar
 from daemon.rules.sla import SlaTarget
 
 
-def summarise_vectorised(rows: Iterable[Row], cal: BusinessCalendar, targets: dict[str, SlaTarget],
-                         now: datetime, start: float) -> TimingSummary:
-    rows = list(rows)
-    if not rows:
-        return TimingSummary()
-    created, first, resolved, priorities = zip(*rows)
-    created_a = np.asarray(created, dtype=float)
-    first_a = np.asarray([np.nan if v is None else v for v in first], dtype=float)
-    resolved_a = np.asarray([np.nan if v is None else v for v in resolved], dtype=float)
-    seconds, fallback = targets_in_seconds(targets, cal)
-    first_t = np.asarray([seconds.get(p, fallback)[0] for p in priorities], dtype=float)
-    resolution_t = np.asarray([seconds.get(p, fallback)[1] for p in priorities], dtype=float)
+@dataclass(frozen=True)
+class TimeColumns:
+    created: np.ndarray              # epoch seconds
+    first_response: np.ndarray       # epoch seconds, NaN: not answered yet
+    resolution: np.ndarray           # epoch seconds, NaN: not resolved yet
+    first_target: np.ndarray         # business seconds allowed for the first response
+    resolution_target: np.ndarray    # business seconds allowed for the resolution
 
-    timeline = BusinessTimeline(cal, start)
-    latest = np.nanmax(np.concatenate([created_a, first_a, resolved_a]))
-    timeline.elapsed(float(latest))                        # grows the table to cover every instant
-    table = _Table(timeline)
-    opened = table.elapsed(created_a)
-    timeline.instant_at(float(np.max(opened + np.maximum(first_t, resolution_t))))
-    table = _Table(timeline)                               # grown to cover every due instant
+    @classmethod
+    def from_codes(cls, instants: np.ndarray, codes: np.ndarray, priorities: tuple[str, ...],
+                   cal: BusinessCalendar, targets: dict[str, SlaTarget]) -> "TimeColumns":
+        """`instants`: (n, 3) created, first response, resolution; `codes`: each ticket's
+        priority as its index in `priorities`, -1 for any other (which gets the
+        fallback target, as rules/sla does)."""
+        seconds, fallback = targets_in_seconds(targets, cal)
+        table = np.array([seconds.get(p, fallback) for p in priorities] + [fallback]).reshape(-1, 2)
+        per_ticket = table[codes.astype(np.intp)]      # -1 picks the fallback, the last row
+        return cls(instants[:, 0], instants[:, 1], instants[:, 2], per_ticket[:, 0], per_ticket[:, 1])
+
+    @classmethod
+    def from_fetched(cls, rows: list[tuple[Any, ...]], priorities: tuple[str, ...], cal: BusinessCalendar,
+                     targets: dict[str, SlaTarget]) -> "TimeColumns":
+        """queries.time_rows' tuples, converted by numpy in one call (None becomes NaN)."""
+        table = np.array(rows, dtype=np.float64).reshape(-1, 4)
+        return cls.from_codes(table[:, :3], table[:, 3], priorities, cal, targets)
+
+    @classmethod
+    def from_rows(cls, rows: list[Row], cal: BusinessCalendar, targets: dict[str, SlaTarget]) -> "TimeColumns":
+        """The reference rows' shape (small inputs: tests, not the report)."""
+        priorities = tuple(sorted({row[3] for row in rows}))
+        instants = np.array([row[:3] for row in rows], dtype=np.float64).reshape(-1, 3)
+        codes = np.array([priorities.index(row[3]) for row in rows], dtype=np.intp)
+        return cls.from_codes(instants, codes, priorities, cal, targets)
+
+    def __len__(self) -> int:
+        return len(self.created)
+
+
+def summarise_columns(cols: TimeColumns, cal: BusinessCalendar, now: datetime) -> TimingSummary:
+    if len(cols) == 0:
+        return TimingSummary()
+    now_s = now.timestamp()
+    instants = np.concatenate([cols.created, cols.first_response, cols.resolution, [now_s]])
+    longest = float(max(cols.first_target.max(), cols.resolution_target.max()))
+    table = DayTable.covering(cal, float(np.nanmin(instants)), float(np.nanmax(instants)), longest)
 
     out = TimingSummary()
-    has_first, has_resolved = ~np.isnan(first_a), ~np.isnan(resolved_a)
-    out.first_response = np.sort(np.maximum(table.elapsed(first_a[has_first]) - opened[has_first], 0)).tolist()
-    out.resolution = np.sort(np.maximum(table.elapsed(resolved_a[has_resolved]) - opened[has_resolved], 0)).tolist()
-    now_s = now.timestamp()
-    late_first, unknown_first = _late(table.instant_at(opened + first_t), first_a, has_first, now_s)
-    late_res, unknown_res = _late(table.instant_at(opened + resolution_t), resolved_a, has_resolved, now_s)
+    opened = table.elapsed(cols.created)
+    out.first_response = _durations(table, opened, cols.first_response)
+    out.resolution = _durations(table, opened, cols.resolution)
+    late_first, open_first = _late(table.due(cols.created, cols.first_target, opened), cols.first_response, now_s)
+    late_res, open_res = _late(table.due(cols.created, cols.resolution_target, opened), cols.resolution, now_s)
     breached = late_first | late_res
     out.sla_breached = int(breached.sum())
-    out.sla_pending = int((~breached & (unknown_first | unknown_res)).sum())
-    out.sla_met = len(created_a) - out.sla_breached - out.sla_pending
+    out.sla_pending = int((~breached & (open_first | open_res)).sum())
+    out.sla_met = len(cols) - out.sla_breached - out.sla_pending
     out.breached_first_response, out.breached_resolution = int(late_first.sum()), int(late_res.sum())
-    quarters, counts = np.unique((created_a // 900).astype(np.int64), return_counts=True)
-    out.per_day = day_counts(cal, zip(quarters.tolist(), counts.tolist()))
+    out.per_day = table.per_day(cols.created)
     return out
 
 
-def _late(due: np.ndarray, met: np.ndarray, has: np.ndarray, now: float) -> tuple[np.ndarray, np.ndarray]:
-    """(breached, still unknown) per ticket, as timing._late decides one by one."""
-    met_late = has & (np.nan_to_num(met, nan=0.0) > due + TOLERANCE_SECONDS)
-    overdue = ~has & (now > due)
-    return met_late | overdue, ~has & ~(now > due)
+def _durations(table: DayTable, opened: np.ndarray, ended: np.ndarray) -> list[float]:
+    """Business seconds from opening to each present end, sorted (quantiles read them)."""
+    present = ~np.isnan(ended)
+    return np.sort(np.maximum(table.elapsed(ended[present]) - opened[present], 0.0)).tolist()
 
 
-class _Table:
-    """A BusinessTimeline's table as arrays, for lookups of whole columns at once."""
-
-    def __init__(self, timeline: BusinessTimeline) -> None:
-        self.opens = np.asarray(timeline.opens)
-        self.lengths = np.asarray(timeline.lengths)
-        self.before = np.asarray(timeline.before)
-        self.after = np.asarray(timeline.after)
-
-    def elapsed(self, at: np.ndarray) -> np.ndarray:
-        k = np.searchsorted(self.opens, at, side="right") - 1
-        inside = k >= 0
-        k = np.maximum(k, 0)
-        return np.where(inside, self.before[k] + np.minimum(at - self.opens[k], self.lengths[k]), 0.0)
-
-    def instant_at(self, target: np.ndarray) -> np.ndarray:
-        k = np.searchsorted(self.after, target, side="left")
-        return self.opens[k] + (target - self.before[k])
+def _late(due: np.ndarray, met: np.ndarray, now: float) -> tuple[np.ndarray, np.ndarray]:
+    """(breached, still open and not yet due) per ticket. A target met at its due instant
+    is met; one still unmet is breached once `now` is past its due instant."""
+    missing = np.isnan(met)
+    met_late = ~missing & (np.where(missing, 0.0, met) > due + TOLERANCE_SECONDS)
+    overdue = missing & (now > due)
+    return met_late | overdue, missing & ~(now > due)

@@ -1,11 +1,13 @@
 """`soporte report` against a hand-built data set whose every figure was worked out on
 paper (calendar: Europe/Madrid, Monday to Friday 09:00-18:00; built-in SLA targets).
-Tickets are inserted directly with SQLAlchemy, then the real command is run."""
+Tickets are inserted directly with SQLAlchemy, then the real command is run, on SQLite
+or (with --database=postgres) on PostgreSQL."""
 from __future__ import annotations
 
 import csv
 import io
 import json
+import os
 from datetime import datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -45,19 +47,23 @@ def build_data(url: str) -> None:
         t1 = ticket(juan, local(23, 10), priority="urgente", status="resuelto", assignee="luis@empresa.test",
                     first_response_at=local(23, 10, 30), resolved_at=local(23, 14), satisfaction=5)
         t2 = ticket(juan, local(23, 17), status="cerrado", assignee="luis@empresa.test",
-                    first_response_at=local(24, 10), closed_at=local(25, 17), satisfaction=3)
+                    first_response_at=local(24, 10), closed_at=local(25, 17), satisfaction=3,
+                    billed_total=Decimal("145.20"))
         t3 = ticket(acme, local(27, 16), priority="urgente", kind="garantia", category="instalacion",
                     queue="instalaciones", first_response_at=local(30, 10), reopened_count=1)
         t4 = ticket(acme, local(28, 11), priority="baja", status="nuevo", category="consulta")
         t6 = ticket(juan, local(24, 10), kind="cortesia", status="cerrado", assignee="marta@empresa.test",
                     first_response_at=local(24, 10, 5), closed_at=local(24, 12))
         old = ticket(juan, local(15, 10, month=10), status="cerrado", satisfaction=1, reopened_count=4,
-                     first_response_at=local(16, 10, month=10), closed_at=local(20, 10, month=10))
+                     first_response_at=local(16, 10, month=10), closed_at=local(20, 10, month=10),
+                     billed_total=Decimal("363.00"))
         s.add_all([juan, acme, t1, t2, t3, t4, t6, old])
         s.flush()
         s.add_all([_line(t2, "2"), _line(t6, "3"), _line(t3, "1"), _line(old, "5"),
                    Payment(ticket_id=t2.id, amount=Decimal("100.00"), at=local(26, 9), actor="finanzas@empresa.test"),
                    Payment(ticket_id=old.id, amount=Decimal("50.00"), at=local(21, 9, month=10), actor="f"),
+                   Payment(ticket_id=old.id, amount=Decimal("320.00"), at=local(22, 9, month=10), actor="f"),
+                   Payment(ticket_id=t1.id, amount=Decimal("20.00"), at=local(23, 15), actor="f"),
                    event(t2, local(24, 11), "category", "averia"),
                    event(t6, local(24, 10), "category", "averia"),          # the rules, at creation
                    event(t6, local(24, 11), "category", "consulta"),
@@ -77,7 +83,9 @@ def _line(t: Ticket, quantity: str) -> WorkLine:
 
 @pytest.fixture
 def report_site(tmp_path) -> Site:
-    site = Site(tmp_path, None, None, database_url=f"sqlite:///{tmp_path / 'soporte.db'}")
+    # the PostgreSQL run of the suite names this test's own database in the environment
+    url = os.environ.get("SOPORTE_TEST_DATABASE_URL") or f"sqlite:///{tmp_path / 'soporte.db'}"
+    site = Site(tmp_path, None, None, database_url=url)
     build_data(site.database_url)
     return site
 
@@ -110,8 +118,11 @@ def test_report_json_numbers_match_the_hand_worked_figures(report_site):
     assert (r["recategorised"], r["recategorisations"]) == (2, 3)
     assert (r["satisfaction_avg"], r["satisfaction_count"]) == (4.0, 2)
     assert r["satisfaction_scores"] == {"3": 1, "5": 1}
-    # billed: t2 only (2 h x 60.00 + 21 % tax); t6 is a courtesy, t3 is not closed
-    assert (r["billed_total"], r["paid_total"], r["outstanding_total"]) == ("145.20", "100.00", "45.20")
+    # billed: t2 only, the 145.20 sent to finance (2 h x 60.00 + 21 % tax); t6 is a courtesy and
+    # t3 is not closed, so neither was billed; paid counts t1's 20.00 on account too, but only
+    # billed tickets can be outstanding
+    assert (r["billed_total"], r["paid_total"], r["outstanding_total"]) == ("145.20", "120.00", "45.20")
+    assert r["billed_tickets"] == 1
     assert r["per_day"] == {"2026-11-23": 2, "2026-11-24": 1, "2026-11-27": 1, "2026-11-28": 1}
     assert sum(band["tickets"] for band in r["resolution_histogram"]) == 3
 
@@ -121,6 +132,8 @@ def test_report_without_window_includes_older_tickets(report_site):
     assert r["tickets_total"] == 6
     assert r["satisfaction_avg"] == 3.0
     assert r["billed_total"] == "508.20"       # 145.20 + 5 h x 60.00 x 1.21
+    # old was overpaid (370.00 of 363.00): it owes nothing, and its 7.00 does not reduce t2's debt
+    assert (r["paid_total"], r["outstanding_total"], r["billed_tickets"]) == ("490.00", "45.20", 2)
     assert r["reopened"] == 5
 
 
