@@ -7,6 +7,7 @@ import hashlib
 import os
 import tempfile
 from pathlib import Path
+from typing import Iterable
 
 
 class BlobStore:
@@ -33,6 +34,27 @@ class BlobStore:
             Path(tmp).unlink(missing_ok=True)
             raise
         return digest
+
+    def put_stream(self, chunks: Iterable[bytes]) -> tuple[str, int]:
+        """(digest, size) of the concatenated chunks, written to a temporary file while
+        hashing and then named by the digest: a large blob is never held whole."""
+        objects = self.root / "objects"
+        objects.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=objects, prefix=".tmp-")
+        hasher, size = hashlib.sha256(), 0
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                for chunk in chunks:
+                    hasher.update(chunk)
+                    size += len(chunk)
+                    handle.write(chunk)
+            target = self.path_for(hasher.hexdigest())
+            target.parent.mkdir(exist_ok=True)
+            os.replace(tmp, target)           # same content if it existed: harmless
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        return hasher.hexdigest(), size
 
     def get(self, digest: str) -> bytes:
         return self.path_for(digest).read_bytes()

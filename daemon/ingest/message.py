@@ -7,16 +7,27 @@ from datetime import datetime
 
 
 @dataclass(frozen=True)
+class BodyRef:
+    """A large base64 body left where it is in the raw message (raw[start:end]) and
+    never decoded whole; sha256 and size describe its decoded bytes."""
+    sha256: str
+    size: int
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
 class Attachment:
     filename: str          # already made safe: no directories, no control characters
     content_type: str      # lower-case, e.g. "application/pdf"
-    payload: bytes
+    payload: bytes         # empty when body_ref is set: read the bytes from the raw message
     content_id: str = ""
     inline: bool = False
+    body_ref: BodyRef | None = None
 
     @property
     def size(self) -> int:
-        return len(self.payload)
+        return self.body_ref.size if self.body_ref is not None else len(self.payload)
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,8 @@
 """Splits a parsed MIME tree into body text, body HTML and attachments.
 
 In: an `email.message.Message` (compat32, as mail-parser and the stdlib build it).
-Out: `Parts` with decoded text/html and `Attachment`s carrying safe file names.
+Out: `Parts` with decoded text/html and `Attachment`s carrying safe file names (a
+placeholder for a large body left in the raw message becomes a reference, see large.py).
 A nested message (message/rfc822), DSN status parts and rfc822-headers are kept whole
 as attachments, never mixed into the body. Never raises on a malformed tree.
 """
@@ -11,12 +12,13 @@ import mimetypes
 import re
 import unicodedata
 from dataclasses import dataclass
+from typing import Mapping
 from email import message_from_bytes
 from email.message import Message
 from email.policy import compat32
 
 from daemon.ingest.decode import decode_bytes, decode_header_value, unsmuggle
-from daemon.ingest.message import Attachment
+from daemon.ingest.message import Attachment, BodyRef
 
 MAX_FILENAME = 150
 _WHOLE_PARTS = ("message/rfc822", "message/global", "message/delivery-status",
@@ -44,6 +46,7 @@ class _Collector:
     htmls: list[str]
     attachments: list[Attachment]
     defects: list[str]
+    refs: Mapping[str, BodyRef]
 
 
 def repair_headers(message: Message) -> None:
@@ -65,8 +68,9 @@ def _declared_charset(part: Message) -> str | None:
         return None
 
 
-def split_parts(message: Message) -> Parts:
-    out = _Collector([], [], [], [])
+def split_parts(message: Message, refs: Mapping[str, BodyRef] | None = None) -> Parts:
+    """`refs`: placeholders that stand for large bodies left in the raw message."""
+    out = _Collector([], [], [], [], refs or {})
     _visit(message, out)
     return Parts("\n".join(out.texts), "\n".join(out.htmls),
                  tuple(out.attachments), tuple(out.defects))
@@ -85,10 +89,10 @@ def _visit(part: Message, out: _Collector) -> None:
     elif part.get_content_maintype() == "multipart" and (fixed := _reboundaried(part)):
         out.defects.append("multipart boundary repaired")
         _visit(fixed, out)
-    elif _is_body(part, ctype):
+    elif is_body(part, ctype):
         _add_body(part, ctype, out)
     else:
-        out.attachments.append(_leaf_attachment(part, ctype, len(out.attachments) + 1))
+        out.attachments.append(_leaf_attachment(part, ctype, len(out.attachments) + 1, out.refs))
 
 
 def _visit_epilogue(part: Message, out: _Collector) -> None:
@@ -123,7 +127,7 @@ def _reparse(text: str) -> Message:
     return message_from_bytes(text.encode("utf-8", "surrogateescape"), policy=compat32)
 
 
-def _is_body(part: Message, ctype: str) -> bool:
+def is_body(part: Message, ctype: str) -> bool:
     """Unnamed, non-attached text is the body; a multipart beyond repair arrives
     here as one string and is read as text rather than lost."""
     if part.get_content_maintype() == "multipart":
@@ -143,14 +147,27 @@ def _add_body(part: Message, ctype: str, out: _Collector) -> None:
         out.texts.append(text)
 
 
-def _leaf_attachment(part: Message, ctype: str, index: int) -> Attachment:
+def _leaf_attachment(part: Message, ctype: str, index: int,
+                     refs: Mapping[str, BodyRef]) -> Attachment:
+    ref = _body_ref(part, refs)
     return Attachment(
         filename=safe_filename(_raw_filename(part), ctype, index),
         content_type=ctype,
-        payload=_payload_bytes(part),
+        payload=b"" if ref is not None else _payload_bytes(part),
         content_id=_content_id(part),
         inline=_is_inline(part),
+        body_ref=ref,
     )
+
+
+def _body_ref(part: Message, refs: Mapping[str, BodyRef]) -> BodyRef | None:
+    """The large body a placeholder stands for, when the whole payload is one."""
+    raw = part._payload
+    if not refs or not isinstance(raw, str):
+        return None
+    if str(part.get("content-transfer-encoding", "")).strip().lower() != "base64":
+        return None
+    return refs.get(raw.strip())
 
 
 def _whole_attachment(part: Message, ctype: str, index: int) -> Attachment:

@@ -1,9 +1,9 @@
 """The mail parser adapter: raw RFC 5322 bytes in, one `ParsedMessage` out.
 
-The only module that imports mail-parser. Survives malformed mail: when mail-parser
-fails, the stdlib parser is tried, and problems are reported in `defects` instead of
-raised. Only input with nothing to parse (empty, or both parsers failing) raises
-`UnparseableMessage`. Never touches the network, the disk or the database.
+The only module importing mail-parser. Survives malformed mail: when mail-parser fails
+the stdlib parser is tried, and problems become `defects`, not exceptions; only input
+with nothing to parse raises `UnparseableMessage`. Large base64 attachments come out as
+references into `raw`, never decoded here (large.py). No network, disk or database.
 """
 from __future__ import annotations
 
@@ -15,11 +15,13 @@ from datetime import datetime, timezone
 from email.message import Message
 from email.policy import compat32
 from email.utils import getaddresses, parsedate_to_datetime
+from typing import Mapping
 
 import mailparser
 
 from daemon.ingest.decode import decode_header_value, unfold
-from daemon.ingest.message import ParsedMessage
+from daemon.ingest.large import slim
+from daemon.ingest.message import BodyRef, ParsedMessage
 from daemon.ingest.mime_parts import Parts, repair_headers, split_parts
 
 # mail-parser logs every part it does not render (DSN status parts, rfc822 headers)
@@ -41,13 +43,26 @@ class UnparseableMessage(Exception):
 
 
 def parse_message(raw: bytes) -> ParsedMessage:
-    if not raw or not raw.strip():
+    # isspace() rather than strip(): no copy of a large message
+    if not raw or raw.isspace():
         raise UnparseableMessage("empty input")
     digest = hashlib.sha256(raw).hexdigest()
+    slimmed = slim(raw, digest)
+    if slimmed is not None:
+        parsed = _parse(slimmed.raw, digest, slimmed.refs)
+        placed = [a.body_ref for a in parsed.attachments if a.body_ref is not None]
+        if len(placed) == len(slimmed.refs) and set(placed) == set(slimmed.refs.values()):
+            return parsed
+        # The parser read the structure differently from the scan: a placeholder did not
+        # become an attachment of its own, so read the original instead.
+    return _parse(raw, digest, {})
+
+
+def _parse(raw: bytes, digest: str, refs: Mapping[str, BodyRef]) -> ParsedMessage:
     message, mp_date, defects = _load(raw)
     try:
         repair_headers(message)
-        parts = split_parts(message)
+        parts = split_parts(message, refs)
     except RecursionError:
         raise UnparseableMessage("MIME nesting too deep") from None
     headers = _headers(message)

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from daemon.db.models import Attachment, Customer, Event, Message, Ticket
 from daemon.ingest.correlate import Open
 from daemon.ingest.html import sanitize_html
+from daemon.ingest.large import store_attachment
 from daemon.ingest.language import guess_language
 from daemon.sla_timers import schedule_sla
 from daemon.ticket_status import change_status
@@ -102,7 +103,9 @@ def add_inbound_message(work: "Work", ticket: Ticket) -> Message:
     work.session.add(message)
     limit = work.rt.config.limits.max_attachment_bytes
     for item in parsed.attachments:
-        digest = store.put(item.payload) if item.size <= limit else None
+        # a large body is decoded from the raw message straight into the store; over the
+        # limit nothing is written at all (the row keeps name, type and size)
+        digest = store_attachment(store, work.raw, item) if item.size <= limit else None
         if digest is None:
             log.warning("%s: attachment %s (%d bytes) over the limit, not stored", ticket.token,
                         item.filename, item.size)
