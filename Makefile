@@ -21,8 +21,13 @@ dovecot:
 demo: install dovecot
 	$(BIN)/python scripts/demo.py
 
+# Twice: everything on SQLite, then the integration tests again on PostgreSQL (a fresh
+# database per test); both runs always happen, and either failing fails the target.
 test: install dovecot
-	$(BIN)/pytest -q -p no:cacheprovider
+	@status=0; \
+	$(BIN)/pytest -q -p no:cacheprovider || status=1; \
+	$(BIN)/pytest -q -p no:cacheprovider --database=postgres -m "not postgres" tests/integration || status=1; \
+	exit $$status
 
 unit: install
 	$(BIN)/pytest -q -p no:cacheprovider tests/unit

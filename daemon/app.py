@@ -10,6 +10,7 @@ import threading
 from dataclasses import dataclass, field
 
 from daemon import alerts
+from daemon.db.locks import ingest_forever_as_sole, ingest_if_sole
 from daemon.drain import DrainResult, drain
 from daemon.ingest.mailbox import Mailbox, MailboxError
 from daemon.outbound.delivery import FlushResult, flush
@@ -45,7 +46,8 @@ def run_once(rt: Runtime) -> CycleReport:
     report = CycleReport()
     if rt.config.mailbox.configured:
         try:
-            report.ingest = ingest_once(rt)
+            # a running daemon holding the ingest lock does the ingesting; we sweep and send
+            report.ingest = ingest_if_sole(rt, lambda: ingest_once(rt))
         except MailboxError as exc:
             report.ingest_error = str(exc)
             log.error("mailbox unavailable: %s", exc)
@@ -64,9 +66,9 @@ class Daemon:
     """`soporte run`: ingest in a worker thread (imapclient blocks), sweep and sender on
     the event loop; the ingest thread wakes the sender after each commit."""
 
-    def __init__(self, rt: Runtime) -> None:
+    def __init__(self, rt: Runtime, stopping: threading.Event | None = None) -> None:
         self.rt = rt
-        self.stopping = threading.Event()
+        self.stopping = stopping or threading.Event()
         self.loop: asyncio.AbstractEventLoop | None = None
         self.mail_queued = asyncio.Event()
 
@@ -83,7 +85,8 @@ class Daemon:
             self.loop.add_signal_handler(sig, self.stop)
         tasks = [asyncio.create_task(self._sender()), asyncio.create_task(self._sweeper())]
         if self.rt.config.mailbox.configured:
-            tasks.append(asyncio.create_task(asyncio.to_thread(self._ingest_forever)))
+            tasks.append(asyncio.create_task(asyncio.to_thread(
+                ingest_forever_as_sole, self.rt, self.stopping, self._ingest_forever, self.stop)))
         await asyncio.to_thread(self.stopping.wait)
         self.mail_queued.set()
         await asyncio.gather(*tasks, return_exceptions=True)

@@ -16,6 +16,9 @@ def run_migrations_online() -> None:
         context.configure(connection=connection, target_metadata=target_metadata,
                           render_as_batch=connection.dialect.name == "sqlite")
         with context.begin_transaction():
+            if connection.dialect.name == "postgresql":
+                # two daemons starting on an empty database: one migrates, the other waits
+                connection.exec_driver_sql("SELECT pg_advisory_xact_lock(7469031)")
             context.run_migrations()
         connection.commit()
 

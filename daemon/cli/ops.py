@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import signal
 import sys
+import threading
 
 from daemon.cli.common import config_from, parse_instant, runtime_from
 from daemon.db.engine import make_engine, upgrade
@@ -24,10 +26,14 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    # a SIGTERM during start-up (imports, migrations) must still mean "stop cleanly"
+    stopping = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stopping.set())
     from daemon.app import Daemon      # the daemon's modules load only for the commands that run it
     rt = runtime_from(args)
     try:
-        asyncio.run(Daemon(rt).serve())
+        asyncio.run(Daemon(rt, stopping).serve())
     finally:
         rt.close()
     return 0

@@ -57,6 +57,7 @@ def test_doctor_all_green(offline_site, smtp_sink):
     assert smtp_sink.messages == []
 
 
+@pytest.mark.sqlite_only("copies the SQLite file; on PostgreSQL backup points to pg_dump")
 def test_backup_copies_database_files_and_config(offline_site, tmp_path):
     offline_site.run("import", str(BACKLOG))
     dest = tmp_path / "copia"
