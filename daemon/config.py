@@ -48,6 +48,7 @@ class Config:
     security: sections.Security
     limits: sections.Limits
     templates: sections.Templates
+    agenda: sections.Agenda
     vocab: Vocabulary
     staff: tuple[Staff, ...]
     faq: tuple[Faq, ...]
@@ -93,7 +94,7 @@ def read_toml(path: Path) -> dict[str, Any]:
 
 KNOWN_SECTIONS = (
     "support", "mailbox", "smtp", "database", "storage", "tickets", "security", "limits",
-    "templates", "vocabulary", "staff", "faq",
+    "templates", "agenda", "vocabulary", "staff", "faq",
 ) + sections.POLICY_SECTIONS
 
 
@@ -117,6 +118,7 @@ def build_config(raw: dict[str, Any], source: Path) -> Config:
         security=sections.load_security(raw.get("security"), problems),
         limits=sections.load_limits(raw.get("limits"), problems),
         templates=sections.load_templates(raw.get("templates"), base, problems),
+        agenda=sections.load_agenda(raw.get("agenda"), vocab.roles, problems),
         vocab=vocab,
         staff=staff,
         faq=load_faq(raw.get("faq"), problems),

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import ipaddress
 from dataclasses import dataclass
+from datetime import time
 from pathlib import Path
 from typing import Any
 
@@ -81,6 +82,13 @@ class Limits:
 
 
 @dataclass(frozen=True)
+class Agenda:
+    enabled: bool
+    send_at: time
+    roles: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Templates:
     override_dir: Path | None
     language: str
@@ -135,6 +143,11 @@ LIMITS = (
 TEMPLATES = (
     Option("dir", str, "", "folder whose templates override the built-in ones"),
     Option("language", str, "es", "template set", choices=("es", "en")),
+)
+AGENDA = (
+    Option("enabled", bool, True, "send each agent a daily agenda of open tickets and follow-ups"),
+    Option("send_at", str, "08:00", "local time (calendar time zone), working days only", lambda v: _clock_error(v)),
+    Option("roles", list, ["agente", "tecnico", "supervisor"], "staff roles that get an agenda"),
 )
 DATABASE = (Option("url", str, "sqlite:///soporte.db", "SQLAlchemy URL: sqlite:///file.db or postgresql+psycopg://..."),)
 STORAGE = (Option("dir", str, "var/", "raw messages, attachments and quarantine"),)
@@ -217,6 +230,23 @@ def load_templates(raw: Any, base: Path, problems: Problems) -> Templates:
         if not folder.is_dir():
             problems.add("templates.dir", f"{folder} is not a folder")
     return Templates(folder, v["language"])
+
+
+def load_agenda(raw: Any, roles: tuple[str, ...], problems: Problems) -> Agenda:
+    v = read_section(raw, "agenda", AGENDA, problems)
+    for role in v["roles"]:
+        if role not in roles:
+            problems.add("agenda.roles", f"{role!r} is not one of {', '.join(roles)}")
+    send_at = time(8, 0) if _clock_error(v["send_at"]) else time.fromisoformat(v["send_at"])
+    return Agenda(v["enabled"], send_at, tuple(v["roles"]))
+
+
+def _clock_error(value: str) -> str | None:
+    try:
+        time.fromisoformat(value)
+    except ValueError:
+        return f"{value!r} is not a time of day like 08:00"
+    return None
 
 
 def load_vocabulary(raw: Any, problems: Problems) -> Vocabulary:

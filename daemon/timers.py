@@ -5,7 +5,7 @@ sweeping twice at the same instant sends nothing twice."""
 from __future__ import annotations
 
 import logging
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -22,8 +22,6 @@ from daemon.steps.warranty import WARRANTY_TIMER, local_time
 from daemon.ticket_status import change_status
 
 log = logging.getLogger("soporte.sweep")
-AGENDA_AT = time(8, 0)
-AGENDA_ROLES = ("agente", "tecnico", "supervisor")
 BREACH_LABELS = {"sla_first_response": "primera respuesta", "sla_resolution": "resolución"}
 
 
@@ -100,14 +98,16 @@ def followup_job(rt: Runtime, now: datetime) -> int:
 
 
 def agenda_job(rt: Runtime, now: datetime) -> int:
-    calendar = rt.config.policy.calendar
+    calendar, agenda = rt.config.policy.calendar, rt.config.agenda
+    if not agenda.enabled:
+        return 0
     sent = 0
     with rt.sessions.begin() as session:
-        for member in rt.config.staff_with_role(*AGENDA_ROLES):
+        for member in rt.config.staff_with_role(*agenda.roles):
             key = f"agenda:{member.email}"
             row = session.get(KeyValue, key)
             last = datetime.fromisoformat(row.value).date() if row else None
-            if not agenda_due(now, last, AGENDA_AT, calendar.tz, calendar.days):
+            if not agenda_due(now, last, agenda.send_at, calendar.tz, calendar.days):
                 continue
             mail = _agenda_mail(session, rt, member, now)
             if mail.extra["tickets"] or mail.extra["followups"]:     # no empty agendas
