@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import signal
 import threading
 from dataclasses import dataclass, field
@@ -83,6 +84,7 @@ class Daemon:
         self.loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             self.loop.add_signal_handler(sig, self.stop)
+        log.info("running (pid %d)", os.getpid())
         tasks = [asyncio.create_task(self._sender()), asyncio.create_task(self._sweeper())]
         if self.rt.config.mailbox.configured:
             tasks.append(asyncio.create_task(asyncio.to_thread(

@@ -62,6 +62,8 @@ def kill_while_ingesting(site, mailbox, rng: random.Random) -> None:
 def finish(site, mailbox) -> None:
     proc = start(site)
     try:
+        # the INBOX may be empty already: make sure this daemon runs before stopping it
+        wait_until(lambda: f"running (pid {proc.pid})" in site.daemon_log(), "the daemon to start")
         wait_until(lambda: mailbox.counts()["INBOX"] == 0, "the INBOX to empty", timeout=120)
     finally:
         assert site.stop(proc) == 0, site.daemon_log()[-3000:]
