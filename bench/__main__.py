@@ -21,7 +21,7 @@ import time
 import traceback
 from dataclasses import asdict, is_dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from bench import corpus, e2e, floor, latency, memory, profile, report_speed
 from bench.servers import Rig, repo_root

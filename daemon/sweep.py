@@ -6,13 +6,11 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
-from typing import Callable
 
 from daemon.runtime import Runtime
 from daemon.timers import JOBS
 
 log = logging.getLogger("soporte.sweep")
-Job = Callable[[Runtime, datetime], int]
 
 
 def sweep(rt: Runtime, now: datetime) -> dict[str, int]:

@@ -6,7 +6,8 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from daemon.db.models import Event, Ticket
+from daemon.audit import add_event
+from daemon.db.models import Ticket
 
 RESOLVED = "resuelto"
 CLOSED = "cerrado"
@@ -27,5 +28,5 @@ def change_status(session: Session, ticket: Ticket, new: str, actor: str, now: d
         ticket.resolved_at = None
         ticket.closed_at = None
     ticket.updated_at = now
-    session.add(Event(ticket=ticket, at=now, actor=actor, action=action, old=old, new=new))
+    add_event(session, ticket, now, actor, action, old, new)
     return True

@@ -17,7 +17,7 @@ from daemon.outbound.context import label
 from daemon.rules.followups import agenda_day, agenda_due
 from daemon.rules.warranty import warranty_due
 from daemon.runtime import Runtime
-from daemon.steps.persist import add_event
+from daemon.audit import add_event
 from daemon.steps.warranty import WARRANTY_TIMER, local_time
 from daemon.ticket_status import change_status
 

@@ -6,9 +6,6 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-REPLY_PREFIX = re.compile(
-    r"^\s*((re|rv|fw|fwd|aw|wg|tr|enc|sv|vs|ref|r)\s*(\[\d+\])?\s*:\s*)+", re.IGNORECASE)
-
 
 def format_token(prefix: str, digits: int, number: int) -> str:
     return f"{prefix.upper()}-{number:0{digits}d}"
@@ -24,14 +21,6 @@ def find_tokens(subject: str, prefix: str, digits: int) -> list[str]:
     """Every token of ours in the subject, in order of appearance, normalised."""
     pattern = _token_pattern(prefix, digits)
     return [format_token(prefix, digits, int(m.group(1))) for m in pattern.finditer(subject or "")]
-
-
-def token_number(token: str) -> int:
-    return int(token.rpartition("-")[2])
-
-
-def strip_reply_prefixes(subject: str) -> str:
-    return REPLY_PREFIX.sub("", subject or "").strip()
 
 
 def subject_with_token(subject: str, token: str, prefix: str, digits: int) -> str:

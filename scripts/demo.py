@@ -3,9 +3,7 @@ loopback and an SMTP sink, drops sample customer mail in, runs `soporte once` tw
 customer reply arrives in between), and shows the tickets and the mail that went out."""
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
 import sys
 from email import policy
 from email.parser import BytesParser

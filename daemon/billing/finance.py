@@ -16,7 +16,7 @@ from daemon.billing.pricing import billable
 from daemon.db.models import Event, Ticket
 from daemon.outbound.compose import FileAttachment
 from daemon.outbound.outbox import Mail
-from daemon.steps.persist import add_event
+from daemon.audit import add_event
 
 
 def billing_notice(session: Session, config: Any, ticket: Ticket, now: datetime, mails: list[Mail]) -> bool:

@@ -13,10 +13,11 @@ from sqlalchemy.orm import Session
 
 from daemon.billing.ledger import paid_total, work_order
 from daemon.billing.pricing import Overpayment, apply_payment, hours_line, material_line
-from daemon.commands.catalog import FieldChange, HoursArgs, MaterialArgs, Text, When
+from daemon.commands.catalog import FieldChange, HoursArgs, MaterialArgs, When
 from daemon.commands.parse import Command
 from daemon.db.models import Payment, Ticket, Timer, WorkLine
-from daemon.steps.persist import add_event, customer_for
+from daemon.audit import add_event
+from daemon.steps.persist import customer_for
 from daemon.ticket_status import change_status
 
 

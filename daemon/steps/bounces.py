@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING, Sequence
 
 from sqlalchemy import select
 
-from daemon.db.models import Customer, Event, Message, Outbox, Ticket
+from daemon.audit import add_event
+from daemon.db.models import Customer, Message, Outbox, Ticket
 from daemon.ingest.bounces import BounceInfo
 from daemon.tokens import find_tokens
 
@@ -70,7 +71,7 @@ def bounce_tokens(info: BounceInfo, subject: str, prefix: str, digits: int) -> l
 
 def attach_bounce(work: "Work", info: BounceInfo) -> str:
     """Records what the bounce says; returns a short outcome for the checkpoint."""
-    session, now = work.session, work.now
+    session = work.session
     rows = _sent_rows(work, info)
     match = match_bounce(info, [SentMail(r.id, r.ticket_id, tuple(r.recipients)) for r in rows],
                          _token_ticket_id(work, info))
@@ -128,6 +129,6 @@ def _add_note(work: "Work", ticket: Ticket, note: str) -> None:
         raw_sha256=raw_digest, from_addr=parsed.from_addr, to_addrs=list(parsed.recipients),
         subject=parsed.subject, body_text=note, full_text=parsed.text, body_html="",
         internal=True, automatic=True, created_at=work.now))
-    work.session.add(Event(ticket=ticket, at=work.now, actor=parsed.from_addr or "mailer-daemon",
-                           action="bounce", old=None, new=note.splitlines()[0][:500]))
+    add_event(work.session, ticket, work.now, parsed.from_addr or "mailer-daemon", "bounce", None,
+              note.splitlines()[0][:500])
 

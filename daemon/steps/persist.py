@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
-from daemon.db.models import Attachment, Customer, Event, Message, Ticket
+from daemon.audit import add_event
+from daemon.db.models import Attachment, Customer, Message, Ticket
 from daemon.ingest.correlate import Open
 from daemon.ingest.html import sanitize_html
 from daemon.ingest.large import store_attachment
@@ -124,10 +125,3 @@ def _customer_replied(work: "Work", ticket: Ticket) -> None:
         work.outcome = "reopened"
     elif ticket.status == vocab.waiting_status:
         change_status(work.session, ticket, vocab.open_status, actor, work.now)
-
-
-def add_event(session: "Session", ticket: Ticket, at: datetime, actor: str, action: str,
-              old: str | None, new: str | None) -> Event:
-    event = Event(ticket=ticket, at=at, actor=actor, action=action, old=old, new=new)
-    session.add(event)
-    return event

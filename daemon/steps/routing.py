@@ -11,7 +11,7 @@ from daemon.outbound.outbox import Mail
 from daemon.rules.conditions import facts_from_message
 from daemon.rules.engine import Decision, evaluate
 from daemon.sla_timers import schedule_sla
-from daemon.steps.persist import add_event
+from daemon.audit import add_event
 from daemon.ticket_status import change_status
 
 if TYPE_CHECKING:

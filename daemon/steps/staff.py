@@ -13,7 +13,7 @@ from daemon.commands.parse import CommandError, help_text, ordered_for_apply, pa
 from daemon.ingest.authentication import staff_authenticated
 from daemon.ingest.correlate import Open
 from daemon.steps import staff_mail
-from daemon.steps.persist import add_event
+from daemon.audit import add_event
 
 if TYPE_CHECKING:
     from daemon.pipeline import Work
