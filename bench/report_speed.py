@@ -166,8 +166,8 @@ def floor_queries(database: Path) -> float:
     engine = make_engine(f"sqlite:///{database}")
     started = time.perf_counter()
     with engine.connect() as conn:
-        for field in (Ticket.status, Ticket.category, Ticket.kind, Ticket.priority, Ticket.assignee):
-            conn.execute(select(field, func.count()).group_by(field)).all()
+        for grouped in (Ticket.status, Ticket.category, Ticket.kind, Ticket.priority, Ticket.assignee):
+            conn.execute(select(grouped, func.count()).group_by(grouped)).all()
         conn.execute(select(func.count(), func.avg(Ticket.satisfaction), func.sum(Ticket.reopened_count))).one()
     elapsed = time.perf_counter() - started
     engine.dispose()
