@@ -9,21 +9,20 @@ from __future__ import annotations
 import hashlib
 import logging
 import mailbox
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Callable
 
-from sqlalchemy import event, select
-from sqlalchemy.orm import Session
+from sqlalchemy import select
 
-from daemon.db.models import InboundLog, Outbox
+from daemon.db.models import InboundLog
 from daemon.drain import DrainResult, quarantine
 from daemon.pipeline import Source, process
 from daemon.runtime import Runtime
 
 log = logging.getLogger("soporte.ingest")
 FOLDER_COLUMN_WIDTH = 200
-SKIPPED = "skipped"
 Progress = Callable[[int, int], None]
 
 
@@ -68,7 +67,7 @@ def import_messages(rt: Runtime, path: Path, notify: bool = False,
     folder = folder_name(path)
     done = handled_uids(rt, folder)
     result = ImportResult(total=len(keys))
-    with _outbox_held(rt, enabled=not notify):
+    with rt.mailer.held("not sent: imported without --notify") if not notify else nullcontext():
         for position, key in enumerate(keys, start=1):
             if position in done:
                 result.already_done += 1
@@ -90,27 +89,3 @@ def _one(rt: Runtime, source: Source, raw: bytes, result: DrainResult) -> None:
         result.quarantined += 1
         return
     result.count(outcome)
-
-
-class _outbox_held:
-    """While active, every Outbox row the session factory flushes is marked "skipped":
-    it is recorded (the ticket history shows what would have gone out) and never sent."""
-
-    def __init__(self, rt: Runtime, enabled: bool) -> None:
-        self.sessions, self.enabled = rt.sessions, enabled
-
-    def __enter__(self) -> "_outbox_held":
-        if self.enabled:
-            event.listen(self.sessions, "before_flush", _skip_new_mail)
-        return self
-
-    def __exit__(self, *exc_info: Any) -> None:
-        if self.enabled:
-            event.remove(self.sessions, "before_flush", _skip_new_mail)
-
-
-def _skip_new_mail(session: Session, flush_context: Any, instances: Any) -> None:
-    for obj in session.new:
-        if isinstance(obj, Outbox):
-            obj.status = SKIPPED
-            obj.last_error = "not sent: imported without --notify"

@@ -14,11 +14,13 @@ from sqlalchemy.orm import Session
 
 from daemon.commands.apply import Applied
 from daemon.commands.parse import CommandBlock, CommandError
-from daemon.db.models import InboundLog, Message, Ticket
+from daemon.db import prepared
+from daemon.db.models import InboundLog, Ticket
 from daemon.ingest.correlate import Join, Open
 from daemon.ingest.guards import Verdict
 from daemon.ingest.message import ParsedMessage
 from daemon.ingest.quotes import Reply
+from daemon.ingest.reading import Reading
 from daemon.outbound.outbox import Mail
 from daemon.runtime import Runtime
 from daemon.steps import checkpoint, intake, limits, notify, persist, routing, staff, threading, warranty
@@ -41,14 +43,16 @@ class Work:
     now: datetime
     source: Source
     raw: bytes
+    reading: Reading | None = None          # done ahead by a worker process, or None
     parsed: ParsedMessage | None = None
     content_key: str = ""
+    safe_html: str = ""
     verdict: Verdict | None = None
     reply: Reply | None = None
     sender_role: str | None = None          # staff role of the sender, None for customers
     thread: Join | Open | None = None
     ticket: Ticket | None = None
-    message: Message | None = None
+    message_row: int | None = None          # id of the inbound message's row
     created: bool = False
     reopened: bool = False
     internal: bool = False
@@ -82,11 +86,12 @@ STAGES: tuple[tuple[str, Stage], ...] = (
 
 
 def process(rt: Runtime, source: Source, raw: bytes, now: datetime | None = None,
-            bypass_limits: bool = False) -> str:
+            bypass_limits: bool = False, reading: Reading | None = None) -> str:
     """Run every stage for one message inside one transaction; returns the outcome."""
     now = now or rt.clock()
     with rt.sessions.begin() as session:
-        work = Work(rt=rt, session=session, now=now, source=source, raw=raw, bypass_limits=bypass_limits)
+        work = Work(rt=rt, session=session, now=now, source=source, raw=raw, reading=reading,
+                    bypass_limits=bypass_limits)
         with session.no_autoflush:      # stages flush where they need ids or their own rows
             for name, stage in STAGES:
                 stopped = stage(work)
@@ -102,8 +107,8 @@ def process(rt: Runtime, source: Source, raw: bytes, now: datetime | None = None
 
 def record(work: Work) -> None:
     """The checkpoint: what happened to this UID, in the same transaction as the rest."""
-    work.session.add(InboundLog(
-        folder=work.source.folder, uidvalidity=work.source.uidvalidity, uid=work.source.uid,
-        message_id=work.parsed.message_id if work.parsed else "", content_key=work.content_key,
-        outcome=work.outcome or "done", ticket_id=work.ticket.id if work.ticket is not None else None,
-        at=work.now))
+    prepared.add_row(
+        work.session, InboundLog, folder=work.source.folder, uidvalidity=work.source.uidvalidity,
+        uid=work.source.uid, message_id=work.parsed.message_id if work.parsed else "",
+        content_key=work.content_key, outcome=work.outcome or "done",
+        ticket_id=prepared.row_id(work.session, work.ticket), at=work.now)

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from daemon.db import prepared
 from daemon.db.models import Ticket, Timer
 from daemon.rules.sla import sla_deadlines
 
@@ -22,8 +23,9 @@ def schedule_sla(session: Session, config: Any, ticket: Ticket, new: bool = Fals
     deadlines = sla_deadlines(policy.calendar, policy.sla, ticket.priority, ticket.created_at)
     due = {"sla_first_response": deadlines.first_response_due, "sla_resolution": deadlines.resolution_due}
     if new:
-        session.add_all(Timer(ticket=ticket, kind=kind, due_at=due_at, note="", progress=0)
-                        for kind, due_at in due.items())
+        ticket_id = prepared.row_id(session, ticket)
+        for kind, due_at in due.items():
+            prepared.add_row(session, Timer, ticket_id=ticket_id, kind=kind, due_at=due_at, note="", progress=0)
         return
     open_timers = {t.kind: t for t in session.scalars(select(Timer).where(
         Timer.ticket_id == ticket.id, Timer.kind.in_(SLA_KINDS), Timer.done_at.is_(None)))}

@@ -5,13 +5,15 @@ Never talks to an SMTP server."""
 from __future__ import annotations
 
 import logging
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Iterator
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
+from daemon.db import prepared
 from daemon.db.models import Customer, Message, Outbox, Ticket
 from daemon.outbound.compose import Envelope, FileAttachment, compose
 from daemon.outbound.context import customer_context, ticket_context
@@ -21,6 +23,13 @@ from daemon.tokens import subject_with_token
 
 log = logging.getLogger("soporte.outbound")
 REFERENCES_KEPT = 20
+SKIPPED = "skipped"         # recorded (the history shows it) but never sent
+UNDELIVERABLE_UNTIL = select(Customer.undeliverable_until).where(Customer.email == bindparam("email"))
+AUTOMATIC_SENT_SINCE = select(func.count(Outbox.id)).where(
+    Outbox.automatic.is_(True), Outbox.audience == "customer", Outbox.status != SKIPPED,
+    Outbox.first_recipient == bindparam("recipient"), Outbox.created_at > bindparam("since"))
+THREAD_MESSAGE_IDS = (select(Message.message_id).where(Message.ticket_id == bindparam("ticket_id"))
+                      .order_by(Message.id.desc()).limit(REFERENCES_KEPT))
 
 
 @dataclass(frozen=True)
@@ -48,8 +57,19 @@ class Mailer:
         self.renderer = renderer
         self.secret = secret
         self.staff_names = {s.email: s.name for s in config.staff}
+        self.holding = ""           # why mail queued now is kept but not sent ("" = send it)
 
-    def queue(self, session: Session, ticket: Ticket | None, mail: Mail, now: datetime) -> Outbox | None:
+    @contextmanager
+    def held(self, reason: str) -> Iterator[None]:
+        """While inside, queued mail is recorded with status "skipped" and never sent."""
+        self.holding = reason
+        try:
+            yield
+        finally:
+            self.holding = ""
+
+    def queue(self, session: Session, ticket: Ticket | None, mail: Mail, now: datetime) -> str | None:
+        """Writes the outbox row; returns the mail's Message-ID, None when nobody may get it."""
         recipients = tuple(r for r in mail.to if self._may_send(session, ticket, r, mail, now))
         if not recipients:
             return None
@@ -61,21 +81,22 @@ class Mailer:
                                                  tickets.token_digits), body.text, body.html)
         envelope = self._envelope(session, ticket, recipients, now, mail.automatic)
         raw = compose(envelope, body, mail.attachments)
-        row = Outbox(ticket_id=ticket.id if ticket else None, message_id=envelope.message_id,
-                     event=mail.event, audience=mail.audience, recipients=list(recipients),
-                     first_recipient=recipients[0],
-                     subject=body.subject, raw=raw, automatic=mail.automatic, status="pending",
-                     attempts=0, created_at=now, next_attempt_at=now, last_error="",
-                     give_up_at=now + timedelta(hours=self.config.smtp.retry_for_hours))
-        session.add(row)
+        ticket_id = prepared.row_id(session, ticket)
+        prepared.add_row(session, Outbox, ticket_id=ticket_id,
+                         message_id=envelope.message_id, event=mail.event, audience=mail.audience,
+                         recipients=list(recipients), first_recipient=recipients[0], subject=body.subject,
+                         raw=raw, automatic=mail.automatic, status=SKIPPED if self.holding else "pending",
+                         attempts=0, created_at=now, next_attempt_at=now, last_error=self.holding,
+                         give_up_at=now + timedelta(hours=self.config.smtp.retry_for_hours))
         if ticket is not None:
-            session.add(Message(ticket_id=ticket.id, direction="out", message_id=envelope.message_id,
-                                content_key="", from_addr=self.config.support.address,
-                                to_addrs=list(recipients), subject=body.subject, body_text=body.text,
-                                full_text=body.text, internal=mail.audience != "customer",
-                                automatic=mail.automatic, created_at=now))
+            # threads the customer's answer to this mail back into the ticket
+            prepared.add_row(session, Message, ticket_id=ticket_id, direction="out",
+                             message_id=envelope.message_id, content_key="",
+                             from_addr=self.config.support.address, to_addrs=list(recipients),
+                             subject=body.subject, body_text=body.text, full_text=body.text, body_html="",
+                             internal=mail.audience != "customer", automatic=mail.automatic, created_at=now)
         log.info("%s: queued %s to %s", ticket.token if ticket else "-", mail.template, ", ".join(recipients))
-        return row
+        return envelope.message_id
 
     def context(self, ticket: Ticket | None, extra: dict[str, Any], language: str = "es") -> dict[str, Any]:
         support = {"address": self.config.support.address, "name": self.config.support.name}
@@ -107,17 +128,13 @@ class Mailer:
         if ticket is not None and ticket.customer.email == recipient:
             until = ticket.customer.undeliverable_until        # already loaded: no query
         else:
-            until = session.scalar(select(Customer.undeliverable_until).where(Customer.email == recipient))
+            until = prepared.value(session, UNDELIVERABLE_UNTIL, email=recipient)
         if until is not None and until > now:
             log.warning("not sending %s to %s: it bounced, undeliverable until %s",
                         mail.template, recipient, until.isoformat())
             return False
         cap = self.config.limits.auto_replies_per_hour
-        recent = session.scalar(
-            select(func.count(Outbox.id)).where(
-                Outbox.automatic.is_(True), Outbox.audience == "customer", Outbox.status != "skipped",
-                Outbox.first_recipient == recipient,
-                Outbox.created_at > now - timedelta(hours=1)))
+        recent = prepared.value(session, AUTOMATIC_SENT_SINCE, recipient=recipient, since=now - timedelta(hours=1))
         if recent >= cap:
             log.warning("not sending %s to %s: %d automatic replies in the last hour (cap %d)",
                         mail.template, recipient, recent, cap)
@@ -125,6 +142,5 @@ class Mailer:
         return True
 
 def thread_references(session: Session, ticket: Ticket) -> tuple[str, ...]:
-    ids = session.scalars(select(Message.message_id).where(Message.ticket_id == ticket.id)
-                          .order_by(Message.id.desc()).limit(REFERENCES_KEPT)).all()
+    ids = prepared.values(session, THREAD_MESSAGE_IDS, ticket_id=ticket.id)
     return tuple(reversed(ids))

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Sequence
 from sqlalchemy import select
 
 from daemon.audit import add_event
+from daemon.db import prepared
 from daemon.db.models import Customer, Message, Outbox, Ticket
 from daemon.ingest.bounces import BounceInfo
 from daemon.tokens import find_tokens
@@ -124,11 +125,11 @@ def _mark_undeliverable(work: "Work", addresses: Sequence[str]) -> None:
 def _add_note(work: "Work", ticket: Ticket, note: str) -> None:
     parsed = work.parsed
     raw_digest = work.rt.store.put(work.raw, parsed.raw_sha256)
-    work.session.add(Message(
-        ticket=ticket, direction="in", message_id=parsed.message_id, content_key=work.content_key,
-        raw_sha256=raw_digest, from_addr=parsed.from_addr, to_addrs=list(parsed.recipients),
-        subject=parsed.subject, body_text=note, full_text=parsed.text, body_html="",
-        internal=True, automatic=True, created_at=work.now))
+    prepared.add_row(
+        work.session, Message, ticket_id=ticket.id, direction="in", message_id=parsed.message_id,
+        content_key=work.content_key, raw_sha256=raw_digest, from_addr=parsed.from_addr,
+        to_addrs=list(parsed.recipients), subject=parsed.subject, body_text=note, full_text=parsed.text,
+        body_html="", internal=True, automatic=True, created_at=work.now)
     add_event(work.session, ticket, work.now, parsed.from_addr or "mailer-daemon", "bounce", None,
               note.splitlines()[0][:500])
 

@@ -4,16 +4,14 @@ a bounce of our mail only leaves an internal note, see steps/bounces.py)."""
 from __future__ import annotations
 
 import logging
-import re
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
+from daemon.db import prepared
 from daemon.db.models import InboundLog
 from daemon.ingest.guards import classify
-from daemon.ingest.identity import content_key
-from daemon.ingest.parse import parse_message
-from daemon.ingest.quotes import split_reply
+from daemon.ingest.reading import read_message
 from daemon.steps.bounces import attach_bounce
 
 if TYPE_CHECKING:
@@ -23,25 +21,21 @@ log = logging.getLogger("soporte.ingest")
 
 
 def parse(work: "Work") -> str | None:
-    work.parsed = parse_message(work.raw)       # UnparseableMessage → the caller quarantines
-    work.content_key = content_key(work.raw, work.parsed)
-    work.reply = split_reply(work.parsed.text, forwarded=is_forward(work.parsed.subject))
+    """Read ahead by a worker process when the caller had it done, here otherwise."""
+    reading = work.reading or read_message(work.raw)    # UnparseableMessage → the caller quarantines
+    work.parsed, work.content_key, work.reply = reading.parsed, reading.content_key, reading.reply
+    work.safe_html = reading.safe_html
     return None
 
 
-FORWARD_PREFIX = re.compile(r"^\s*(fwd?|rv|wg|tr|enc|reenv(iado)?)\s*:", re.IGNORECASE)
-
-
-def is_forward(subject: str) -> bool:
-    """Outlook forwards look like replies in the body; only the subject tells them apart."""
-    return bool(FORWARD_PREFIX.match(subject or ""))
+# a message held by a limit was not handled: its release must not count as a duplicate
+CONTENT_KEYS_SEEN = select(InboundLog.content_key).where(
+    InboundLog.message_id == bindparam("message_id"), InboundLog.outcome.not_like("held%"))
 
 
 def dedupe(work: "Work") -> str | None:
     assert work.parsed is not None
-    # a message held by a limit was not handled: its release must not count as a duplicate
-    previous = work.session.scalars(select(InboundLog.content_key).where(
-        InboundLog.message_id == work.parsed.message_id, InboundLog.outcome.not_like("held%"))).all()
+    previous = prepared.values(work.session, CONTENT_KEYS_SEEN, message_id=work.parsed.message_id)
     if work.content_key in previous:
         return "duplicate"
     if previous:

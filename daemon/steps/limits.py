@@ -7,8 +7,9 @@ import logging
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 
+from daemon.db import prepared
 from daemon.db.models import Customer, Ticket
 from daemon.ingest.correlate import Open
 from daemon.quarantine import put_aside
@@ -19,14 +20,16 @@ if TYPE_CHECKING:
 log = logging.getLogger("soporte.ingest")
 
 
+TICKETS_OPENED_SINCE = (select(func.count(Ticket.id)).join(Customer, Ticket.customer_id == Customer.id)
+                        .where(Customer.email == bindparam("email"), Ticket.created_at > bindparam("since")))
+
+
 def cap_new_tickets(work: "Work") -> str | None:
     if not isinstance(work.thread, Open) or work.sender_role is not None or work.bypass_limits:
         return None
     cap = work.rt.config.limits.new_tickets_per_hour
     sender = work.parsed.from_addr
-    recent = work.session.scalar(
-        select(func.count(Ticket.id)).join(Customer, Ticket.customer_id == Customer.id)
-        .where(Customer.email == sender, Ticket.created_at > work.now - timedelta(hours=1)))
+    recent = prepared.value(work.session, TICKETS_OPENED_SINCE, email=sender, since=work.now - timedelta(hours=1))
     if recent < cap:
         return None
     src = work.source

@@ -15,7 +15,6 @@ def notify(work: "Work") -> str | None:
     ticket, config = work.ticket, work.rt.config
     assert ticket is not None and work.parsed is not None
     customer = ticket.customer
-    work.session.flush()                # replies must reference this message too
     language = customer.language or config.support.language
     if work.rating is not None:
         work.mails.append(Mail("customer_rating_thanks", (customer.email,), language=language,

@@ -7,12 +7,12 @@ import logging
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from daemon.audit import add_event
+from daemon.db import prepared
 from daemon.db.models import Attachment, Customer, Message, Ticket
 from daemon.ingest.correlate import Open
-from daemon.ingest.html import sanitize_html
 from daemon.ingest.large import store_attachment
 from daemon.ingest.language import guess_language
 from daemon.sla_timers import schedule_sla
@@ -38,7 +38,7 @@ def persist(work: "Work") -> str | None:
         work.outcome = "follow-up"
     ticket = work.ticket
     assert ticket is not None
-    work.message = add_inbound_message(work, ticket)
+    work.message_row = add_inbound_message(work, ticket)
     if work.sender_role is None:
         ticket.last_inbound_message_id = parsed.message_id
         if work.rating is not None:
@@ -82,8 +82,11 @@ def open_ticket(work: "Work") -> Ticket:
     return ticket
 
 
+CUSTOMER_BY_EMAIL = select(Customer).where(Customer.email == bindparam("email"))
+
+
 def customer_for(session: "Session", email: str, name: str, now: datetime, language: str) -> Customer:
-    customer = session.scalar(select(Customer).where(Customer.email == email))
+    customer = session.scalar(CUSTOMER_BY_EMAIL, {"email": email})
     if customer is None:
         customer = Customer(email=email, name=name or "", created_at=now, language=language)
         session.add(customer)
@@ -92,16 +95,19 @@ def customer_for(session: "Session", email: str, name: str, now: datetime, langu
     return customer
 
 
-def add_inbound_message(work: "Work", ticket: Ticket) -> Message:
-    parsed, store = work.parsed, work.rt.store
+def add_inbound_message(work: "Work", ticket: Ticket) -> int:
+    """Inserted directly (nothing in this transaction reads it back as an object): the
+    row id is returned, and replies queued later find its Message-ID in the table."""
+    parsed, store, session = work.parsed, work.rt.store, work.session
     raw_digest = store.put(work.raw, parsed.raw_sha256)
     visible = work.reply.visible if work.reply else parsed.text
-    message = Message(ticket=ticket, direction="in", message_id=parsed.message_id,
-                      content_key=work.content_key, raw_sha256=raw_digest, from_addr=parsed.from_addr,
-                      to_addrs=list(parsed.recipients), subject=parsed.subject, body_text=visible,
-                      full_text=parsed.text, body_html=sanitize_html(parsed.html) if parsed.html else "",
-                      internal=work.internal, automatic=False, created_at=work.now)
-    work.session.add(message)
+    message_id = prepared.add_row(
+        session, Message, ticket_id=prepared.row_id(session, ticket), direction="in", message_id=parsed.message_id,
+        content_key=work.content_key, raw_sha256=raw_digest, from_addr=parsed.from_addr,
+        to_addrs=list(parsed.recipients), subject=parsed.subject, body_text=visible, full_text=parsed.text,
+        body_html=work.safe_html,
+        # staff mail itself is for staff eyes; the relay is what the customer sees
+        internal=work.internal or work.sender_role is not None, automatic=False, created_at=work.now)
     limit = work.rt.config.limits.max_attachment_bytes
     for item in parsed.attachments:
         # a large body is decoded from the raw message straight into the store; over the
@@ -110,9 +116,9 @@ def add_inbound_message(work: "Work", ticket: Ticket) -> Message:
         if digest is None:
             log.warning("%s: attachment %s (%d bytes) over the limit, not stored", ticket.token,
                         item.filename, item.size)
-        message.attachments.append(Attachment(filename=item.filename, content_type=item.content_type,
-                                              size=item.size, sha256=digest))
-    return message
+        prepared.add_row(session, Attachment, message_id=message_id, filename=item.filename,
+                         content_type=item.content_type, size=item.size, sha256=digest)
+    return message_id
 
 
 def _customer_replied(work: "Work", ticket: Ticket) -> None:

@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING
 from daemon.commands.apply import ApplyContext, Applied, Refused, apply_all
 from daemon.commands.catalog import Text
 from daemon.commands.parse import CommandError, help_text, ordered_for_apply, parse_commands
+from daemon.db import prepared
+from daemon.db.models import Message
 from daemon.ingest.authentication import staff_authenticated
 from daemon.ingest.correlate import Open
 from daemon.steps import staff_mail
@@ -58,8 +60,7 @@ def staff_directory(config) -> dict[str, str]:
 def apply_commands(work: "Work") -> str | None:
     if work.sender_role is None:
         return None
-    ticket, message = work.ticket, work.message
-    message.internal = True            # staff mail itself is for staff eyes; the relay is public
+    ticket = work.ticket
     if work.staff_warning:
         staff_mail.unauthenticated(work, work.staff_warning)
         return None
@@ -76,10 +77,10 @@ def apply_commands(work: "Work") -> str | None:
         _refuse(work, [CommandError(exc.command.line, exc.command.line_no, str(exc))])
         return None
     work.applied = applied
-    message.body_text = block.rest
+    # a ticket opened for a customer: the forwarded text is its first message, not a reply
+    prepared.update_row(work.session, Message, work.message_row, body_text=block.rest,
+                        internal=not work.created)
     if work.created:
-        # a ticket opened for a customer: the forwarded text is its first message, not a reply
-        message.internal = False
         staff_mail.after_commands(work, applied, "")
     else:
         staff_mail.after_commands(work, applied, block.rest)

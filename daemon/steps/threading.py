@@ -2,10 +2,13 @@
 then every Message-ID the ticket has seen or sent) and lets ingest/correlate decide."""
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
+from sqlalchemy.orm import joinedload
 
+from daemon.db import prepared
 from daemon.db.models import Message, Ticket
 from daemon.ingest.correlate import Candidate, Join, Lifecycle, ThreadFacts, decide, may_join
 from daemon.tokens import find_tokens
@@ -21,16 +24,17 @@ def correlate(work: "Work") -> str | None:
     assert parsed is not None
     staff = config.staff_by_email(parsed.from_addr)
     work.sender_role = staff.role if staff else None
+    seen = Seen()
     facts = ThreadFacts(
         sender=parsed.from_addr, sender_is_staff=staff is not None,
-        by_token=_by_token(work.session, parsed.subject, config),
-        by_reference=_by_reference(work.session, parsed.in_reply_to + parsed.references))
+        by_token=_by_token(work.session, parsed.subject, config, seen),
+        by_reference=_by_reference(work.session, parsed.in_reply_to + parsed.references, seen))
     vocab = config.vocab
     life = Lifecycle(vocab.resolved_status, vocab.closed_status, config.tickets.reopen_days)
     work.thread = decide(facts, life, work.now)
     _rating_reply(work, facts, life)
     if isinstance(work.thread, Join):
-        work.ticket = work.session.get(Ticket, work.thread.ticket_id)
+        work.ticket = seen.tickets.get(work.thread.ticket_id) or work.session.get(Ticket, work.thread.ticket_id)
     return None
 
 
@@ -51,27 +55,49 @@ def lone_rating(text: str) -> int | None:
     return int(stripped) if len(stripped) == 1 and stripped in "12345" else None
 
 
-def _by_token(session: "Session", subject: str, config) -> Candidate | None:
+TICKET_BY_TOKEN = select(Ticket).options(joinedload(Ticket.customer)).where(Ticket.token == bindparam("token"))
+# the newest message of the thread wins when references span several tickets
+TICKET_BY_MESSAGE_IDS = (select(Message.ticket_id).where(Message.message_id.in_(bindparam("ids", expanding=True)))
+                         .order_by(Message.id.desc()).limit(1))
+INBOUND_PEOPLE = select(Message.from_addr, Message.to_addrs).where(
+    Message.ticket_id == bindparam("ticket_id"), Message.direction == "in")
+
+
+@dataclass
+class Seen:
+    """The tickets looked at for one message, held so the session's identity map keeps
+    them (it holds objects weakly) and each is loaded and described once."""
+    tickets: dict[int, Ticket] = field(default_factory=dict)
+    candidates: dict[int, Candidate] = field(default_factory=dict)
+
+    def candidate(self, session: "Session", ticket: Ticket) -> Candidate:
+        if ticket.id not in self.candidates:
+            self.tickets[ticket.id] = ticket
+            self.candidates[ticket.id] = candidate(session, ticket)
+        return self.candidates[ticket.id]
+
+
+def _by_token(session: "Session", subject: str, config, seen: Seen) -> Candidate | None:
     for token in find_tokens(subject, config.tickets.token_prefix, config.tickets.token_digits):
-        ticket = session.scalar(select(Ticket).where(Ticket.token == token))
+        ticket = session.scalar(TICKET_BY_TOKEN, {"token": token})
         if ticket is not None:
-            return candidate(session, ticket)
+            return seen.candidate(session, ticket)
     return None
 
 
-def _by_reference(session: "Session", message_ids: tuple[str, ...]) -> Candidate | None:
+def _by_reference(session: "Session", message_ids: tuple[str, ...], seen: Seen) -> Candidate | None:
     if not message_ids:
         return None
-    ticket_id = session.scalar(select(Message.ticket_id).where(Message.message_id.in_(message_ids))
-                               .order_by(Message.id.desc()).limit(1))
-    return candidate(session, session.get(Ticket, ticket_id)) if ticket_id else None
+    ticket_id = prepared.value(session, TICKET_BY_MESSAGE_IDS, ids=list(message_ids))
+    if not ticket_id:
+        return None
+    ticket = seen.tickets.get(ticket_id) or session.get(Ticket, ticket_id, options=[joinedload(Ticket.customer)])
+    return seen.candidate(session, ticket)
 
 
 def candidate(session: "Session", ticket: Ticket) -> Candidate:
-    rows = session.execute(select(Message.from_addr, Message.to_addrs).where(
-        Message.ticket_id == ticket.id, Message.direction == "in")).all()
     people: set[str] = set()
-    for sender, recipients in rows:
+    for sender, recipients in prepared.rows(session, INBOUND_PEOPLE, ticket_id=ticket.id):
         people.add(sender)
         people.update(recipients or ())
     return Candidate(ticket_id=ticket.id, token=ticket.token or "", status=ticket.status,

@@ -10,7 +10,6 @@ import time
 from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 
-import pytest
 
 from daemon import alerts
 from daemon.config import load_config

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.support.mail import make_mail, message_id_of
+from tests.support.mail import make_mail
 
 
 def test_new_request_opens_ticket_and_acknowledges(site, smtp_sink, mailbox):
