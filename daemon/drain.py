@@ -13,14 +13,18 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from daemon import alerts
+from daemon.db import prepared
 from daemon.db.models import InboundLog
 from daemon.ingest.guards import classify
 from daemon.ingest.mailbox import Mailbox, Waiting
 from daemon.ingest.parse import UnparseableMessage, parse_message
+from daemon.ingest.reading import Reading
 from daemon.outbound.outbox import Mail
 from daemon.pipeline import Source, process
 from daemon.quarantine import TOO_LARGE, put_aside
+from daemon.read_ahead import ReadAhead
 from daemon.runtime import Runtime
+from daemon.steps.checkpoint import HANDLED
 
 log = logging.getLogger("soporte.ingest")
 PUT_AWAY_BATCH = 25
@@ -51,20 +55,21 @@ def drain(rt: Runtime, mailbox: Mailbox, should_stop: Callable[[], bool] = lambd
     waiting = mailbox.waiting(last_uid(rt, folder, mailbox.uidvalidity))
     limit = rt.config.mailbox.max_message_bytes
     oversized = [w for w in waiting if w.size > limit]
+    ready = [w for w in waiting if w.size <= limit]
     done: list[int] = []
-    for uid, raw in fetch_in_groups(mailbox, [w for w in waiting if w.size <= limit],
-                                    rt.config.mailbox.fetch_batch):
-        source = Source(folder, mailbox.uidvalidity, uid)
-        if handle(rt, source, raw, result) == "quarantined":
-            mailbox.quarantine([uid])
-        else:
-            done.append(uid)
-        on_committed()
-        if len(done) >= PUT_AWAY_BATCH:
-            mailbox.mark_done(done)
-            done = []
-        if should_stop():
-            break
+    with ReadAhead(len(ready)) as reader:
+        for uid, raw, reading in reader.readings(fetch_in_groups(mailbox, ready, rt.config.mailbox.fetch_batch)):
+            source = Source(folder, mailbox.uidvalidity, uid)
+            if handle(rt, source, raw, result, reading) == "quarantined":
+                mailbox.quarantine([uid])
+            else:
+                done.append(uid)
+            on_committed()
+            if len(done) >= PUT_AWAY_BATCH:
+                mailbox.mark_done(done)
+                done = []
+            if should_stop():
+                break
     mailbox.mark_done(done)
     for item in oversized:
         if should_stop():
@@ -94,9 +99,9 @@ def fetch_groups(waiting: list[Waiting], count: int, size: int) -> list[list[int
     return groups
 
 
-def handle(rt: Runtime, source: Source, raw: bytes, result: DrainResult) -> str:
+def handle(rt: Runtime, source: Source, raw: bytes, result: DrainResult, reading: Reading | None = None) -> str:
     try:
-        outcome = process(rt, source, raw)
+        outcome = process(rt, source, raw, reading=reading)
     except Exception as exc:   # noqa: BLE001 - one bad message must never stop the others
         log.exception("uid %d in %s cannot be processed; quarantined", source.uid, source.folder)
         quarantine(rt, source, raw, f"{type(exc).__name__}: {exc}")
@@ -147,9 +152,8 @@ def quarantine(rt: Runtime, source: Source, raw: bytes, reason: str, size: int |
     move finds the checkpoint next time and neither alerts nor tells anyone twice."""
     now = rt.clock()
     with rt.sessions.begin() as session:
-        already = session.scalar(select(InboundLog.id).where(
-            InboundLog.folder == source.folder, InboundLog.uidvalidity == source.uidvalidity,
-            InboundLog.uid == source.uid))
+        already = prepared.value(session, HANDLED, folder=source.folder, uidvalidity=source.uidvalidity,
+                                 uid=source.uid)
         if already is not None:
             return
         row = put_aside(rt, session, source.folder, source.uidvalidity, source.uid, raw, reason, now, size)

@@ -1,0 +1,37 @@
+"""Everything the pipeline learns from a message's bytes alone, in one pure call: the
+parsed message, its content key, the reply split from its quoted history and the
+sanitised HTML. Pure and picklable, so it can also run in a worker process ahead of the
+database work (daemon/read_ahead.py)."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from daemon.ingest.html import sanitize_html
+from daemon.ingest.identity import content_key
+from daemon.ingest.message import ParsedMessage
+from daemon.ingest.parse import parse_message
+from daemon.ingest.quotes import Reply, split_reply
+
+FORWARD_PREFIX = re.compile(r"^\s*(fwd?|rv|wg|tr|enc|reenv(iado)?)\s*:", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Reading:
+    parsed: ParsedMessage
+    content_key: str
+    reply: Reply
+    safe_html: str          # parsed.html through the sanitiser ("" when there is none)
+
+
+def read_message(raw: bytes) -> Reading:
+    """Raises UnparseableMessage when nothing usable can be read (the caller quarantines)."""
+    parsed = parse_message(raw)
+    return Reading(parsed=parsed, content_key=content_key(raw, parsed),
+                   reply=split_reply(parsed.text, forwarded=is_forward(parsed.subject)),
+                   safe_html=sanitize_html(parsed.html) if parsed.html else "")
+
+
+def is_forward(subject: str) -> bool:
+    """Outlook forwards look like replies in the body; only the subject tells them apart."""
+    return bool(FORWARD_PREFIX.match(subject or ""))
