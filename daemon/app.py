@@ -1,6 +1,7 @@
 """The daemon's three activities: ingest (IMAP IDLE, or polling), the timer sweep and
 the outbox sender. `run_once` does one full cycle and returns (cron, tests, `--now`);
-`serve` runs them concurrently until SIGTERM/SIGINT, finishing the current message."""
+`serve` runs them concurrently until SIGTERM/SIGINT, finishing the current message.
+Both send with the same Sender."""
 from __future__ import annotations
 
 import asyncio
@@ -8,6 +9,8 @@ import logging
 import os
 import signal
 import threading
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 
 from daemon import alerts
@@ -22,6 +25,7 @@ from daemon.sweep import sweep
 log = logging.getLogger("soporte")
 SWEEP_SECONDS = 60
 SENDER_IDLE_SECONDS = 30
+WRITE_TURN_SECONDS = 2.0    # a safety net: a turn normally comes within one ingested message
 RECONNECT_MAX_SECONDS = 300
 
 
@@ -33,17 +37,15 @@ class CycleReport:
     delivery: FlushResult | None = None
 
 
-def ingest_once(rt: Runtime) -> DrainResult:
+def ingest_once(rt: Runtime, on_committed: Callable[[], None] = lambda: None) -> DrainResult:
     with Mailbox(rt.config.mailbox) as mailbox:
-        return drain(rt, mailbox)
-
-
-def deliver(rt: Runtime) -> FlushResult:
-    return asyncio.run(flush(rt.sessions, SmtpSettings.from_config(rt.config.smtp),
-                             rt.config.support.address, rt.clock))
+        return drain(rt, mailbox, on_committed=on_committed)
 
 
 def run_once(rt: Runtime) -> CycleReport:
+    """Ingest, sweep, then send. In order: sending on a thread while ingesting was
+    measured to save no time here (both are Python work sharing one interpreter lock)
+    and cost about a tenth more CPU."""
     report = CycleReport()
     if rt.config.mailbox.configured:
         try:
@@ -58,6 +60,124 @@ def run_once(rt: Runtime) -> CycleReport:
     return report
 
 
+def deliver(rt: Runtime) -> FlushResult:
+    """One flush of everything due, as the daemon's sender does it."""
+    sender = Sender(rt, threading.Event())
+    asyncio.run(sender.flush())
+    return sender.total
+
+
+class WriterTurns:
+    """Fair turns at SQLite's one write lock for the sender while a thread ingests.
+
+    The busy handler is not fair: a sender waiting for the lock sleeps up to 100 ms
+    between tries, and the ingest thread, which holds the lock for nearly every
+    message and begins the next one right after each commit, wins nearly every race,
+    so acknowledgements would pile up until the mailbox is empty. Instead, while
+    `ingesting`, the sender's transactions wait for a turn, which the ingest thread
+    offers after each commit (holding no lock then) and waits out, or the end of the
+    ingest pass. Both waits are bounded by WRITE_TURN_SECONDS, after which the busy
+    handler decides as before: neither thread can wait for the other forever."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+        self._changed = threading.Condition()
+        self._ingesting = False
+        self._passes = 0            # ingest passes ended: one ending frees a waiting sender
+        self._wanted = False        # the sender waits for a turn, or is using one
+        self._granted = False       # the ingest thread waits for the sender to finish
+
+    @property
+    def waiting(self) -> bool:
+        """Whether the sender wants a turn (or is using one) right now."""
+        with self._changed:
+            return self._wanted
+
+    @contextmanager
+    def ingesting(self) -> Iterator[None]:
+        """One ingest pass, which offers turns after its commits."""
+        with self._changed:
+            self._ingesting = self.enabled
+        try:
+            yield
+        finally:
+            with self._changed:
+                self._ingesting = False
+                self._passes += 1
+                self._changed.notify_all()
+
+    def offer(self) -> None:
+        """Ingest thread, between two transactions: lets a waiting sender write first."""
+        with self._changed:
+            if not (self._wanted and self._ingesting):
+                return
+            self._granted = True
+            self._changed.notify_all()
+            self._changed.wait_for(lambda: not self._granted, WRITE_TURN_SECONDS)
+            self._granted = False
+
+    @contextmanager
+    def turn(self) -> Iterator[None]:
+        """Sender thread, around one transaction."""
+        with self._changed:
+            self._wanted = True
+            passes = self._passes
+            self._changed.wait_for(lambda: self._granted or not self._ingesting or self._passes != passes,
+                                   WRITE_TURN_SECONDS)
+        try:
+            yield
+        finally:
+            with self._changed:
+                self._wanted = self._granted = False
+                self._changed.notify_all()
+
+
+class Sender:
+    """The outbox sender loop: flushes, then waits until woken (a commit queued mail, or
+    stop) or SENDER_IDLE_SECONDS pass, until `stopping`. Adds up what its flushes did.
+    `wake` and `committed` may be called from any thread, before or while the loop runs."""
+
+    def __init__(self, rt: Runtime, stopping: threading.Event) -> None:
+        self.rt = rt
+        self.stopping = stopping
+        self.settings = SmtpSettings.from_config(rt.config.smtp)
+        self.turns = WriterTurns(enabled=rt.engine.url.get_backend_name() == "sqlite")
+        self.woken = threading.Event()
+        self.total = FlushResult()
+
+    def wake(self) -> None:
+        self.woken.set()
+
+    def committed(self) -> None:
+        """The ingest thread's hook after each commit: mail may be queued, and the
+        database is free for a moment."""
+        self.wake()
+        self.turns.offer()
+
+    def ingesting(self) -> AbstractContextManager[None]:
+        """While it lasts, the sender writes on the turns `committed` offers."""
+        return self.turns.ingesting()
+
+    def stop(self) -> None:
+        self.stopping.set()
+        self.woken.set()
+
+    async def run(self, wait_first: bool = False) -> None:
+        if wait_first:
+            await self._wait()
+        while not self.stopping.is_set():
+            self.woken.clear()
+            await self.flush()
+            await self._wait()
+
+    async def flush(self) -> None:
+        self.total.add(await flush(self.rt.sessions, self.settings, self.rt.config.support.address,
+                                   self.rt.clock, write_turn=self.turns.turn))
+
+    async def _wait(self) -> None:
+        await asyncio.to_thread(self.woken.wait, SENDER_IDLE_SECONDS)
+
+
 def found_new_mail(result: DrainResult) -> bool:
     """Whether a drain pass did anything besides re-filing mail it had already handled."""
     return result.quarantined > 0 or any(n for k, n in result.outcomes.items() if k != "already handled")
@@ -65,38 +185,32 @@ def found_new_mail(result: DrainResult) -> bool:
 
 class Daemon:
     """`soporte run`: ingest in a worker thread (imapclient blocks), sweep and sender on
-    the event loop; the ingest thread wakes the sender after each commit."""
+    the event loop; the ingest thread wakes the sender after each commit and offers it
+    a turn at the database."""
 
     def __init__(self, rt: Runtime, stopping: threading.Event | None = None) -> None:
         self.rt = rt
         self.stopping = stopping or threading.Event()
-        self.loop: asyncio.AbstractEventLoop | None = None
-        self.mail_queued = asyncio.Event()
+        self.sender = Sender(rt, self.stopping)
 
     def stop(self) -> None:
         if not self.stopping.is_set():
             log.info("stopping: finishing the current message")
-        self.stopping.set()
-        if self.loop is not None:
-            self.loop.call_soon_threadsafe(self.mail_queued.set)
+        self.sender.stop()
 
     async def serve(self) -> None:
-        self.loop = asyncio.get_running_loop()
+        loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
-            self.loop.add_signal_handler(sig, self.stop)
+            loop.add_signal_handler(sig, self.stop)
         log.info("running (pid %d)", os.getpid())
-        tasks = [asyncio.create_task(self._sender()), asyncio.create_task(self._sweeper())]
+        tasks = [asyncio.create_task(self.sender.run()), asyncio.create_task(self._sweeper())]
         if self.rt.config.mailbox.configured:
             tasks.append(asyncio.create_task(asyncio.to_thread(
                 ingest_forever_as_sole, self.rt, self.stopping, self._ingest_forever, self.stop)))
         await asyncio.to_thread(self.stopping.wait)
-        self.mail_queued.set()
+        self.sender.stop()
         await asyncio.gather(*tasks, return_exceptions=True)
         log.info("stopped")
-
-    def _wake_sender(self) -> None:
-        if self.loop is not None:
-            self.loop.call_soon_threadsafe(self.mail_queued.set)
 
     def _ingest_forever(self) -> None:
         delay, outage = 1.0, False
@@ -123,27 +237,21 @@ class Daemon:
         while not self.stopping.is_set():
             # a UID search after every (re)connect and every wake-up, repeated until a pass
             # finds nothing: mail announced while we were fetching must not wait for a poll
-            while found_new_mail(drain(self.rt, mailbox, self.stopping.is_set, self._wake_sender)):
+            while found_new_mail(self._drain(mailbox)):
                 if self.stopping.is_set():
                     return
             if self.stopping.is_set():
                 return
             mailbox.wait_for_mail(poll, self.stopping.is_set)
 
+    def _drain(self, mailbox: Mailbox) -> DrainResult:
+        with self.sender.ingesting():
+            return drain(self.rt, mailbox, self.stopping.is_set, self.sender.committed)
+
     async def _sweeper(self) -> None:
         while not self.stopping.is_set():
             await asyncio.to_thread(sweep, self.rt, self.rt.clock())
             await self._sleep(SWEEP_SECONDS)
-
-    async def _sender(self) -> None:
-        settings = SmtpSettings.from_config(self.rt.config.smtp)
-        while not self.stopping.is_set():
-            self.mail_queued.clear()
-            await flush(self.rt.sessions, settings, self.rt.config.support.address, self.rt.clock)
-            try:
-                await asyncio.wait_for(self.mail_queued.wait(), SENDER_IDLE_SECONDS)
-            except asyncio.TimeoutError:
-                pass
 
     async def _sleep(self, seconds: float) -> None:
         try:

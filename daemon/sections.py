@@ -58,6 +58,7 @@ class Smtp:
     password_env: str
     timeout_seconds: int
     retry_for_hours: int
+    connections: int
 
 
 @dataclass(frozen=True)
@@ -124,6 +125,8 @@ SMTP = (
     Option("password_env", str, "SOPORTE_SMTP_PASSWORD", "environment variable holding the SMTP password", env_name),
     Option("timeout_seconds", int, 30, "timeout of every SMTP network call", positive),
     Option("retry_for_hours", int, 72, "give up on a message after retrying this long", positive),
+    Option("connections", int, 1, "mails under way at once, each on its own connection; a crash "
+           "may send each of them twice", lambda v: None if 1 <= v <= 16 else "must be between 1 and 16"),
 )
 TICKETS = (
     Option("token_prefix", str, "SOP", "ticket token prefix", lambda v: None if v.isalnum() else "letters and digits only"),

@@ -1,17 +1,26 @@
 """Drains the outbox: claims due rows (FOR UPDATE SKIP LOCKED where the database has it,
-so several senders never take the same row), hands them to SMTP, and records each
-outcome in its own commit, so a crash re-sends at most the one message in flight.
-Outages live in the rows: attempts, next_attempt_at, last_error, give_up_at; an
-unreachable server also opens (and a reachable one closes) the SMTP outage in alerts."""
+so several senders never take the same row) and hands them to SMTP over up to
+`smtp.connections` connections at once (1 by default), so that with a distant relay
+the waits for its replies overlap. Each outcome is recorded in its own commit as soon
+as the server has answered, so a crash re-sends at most the mails in flight: one per
+connection; with the default, the one in flight.
+Outages live in the rows: attempts, next_attempt_at, last_error, give_up_at; a server
+unreachable for the first connection of a batch also opens (and a reachable one closes)
+the SMTP outage in alerts; refusing the extra connections is no outage. A 4xx defers
+its mail and stops every connection; a 5xx fails its mail only. The per-mail
+bookkeeping is one statement built once, run on a plain connection: no ORM Session."""
 from __future__ import annotations
 
+import asyncio
 import logging
 import random
+from collections import deque
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, AsyncExitStack, contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Callable
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import Connection, Engine, bindparam, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from daemon import alerts
@@ -21,6 +30,21 @@ from daemon.outbound.smtp import PermanentFailure, SmtpConnection, SmtpSettings,
 log = logging.getLogger("soporte.outbound")
 LEASE = timedelta(minutes=2)      # a batch takes seconds; a killed sender's rows wait this long
 BATCH = 50
+MAILS_PER_CONNECTION = 12         # fewer mails than this per connection: opening it costs more than it saves
+WriteTurn = Callable[[], AbstractContextManager[object]]   # see app.WriterTurns
+
+_outbox = Outbox.__table__
+_DUE = (select(_outbox.c.id)
+        .where(_outbox.c.status == "pending", _outbox.c.next_attempt_at <= bindparam("now"),
+               or_(_outbox.c.locked_until.is_(None), _outbox.c.locked_until < bindparam("now")))
+        .order_by(_outbox.c.id).limit(bindparam("batch_size")).with_for_update(skip_locked=True))
+# built once: a mail's bookkeeping only binds new values (SKIP LOCKED stays in the subquery)
+CLAIM = (update(_outbox).where(_outbox.c.id.in_(_DUE.scalar_subquery()))
+         .values(locked_until=bindparam("lease_until", type_=_outbox.c.locked_until.type))
+         .returning(_outbox.c.id, _outbox.c.recipients, _outbox.c.raw))
+MARK_SENT = (update(_outbox).where(_outbox.c.id == bindparam("row_id"))
+             .values(status="sent", sent_at=bindparam("sent_time", type_=_outbox.c.sent_at.type),
+                     locked_until=None, attempts=_outbox.c.attempts + 1, last_error=""))
 
 
 @dataclass
@@ -30,6 +54,21 @@ class FlushResult:
     failed: int = 0
     error: str = ""
 
+    def add(self, other: "FlushResult") -> None:
+        """Sums flushes (a cycle may flush several times); the latest error wins."""
+        self.sent += other.sent
+        self.deferred += other.deferred
+        self.failed += other.failed
+        self.error = other.error or self.error
+
+
+@dataclass(frozen=True)
+class Claimed:
+    """What sending needs of a claimed row, read once with the claim."""
+    id: int
+    recipients: list[str]
+    raw: bytes
+
 
 def retry_delay(attempts: int, rng: random.Random | None = None) -> timedelta:
     """Exponential back-off with jitter: 1, 2, 4 … minutes, capped at one hour."""
@@ -38,14 +77,10 @@ def retry_delay(attempts: int, rng: random.Random | None = None) -> timedelta:
     return timedelta(seconds=base * jitter)
 
 
-def claim(session: Session, now: datetime, limit: int = BATCH) -> list[Outbox]:
-    rows = session.scalars(
-        select(Outbox).where(Outbox.status == "pending", Outbox.next_attempt_at <= now,
-                             or_(Outbox.locked_until.is_(None), Outbox.locked_until < now))
-        .order_by(Outbox.id).limit(limit).with_for_update(skip_locked=True)).all()
-    for row in rows:
-        row.locked_until = now + LEASE
-    return list(rows)
+def claim(db: Connection | Session, now: datetime, limit: int = BATCH) -> list[Claimed]:
+    """Leases up to `limit` due rows to this sender (one statement), oldest first."""
+    rows = db.execute(CLAIM, {"now": now, "batch_size": limit, "lease_until": now + LEASE}).all()
+    return sorted((Claimed(row.id, list(row.recipients), row.raw) for row in rows), key=lambda c: c.id)
 
 
 def requeue(row: Outbox, now: datetime, retry_for: timedelta) -> None:
@@ -65,86 +100,157 @@ def record_failure(row: Outbox, error: Exception, now: datetime) -> str:
     return "deferred"
 
 
+@dataclass
+class Sending:
+    """What every step of one flush needs, and what it has done so far."""
+    sessions: sessionmaker[Session]
+    settings: SmtpSettings
+    sender: str
+    clock: Callable[[], datetime]
+    write_turn: WriteTurn
+    result: FlushResult
+
+    @property
+    def engine(self) -> Engine:
+        return self.sessions.kw["bind"]
+
+    @contextmanager
+    def transaction(self) -> Iterator[Connection]:
+        """A transaction of its own on a plain connection, begun on this sender's turn."""
+        with self.write_turn(), self.engine.begin() as conn:
+            yield conn
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """The same with the ORM, for the rare paths (failures, outages)."""
+        with self.write_turn(), self.sessions.begin() as session:
+            yield session
+
+
+@dataclass
+class Batch:
+    """Claimed rows not handed to a connection yet, and why sending stopped, if it did."""
+    waiting: deque[Claimed]
+    stopped_by: TemporaryFailure | None = None
+
+
 async def flush(sessions: sessionmaker[Session], settings: SmtpSettings, sender: str,
-                clock: Callable[[], datetime], max_batches: int | None = None) -> FlushResult:
-    """Send everything due now; stops early when the server is unreachable."""
-    result = FlushResult()
+                clock: Callable[[], datetime], max_batches: int | None = None,
+                write_turn: WriteTurn = nullcontext) -> FlushResult:
+    """Send everything due now; stops early when the server is unreachable or defers a mail.
+    Every transaction begins inside `write_turn()`: the sender's turn at the database."""
+    sending = Sending(sessions, settings, sender, clock, write_turn, FlushResult())
     batches = 0
     while max_batches is None or batches < max_batches:
         batches += 1
-        with sessions.begin() as session:
-            batch = [Claimed(row.id, list(row.recipients), row.raw) for row in claim(session, clock())]
-        if not batch:
+        with sending.transaction() as conn:
+            batch = claim(conn, clock())
+        if not batch or not await _send_batch(sending, batch):
             break
-        if not await _send_batch(sessions, settings, sender, batch, clock, result):
-            break
-    return result
+        if len(batch) < BATCH:
+            break      # all that was due is sent: skip a claim that would find nothing
+    return sending.result
 
 
-@dataclass(frozen=True)
-class Claimed:
-    """What sending needs of a claimed row, read once with the claim."""
-    id: int
-    recipients: list[str]
-    raw: bytes
-
-
-async def _send_batch(sessions, settings, sender, batch: list[Claimed], clock, result: FlushResult) -> bool:
-    ids = [item.id for item in batch]
-    connected = False
-    try:
-        async with SmtpConnection(settings) as smtp:
-            connected = True
-            _note_outage(sessions, clock(), None)
-            for item in batch:
-                await _send_one(sessions, smtp, sender, item, clock, result)
-    except TemporaryFailure as exc:
-        result.error = str(exc)
-        _defer_unsent(sessions, ids, exc, clock())
-        if not connected:
+async def _send_batch(sending: Sending, claimed: list[Claimed]) -> bool:
+    """One connection first (failing to open it is an outage), then up to smtp.connections
+    taking mails from the same queue; False if sending stopped before the end."""
+    batch = Batch(deque(claimed))
+    async with AsyncExitStack() as stack:
+        try:
+            first = await stack.enter_async_context(SmtpConnection(sending.settings))
+        except TemporaryFailure as exc:
             # an unreachable server is an outage; a 4xx on one message is only a retry
-            _note_outage(sessions, clock(), str(exc))
+            _stop_batch(sending, batch, exc)
+            _note_outage(sending, str(exc))
+            return False
+        _note_outage(sending, None)
+        extra = connections_for(len(claimed), sending.settings.connections) - 1
+        await _together(_send_queued(sending, first, batch),
+                        *(_send_on_extra_connection(sending, batch) for _ in range(extra)))
+    if batch.stopped_by is not None:
+        _stop_batch(sending, batch, batch.stopped_by)
         return False
     return True
 
 
-def _note_outage(sessions, now: datetime, error: str | None) -> None:
-    with sessions.begin() as session:
-        if error is None:
-            alerts.record_success(session, "smtp", now)
-        else:
-            alerts.record_failure(session, "smtp", now, error)
+def connections_for(mails: int, most: int) -> int:
+    """A small batch (what trickles in while the mailbox is drained) goes over one."""
+    return max(1, min(most, -(-mails // MAILS_PER_CONNECTION)))
 
 
-async def _send_one(sessions, smtp: SmtpConnection, sender: str, item: Claimed, clock, result) -> None:
+async def _together(*coroutines) -> None:
+    """Runs them concurrently; an unexpected error (the database's, say) cancels the
+    others and is raised as itself, not wrapped in an ExceptionGroup."""
     try:
-        await smtp.send(sender, item.recipients, item.raw)
+        async with asyncio.TaskGroup() as group:
+            for coroutine in coroutines:
+                group.create_task(coroutine)
+    except BaseExceptionGroup as errors:
+        raise errors.exceptions[0] from None
+
+
+async def _send_on_extra_connection(sending: Sending, batch: Batch) -> None:
+    """Extra connections only save time: one the server refuses leaves the work to the others."""
+    try:
+        async with SmtpConnection(sending.settings, connect_attempts=1) as smtp:
+            await _send_queued(sending, smtp, batch)
+    except TemporaryFailure as exc:      # only connecting gets here: sending records its failures
+        log.info("sending over fewer SMTP connections: %s", exc)
+
+
+async def _send_queued(sending: Sending, smtp: SmtpConnection, batch: Batch) -> None:
+    while batch.waiting and batch.stopped_by is None:
+        item = batch.waiting.popleft()
+        try:
+            await _send_one(sending, smtp, item)
+        except TemporaryFailure as exc:
+            batch.stopped_by = exc       # the server is not taking mail now: every connection stops
+
+
+def _stop_batch(sending: Sending, batch: Batch, exc: TemporaryFailure) -> None:
+    sending.result.error = str(exc)
+    if batch.waiting:
+        _defer_unsent(sending, [item.id for item in batch.waiting], exc)
+        batch.waiting.clear()
+
+
+def _note_outage(sending: Sending, error: str | None) -> None:
+    with sending.session() as session:
+        if error is None:
+            alerts.record_success(session, "smtp", sending.clock())
+        else:
+            alerts.record_failure(session, "smtp", sending.clock(), error)
+
+
+async def _send_one(sending: Sending, smtp: SmtpConnection, item: Claimed) -> None:
+    try:
+        await smtp.send(sending.sender, item.recipients, item.raw)
     except PermanentFailure as exc:
-        _record(sessions, item.id, exc, clock(), result)
+        _record(sending, item.id, exc)
         return
     except TemporaryFailure as exc:
-        _record(sessions, item.id, exc, clock(), result)
+        _record(sending, item.id, exc)
         raise            # the connection is suspect: stop this batch
-    with sessions.begin() as session:
-        # one UPDATE, its own commit: a crash now re-sends at most this message
-        session.execute(update(Outbox).where(Outbox.id == item.id).values(
-            status="sent", sent_at=clock(), locked_until=None, attempts=Outbox.attempts + 1, last_error=""))
-    result.sent += 1
+    with sending.transaction() as conn:
+        # its own commit: a crash now re-sends at most the mails in flight
+        conn.execute(MARK_SENT, {"row_id": item.id, "sent_time": sending.clock()})
+    sending.result.sent += 1
 
 
-def _record(sessions, row_id: int, exc: Exception, now: datetime, result: FlushResult) -> None:
-    with sessions.begin() as session:
+def _record(sending: Sending, row_id: int, exc: Exception) -> None:
+    with sending.session() as session:
         row = session.get(Outbox, row_id)
-        outcome = record_failure(row, exc, now)
+        outcome = record_failure(row, exc, sending.clock())
         log.warning("outbox %d (%s) %s: %s", row.id, row.subject, outcome, exc)
     if outcome == "failed":
-        result.failed += 1
+        sending.result.failed += 1
     else:
-        result.deferred += 1
+        sending.result.deferred += 1
 
 
-def _defer_unsent(sessions, ids: list[int], exc: Exception, now: datetime) -> None:
-    with sessions.begin() as session:
+def _defer_unsent(sending: Sending, ids: list[int], exc: Exception) -> None:
+    with sending.session() as session:
         for row in session.scalars(select(Outbox).where(Outbox.id.in_(ids), Outbox.status == "pending",
                                                         Outbox.locked_until.is_not(None))):
-            record_failure(row, exc, now)
+            record_failure(row, exc, sending.clock())

@@ -9,10 +9,13 @@ from dataclasses import dataclass
 
 import aiosmtplib
 from aiosmtplib import errors
-from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_exponential_jitter
+from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_exponential, wait_random
 
 from daemon.sections import Smtp
 
+# 0.2 s, 0.4 s … at most 2 s, plus up to 1 s of jitter (spelled so that every tenacity
+# since 8.2 takes it: wait_exponential_jitter's `initial` is deprecated in 9.x)
+CONNECT_WAIT = wait_exponential(multiplier=0.2, max=2) + wait_random(0, 1)
 
 class TemporaryFailure(Exception):
     pass
@@ -30,11 +33,13 @@ class SmtpSettings:
     username: str
     password: str
     timeout: float
+    connections: int = 1        # mails under way at once, one per connection
 
     @classmethod
     def from_config(cls, cfg: Smtp) -> "SmtpSettings":
         password = os.environ.get(cfg.password_env, "") if cfg.username else ""
-        return cls(cfg.host, cfg.port, cfg.security, cfg.username, password, float(cfg.timeout_seconds))
+        return cls(cfg.host, cfg.port, cfg.security, cfg.username, password, float(cfg.timeout_seconds),
+                   cfg.connections)
 
 
 class SmtpConnection:
@@ -49,7 +54,7 @@ class SmtpConnection:
         try:
             async for attempt in AsyncRetrying(
                     stop=stop_after_attempt(self.connect_attempts), reraise=True,
-                    wait=wait_exponential_jitter(initial=0.2, max=2),
+                    wait=CONNECT_WAIT,
                     retry=retry_if_exception_type((OSError, errors.SMTPConnectError,
                                                    errors.SMTPServerDisconnected, errors.SMTPTimeoutError))):
                 with attempt:
