@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from tests.support.mail import make_mail
 
 from bench import corpus
-from bench.servers import Rig, vm_status
+from bench.servers import Rig, descendants, vm_status
 
 SAMPLE_SECONDS = 0.1
 BIG_ATTACHMENT = 25_000_000          # bytes; under limits.max_attachment_bytes (25 MiB)
@@ -26,6 +26,7 @@ class MemoryRun:
     seconds: float
     peak_rss: int                    # the kernel's high-water mark (VmHWM), bytes
     peak_sampled: int                # the largest VmRSS seen by sampling, bytes
+    peak_family: int = 0             # the largest sampled VmRSS summed over it and its children
     samples: list[tuple[float, int]] = field(default_factory=list)
     returncode: int = 0
 
@@ -46,17 +47,21 @@ class AttachmentResult:
         return self.delta / self.attachment_bytes
 
 
-def sample(process: subprocess.Popen, every: float = SAMPLE_SECONDS) -> tuple[int, int, list[tuple[float, int]]]:
-    """Poll a running process until it exits: (VmHWM, max VmRSS, [(t, VmRSS)])."""
-    started, hwm, top, samples = time.monotonic(), 0, 0, []
+def sample(process: subprocess.Popen, every: float = SAMPLE_SECONDS) -> tuple[int, int, int, list[tuple[float, int]]]:
+    """Poll a running process until it exits: (VmHWM, max VmRSS, max VmRSS of it and its
+    descendants together, [(t, VmRSS)]). The descendants are the read-ahead worker and
+    its fork server, started for a backlog."""
+    started, hwm, top, family, samples = time.monotonic(), 0, 0, 0, []
     while process.poll() is None:
         status = vm_status(process.pid)
         if status:
             hwm = max(hwm, status.get("VmHWM", 0))
             top = max(top, status.get("VmRSS", 0))
+            family = max(family, status.get("VmRSS", 0) + sum(vm_status(child).get("VmRSS", 0)
+                                                               for child in descendants(process.pid)))
             samples.append((round(time.monotonic() - started, 2), status.get("VmRSS", 0)))
         time.sleep(every)
-    return hwm, top, samples
+    return hwm, top, family, samples
 
 
 def soporte_once(rig: Rig, name: str, raws, timeout: float = 1800) -> MemoryRun:
@@ -78,9 +83,9 @@ def soporte_once(rig: Rig, name: str, raws, timeout: float = 1800) -> MemoryRun:
                 process.kill()
                 process.wait()
         watcher.join()
-    hwm, top, samples = result[0]
+    hwm, top, family, samples = result[0]
     return MemoryRun(messages=waiting, seconds=time.monotonic() - started, peak_rss=hwm,
-                     peak_sampled=top, samples=samples, returncode=process.returncode)
+                     peak_sampled=top, peak_family=family, samples=samples, returncode=process.returncode)
 
 
 def backlog(rig: Rig, count: int = 10_000, attachment_share: float = 0.02) -> MemoryRun:

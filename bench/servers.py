@@ -121,3 +121,18 @@ def vm_status(pid: int | str = "self") -> dict[str, int]:
         return {}
     found = re.findall(r"^(VmRSS|VmHWM):\s+(\d+) kB", text, re.MULTILINE)
     return {key: int(value) * 1024 for key, value in found}
+
+
+def descendants(pid: int) -> list[int]:
+    """Every process started by `pid`, its children's children included."""
+    found, todo = [], [pid]
+    while todo:
+        parent = todo.pop()
+        for tasks in Path(f"/proc/{parent}/task").glob("*/children"):
+            try:
+                children = [int(c) for c in tasks.read_text().split()]
+            except OSError:
+                continue
+            found += children
+            todo += children
+    return found
