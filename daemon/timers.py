@@ -139,10 +139,16 @@ def _agenda_mail(session: Session, rt: Runtime, member, now: datetime) -> Mail:
                        "due_at": local_time(rt.config, f.due_at), "note": f.note} for f in followups]})
 
 
+def interrupted_writes_job(rt: Runtime, now: datetime) -> int:
+    """Housekeeping: blob files a killed process was still writing."""
+    return rt.store.remove_stale_temporaries()
+
+
 JOBS = [
     ("warranty", warranty_job),      # reminders at 6/12/18 h, closure at 24 h (seed 004)
     ("sla", sla_job),                # first-response and resolution breaches, once each
     ("followups", followup_job),     # #seguimiento reminders to their agent
     ("agenda", agenda_job),          # each agent's daily agenda
     ("outage alerts", alerts.queue_due),   # one mail to the admins per IMAP/SMTP outage
+    ("interrupted writes", interrupted_writes_job),   # .tmp- blobs left by a kill mid-write
 ]

@@ -4,7 +4,9 @@ document arriving this way counts, and one over the size limit is listed, not st
 from __future__ import annotations
 
 import hashlib
+import os
 import random
+import time
 
 from tests.support.mail import make_mail
 
@@ -62,3 +64,17 @@ def test_over_the_limit_it_is_listed_but_never_written(site, smtp_sink):
     assert (pdf["size"], pdf["sha256"]) == (len(PDF), None)
     assert not blob(site, SHA).exists()
     assert note["sha256"] is not None
+
+
+def test_the_sweep_removes_a_blob_write_a_kill_interrupted(site, smtp_sink):
+    """A process killed while writing a blob leaves its temporary file; `soporte once`
+    sweeps it once it is old enough to be nobody's write in progress."""
+    objects = site.base / "var" / "objects"
+    objects.mkdir(parents=True, exist_ok=True)
+    interrupted, current = objects / ".tmp-4242-7", objects / ".tmp-4242-8"
+    interrupted.write_bytes(PDF[:1000])
+    current.write_bytes(PDF[:10])
+    two_hours_ago = time.time() - 7200
+    os.utime(interrupted, (two_hours_ago, two_hours_ago))
+    site.once()
+    assert not interrupted.exists() and current.exists()
