@@ -11,6 +11,9 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
+import select
+import threading
+import time
 from collections import deque
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -88,4 +91,36 @@ def _start_pool() -> ProcessPoolExecutor:
     # a held lock into the child; the server process imports only the reading code
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["daemon.ingest.reading"])
-    return ProcessPoolExecutor(max_workers=1, mp_context=context)
+    return ProcessPoolExecutor(max_workers=1, mp_context=context, initializer=leave_with,
+                               initargs=(os.getpid(),))
+
+
+def leave_with(parent: int) -> None:
+    """Worker start-up. A daemon killed with SIGKILL cannot shut its pool down, and the
+    worker, a child of the fork server and not of the daemon, would wait for work
+    forever, keeping the fork server alive with it. So it watches the daemon and ends
+    when the daemon does."""
+    threading.Thread(target=_watch, args=(parent,), name="watch-parent", daemon=True).start()
+
+
+def _watch(parent: int) -> None:
+    try:
+        handle = os.pidfd_open(parent)
+    except ProcessLookupError:
+        os._exit(0)                       # gone already
+    except (AttributeError, OSError):     # no pidfd here (old kernel, not Linux): ask every second
+        while _alive(parent):
+            time.sleep(1)
+    else:
+        select.select([handle], [], [])   # readable once the process has ended
+    os._exit(0)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

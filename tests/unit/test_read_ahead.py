@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
 
 import pytest
 
@@ -74,3 +78,47 @@ def test_a_killed_worker_means_reading_here_for_the_rest():
     assert all(reading is not None for _, _, reading in first)
     assert rest[-1][2] is None
     assert all(reading is None or same(reading, raw) for _, raw, reading in out)
+
+
+DAEMON_WITH_A_WORKER = """
+import sys
+from daemon.read_ahead import MIN_BACKLOG, ReadAhead
+reader = ReadAhead(MIN_BACKLOG)
+reader.pool.submit(len, b"warm up").result()
+print(*reader.pool._processes, flush=True)
+sys.stdin.read()
+"""
+
+
+def test_a_daemon_killed_outright_takes_its_worker_and_fork_server_with_it():
+    """SIGKILL leaves no chance to shut the pool down: the worker must notice by itself."""
+    with subprocess.Popen([sys.executable, "-c", DAEMON_WITH_A_WORKER], stdin=subprocess.PIPE,
+                          stdout=subprocess.PIPE, cwd=Path(__file__).resolve().parents[2], text=True) as daemon:
+        try:
+            worker = int(daemon.stdout.readline())
+            fork_server = parent_of(worker)
+            assert fork_server not in (daemon.pid, 1) and alive(worker) and alive(fork_server)
+        finally:
+            daemon.kill()
+    assert gone_within([worker, fork_server], seconds=15)
+
+
+def parent_of(pid: int) -> int:
+    return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+
+
+def alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return False
+    return state != "Z"
+
+
+def gone_within(pids: list[int], seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while any(alive(pid) for pid in pids):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
