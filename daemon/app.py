@@ -9,7 +9,7 @@ import logging
 import os
 import signal
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 
@@ -27,6 +27,10 @@ SWEEP_SECONDS = 60
 SENDER_IDLE_SECONDS = 30
 WRITE_TURN_SECONDS = 2.0    # a safety net: a turn normally comes within one ingested message
 RECONNECT_MAX_SECONDS = 300
+# A sender or sweep pass that raised (the database locked or down, a full disk) is tried
+# again after RETRY_FIRST_SECONDS, doubling up to RETRY_MAX_SECONDS; a success starts afresh.
+RETRY_FIRST_SECONDS = 1.0
+RETRY_MAX_SECONDS = 60.0
 
 
 @dataclass
@@ -163,19 +167,33 @@ class Sender:
         self.woken.set()
 
     async def run(self, wait_first: bool = False) -> None:
+        """Never ends of an error: a flush that raises is logged and tried again after a
+        growing pause (waiting out only `stopping`, not commits that would wake it), or
+        nothing would be sent again while the daemon goes on queueing."""
         if wait_first:
             await self._wait()
+        delay = RETRY_FIRST_SECONDS
         while not self.stopping.is_set():
             self.woken.clear()
-            await self.flush()
+            try:
+                await self.flush()
+            except Exception:   # noqa: BLE001 - the outbox keeps every mail for the next try
+                log.exception("sending the outbox failed; trying again in %g s", delay)
+                await self._wait(delay, stop_only=True)
+                delay = min(delay * 2, RETRY_MAX_SECONDS)
+                continue
+            delay = RETRY_FIRST_SECONDS
             await self._wait()
 
     async def flush(self) -> None:
         self.total.add(await flush(self.rt.sessions, self.settings, self.rt.config.support.address,
                                    self.rt.clock, write_turn=self.turns.turn))
 
-    async def _wait(self) -> None:
-        await asyncio.to_thread(self.woken.wait, SENDER_IDLE_SECONDS)
+    async def _wait(self, seconds: float | None = None, stop_only: bool = False) -> None:
+        """Until woken (or, with `stop_only`, until stopping) or `seconds` pass
+        (SENDER_IDLE_SECONDS by default)."""
+        event = self.stopping if stop_only else self.woken
+        await asyncio.to_thread(event.wait, SENDER_IDLE_SECONDS if seconds is None else seconds)
 
 
 def found_new_mail(result: DrainResult) -> bool:
@@ -183,15 +201,23 @@ def found_new_mail(result: DrainResult) -> bool:
     return result.quarantined > 0 or any(n for k, n in result.outcomes.items() if k != "already handled")
 
 
+class DaemonFailed(RuntimeError):
+    """An activity of `soporte run` ended while the daemon was not stopping (a bug: each
+    survives its own errors). The daemon has stopped the others; exiting non-zero lets
+    its supervisor (systemd) start a fresh one."""
+
+
 class Daemon:
     """`soporte run`: ingest in a worker thread (imapclient blocks), sweep and sender on
     the event loop; the ingest thread wakes the sender after each commit and offers it
-    a turn at the database."""
+    a turn at the database. The activities run until stopping; if one ends on its own,
+    the daemon stops and `serve` raises DaemonFailed rather than limp on without it."""
 
     def __init__(self, rt: Runtime, stopping: threading.Event | None = None) -> None:
         self.rt = rt
         self.stopping = stopping or threading.Event()
         self.sender = Sender(rt, self.stopping)
+        self.failed: list[str] = []         # activities that ended while not stopping
 
     def stop(self) -> None:
         if not self.stopping.is_set():
@@ -203,14 +229,42 @@ class Daemon:
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, self.stop)
         log.info("running (pid %d)", os.getpid())
-        tasks = [asyncio.create_task(self.sender.run()), asyncio.create_task(self._sweeper())]
+        tasks = [self._supervised("the outbox sender", self.sender.run()),
+                 self._supervised("the timer sweep", self._sweeper())]
         if self.rt.config.mailbox.configured:
-            tasks.append(asyncio.create_task(asyncio.to_thread(
-                ingest_forever_as_sole, self.rt, self.stopping, self._ingest_forever, self.stop)))
+            tasks.append(self._supervised("the mailbox ingest", asyncio.to_thread(
+                ingest_forever_as_sole, self.rt, self.stopping, self._ingest_forever, self._lost_ingest_lock)))
         await asyncio.to_thread(self.stopping.wait)
         self.sender.stop()
         await asyncio.gather(*tasks, return_exceptions=True)
+        if self.failed:
+            raise DaemonFailed(f"stopped because {' and '.join(self.failed)} ended unexpectedly")
         log.info("stopped")
+
+    def _supervised(self, name: str, activity: Awaitable[None]) -> asyncio.Task[None]:
+        return asyncio.create_task(self._watch(name, activity), name=name)
+
+    async def _watch(self, name: str, activity: Awaitable[None]) -> None:
+        """Runs one activity; its ending while not stopping stops the whole daemon."""
+        try:
+            await activity
+        except Exception:   # noqa: BLE001 - told apart below, and logged with its traceback
+            if self.stopping.is_set():
+                log.exception("%s failed while stopping", name)
+                return
+            log.critical("%s failed: stopping the daemon", name, exc_info=True)
+        else:
+            if self.stopping.is_set():
+                return
+            log.critical("%s ended unexpectedly: stopping the daemon", name)
+        self.failed.append(name)
+        self.stop()
+
+    def _lost_ingest_lock(self) -> None:
+        """Another process ingests now. Restarting (non-zero exit, so systemd does it)
+        brings this one back as a sender and standby, as if it had started second."""
+        self.failed.append("the ingest lock (another soporte process took it over)")
+        self.stop()
 
     def _ingest_forever(self) -> None:
         delay, outage = 1.0, False
@@ -249,8 +303,18 @@ class Daemon:
             return drain(self.rt, mailbox, self.stopping.is_set, self.sender.committed)
 
     async def _sweeper(self) -> None:
+        """Like the sender, never ends of an error (each job already survives its own:
+        this catches what lies around them, such as the clock or the thread pool)."""
+        delay = RETRY_FIRST_SECONDS
         while not self.stopping.is_set():
-            await asyncio.to_thread(sweep, self.rt, self.rt.clock())
+            try:
+                await asyncio.to_thread(sweep, self.rt, self.rt.clock())
+            except Exception:   # noqa: BLE001 - timers live in the database: nothing is lost
+                log.exception("the timer sweep failed; trying again in %g s", delay)
+                await self._sleep(delay)
+                delay = min(delay * 2, RETRY_MAX_SECONDS)
+                continue
+            delay = RETRY_FIRST_SECONDS
             await self._sleep(SWEEP_SECONDS)
 
     async def _sleep(self, seconds: float) -> None:

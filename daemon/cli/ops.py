@@ -7,6 +7,7 @@ import signal
 import sys
 import threading
 
+from daemon.cli import EXIT_DAEMON_FAILED
 from daemon.cli.common import config_from, parse_instant, runtime_from
 from daemon.db.engine import make_engine, upgrade
 from daemon.outbound.templates import Renderer, TemplateMissing
@@ -30,10 +31,13 @@ def cmd_run(args: argparse.Namespace) -> int:
     stopping = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stopping.set())
-    from daemon.app import Daemon      # the daemon's modules load only for the commands that run it
+    from daemon.app import Daemon, DaemonFailed   # the daemon's modules load only for the commands that run it
     rt = runtime_from(args)
     try:
         asyncio.run(Daemon(rt, stopping).serve())
+    except DaemonFailed as exc:
+        print(f"error: {exc}; exiting for the service manager to start it again", file=sys.stderr)
+        return EXIT_DAEMON_FAILED
     finally:
         rt.close()
     return 0
