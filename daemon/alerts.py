@@ -12,6 +12,8 @@ from dataclasses import asdict, dataclass, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
+from sqlalchemy import select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from daemon.db.models import KeyValue
@@ -57,6 +59,8 @@ def encode(state: Outage) -> str:
 
 
 def decode(text: str) -> Outage | None:
+    if not text:
+        return None             # the row stays when an outage ends, emptied
     try:
         data = json.loads(text)
         data["since"] = datetime.fromisoformat(data["since"])
@@ -67,56 +71,83 @@ def decode(text: str) -> Outage | None:
 
 
 # -- state in the database ----------------------------------------------------------------
+# Several transactions may change one channel's row at once (the sender, the ingest
+# thread, the sweep; several daemons on one PostgreSQL). So the row, once created, is
+# never deleted (an empty value is "no outage"), it is created with INSERT … ON CONFLICT
+# DO NOTHING (both creators succeed), and it is changed only while locked with SELECT …
+# FOR UPDATE (on SQLite, BEGIN IMMEDIATE already makes writers take turns).
+
+NO_OUTAGE = ""
+_kv = KeyValue.__table__
+_INSERT = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
+
 
 def key(channel: str) -> str:
     return f"outage.{channel}"
 
 
 def load(session: Session, channel: str) -> Outage | None:
-    row = session.get(KeyValue, key(channel))
-    return decode(row.value) if row is not None else None
+    """The channel's state as last committed (not locked: for reading only)."""
+    return decode(session.scalar(select(_kv.c.value).where(_kv.c.key == key(channel))) or NO_OUTAGE)
 
 
 def save(session: Session, channel: str, state: Outage | None) -> None:
-    row = session.get(KeyValue, key(channel))
-    if state is None:
-        if row is not None:
-            session.delete(row)
-    elif row is None:
-        session.add(KeyValue(key=key(channel), value=encode(state)))
-    else:
-        row.value = encode(state)
+    _lock(session, channel)
+    _write(session, channel, state)
+
+
+def _lock(session: Session, channel: str) -> Outage | None:
+    """The channel's state, its row locked until the transaction ends: read-modify-write
+    starts here, so no other writer can change the row in between."""
+    insert = _INSERT[session.get_bind().dialect.name]
+    session.execute(insert(_kv).values(key=key(channel), value=NO_OUTAGE)
+                    .on_conflict_do_nothing(index_elements=[_kv.c.key]))
+    value = session.scalar(select(_kv.c.value).where(_kv.c.key == key(channel)).with_for_update())
+    return decode(value or NO_OUTAGE)
+
+
+def _write(session: Session, channel: str, state: Outage | None) -> None:
+    """Only on a row `_lock` has locked in this transaction."""
+    value = encode(state) if state is not None else NO_OUTAGE
+    session.execute(update(_kv).where(_kv.c.key == key(channel)).values(value=value))
 
 
 def record_failure(session: Session, channel: str, now: datetime, error: str) -> Outage:
-    before = load(session, channel)
+    before = _lock(session, channel)
     state = failed(before, now, error)
-    save(session, channel, state)
+    _write(session, channel, state)
     if before is None:
         log.error("%s unavailable, will keep retrying: %s", channel.upper(), error)
     return state
 
 
 def record_success(session: Session, channel: str, now: datetime) -> Outage | None:
-    """Ends an outage (logged once); returns the outage that ended, if any."""
-    before = load(session, channel)
+    """Ends an outage (logged once); returns the outage that ended, if any. Nearly every
+    call finds none: that plain read locks nothing (a failure committed meanwhile simply
+    comes after this success)."""
+    if load(session, channel) is None:
+        return None
+    before = _lock(session, channel)        # read again, locked: another writer may have ended it
     if before is not None:
-        save(session, channel, None)
+        _write(session, channel, None)
         log.warning("%s reachable again after an outage from %s (%d failed attempts)",
                     channel.upper(), before.since.isoformat(), before.failures)
     return before
 
 
 def queue_due(rt: "Runtime", now: datetime | None = None) -> int:
-    """Queues the alert of every confirmed outage not alerted yet; returns how many."""
+    """Queues the alert of every confirmed outage not alerted yet; returns how many.
+    Checked again under the row's lock, so two daemons never both alert one outage."""
     now = now or rt.clock()
     queued = 0
     with rt.sessions.begin() as session:
-        for channel in CHANNELS:
-            state = load(session, channel)
+        for channel in CHANNELS:        # always in this order: two sweeps never deadlock
+            if not needs_alert(load(session, channel), now):
+                continue
+            state = _lock(session, channel)
             if needs_alert(state, now):
                 queue_alert(rt, session, channel, state, now)
-                save(session, channel, replace(state, alerted=True))
+                _write(session, channel, replace(state, alerted=True))
                 queued += 1
     return queued
 
