@@ -12,11 +12,9 @@ from dataclasses import asdict, dataclass, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from daemon.db.models import KeyValue
+from daemon.db import settings_row
 from daemon.outbound.outbox import Mail
 
 if TYPE_CHECKING:
@@ -71,16 +69,8 @@ def decode(text: str) -> Outage | None:
 
 
 # -- state in the database ----------------------------------------------------------------
-# Several transactions may change one channel's row at once (the sender, the ingest
-# thread, the sweep; several daemons on one PostgreSQL). So the row, once created, is
-# never deleted (an empty value is "no outage"), it is created with INSERT … ON CONFLICT
-# DO NOTHING (both creators succeed), and it is changed only while locked with SELECT …
-# FOR UPDATE (on SQLite, BEGIN IMMEDIATE already makes writers take turns).
-
-NO_OUTAGE = ""
-_kv = KeyValue.__table__
-_INSERT = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
-
+# The sender, the ingest thread, the sweep (and several daemons on one PostgreSQL) may
+# change one channel's row at once: see settings_row. An empty value is "no outage".
 
 def key(channel: str) -> str:
     return f"outage.{channel}"
@@ -88,7 +78,7 @@ def key(channel: str) -> str:
 
 def load(session: Session, channel: str) -> Outage | None:
     """The channel's state as last committed (not locked: for reading only)."""
-    return decode(session.scalar(select(_kv.c.value).where(_kv.c.key == key(channel))) or NO_OUTAGE)
+    return decode(settings_row.peek(session, key(channel)))
 
 
 def save(session: Session, channel: str, state: Outage | None) -> None:
@@ -97,19 +87,11 @@ def save(session: Session, channel: str, state: Outage | None) -> None:
 
 
 def _lock(session: Session, channel: str) -> Outage | None:
-    """The channel's state, its row locked until the transaction ends: read-modify-write
-    starts here, so no other writer can change the row in between."""
-    insert = _INSERT[session.get_bind().dialect.name]
-    session.execute(insert(_kv).values(key=key(channel), value=NO_OUTAGE)
-                    .on_conflict_do_nothing(index_elements=[_kv.c.key]))
-    value = session.scalar(select(_kv.c.value).where(_kv.c.key == key(channel)).with_for_update())
-    return decode(value or NO_OUTAGE)
+    return decode(settings_row.lock(session, key(channel)))
 
 
 def _write(session: Session, channel: str, state: Outage | None) -> None:
-    """Only on a row `_lock` has locked in this transaction."""
-    value = encode(state) if state is not None else NO_OUTAGE
-    session.execute(update(_kv).where(_kv.c.key == key(channel)).values(value=value))
+    settings_row.write(session, key(channel), encode(state) if state is not None else settings_row.EMPTY)
 
 
 def record_failure(session: Session, channel: str, now: datetime, error: str) -> Outage:

@@ -5,13 +5,14 @@ sweeping twice at the same instant sends nothing twice."""
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from daemon import alerts
-from daemon.db.models import KeyValue, Ticket, Timer
+from daemon.db import settings_row
+from daemon.db.models import Ticket, Timer
 from daemon.outbound.outbox import Mail
 from daemon.outbound.context import label
 from daemon.rules.followups import agenda_day, agenda_due
@@ -105,20 +106,23 @@ def agenda_job(rt: Runtime, now: datetime) -> int:
     with rt.sessions.begin() as session:
         for member in rt.config.staff_with_role(*agenda.roles):
             key = f"agenda:{member.email}"
-            row = session.get(KeyValue, key)
-            last = datetime.fromisoformat(row.value).date() if row else None
-            if not agenda_due(now, last, agenda.send_at, calendar.tz, calendar.days):
+            if not agenda_due(now, _day(settings_row.peek(session, key)), agenda.send_at, calendar.tz,
+                              calendar.days):
+                continue
+            # checked again under the row's lock: two daemons sweeping at once send one agenda
+            if not agenda_due(now, _day(settings_row.lock(session, key)), agenda.send_at, calendar.tz,
+                              calendar.days):
                 continue
             mail = _agenda_mail(session, rt, member, now)
             if mail.extra["tickets"] or mail.extra["followups"]:     # no empty agendas
                 rt.mailer.queue(session, None, mail, now)
                 sent += 1
-            value = agenda_day(now, calendar.tz).isoformat()
-            if row:
-                row.value = value
-            else:
-                session.add(KeyValue(key=key, value=value))
+            settings_row.write(session, key, agenda_day(now, calendar.tz).isoformat())
     return sent
+
+
+def _day(value: str) -> date | None:
+    return datetime.fromisoformat(value).date() if value else None
 
 
 def _agenda_mail(session: Session, rt: Runtime, member, now: datetime) -> Mail:

@@ -2,7 +2,7 @@
 the sweep, and several daemons on one PostgreSQL database. No transaction fails (no
 duplicate key when two create the row, no stale row when one ends the outage while
 another counts a failure), no failure is counted twice or lost, and a confirmed outage
-is alerted once however many sweeps find it at the same instant.
+is alerted once however many sweeps find it at the same instant; so is an agent's agenda.
 
 In: threads, each on its own connection, released together by a barrier, many rounds;
 the run's database (SQLite, or PostgreSQL in the PostgreSQL run) and always PostgreSQL
@@ -17,14 +17,17 @@ from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from daemon import alerts
+from daemon import alerts, timers
 from daemon.config import load_config
+from daemon.db import settings_row
 from daemon.db.engine import make_engine, session_factory, upgrade
-from daemon.db.models import KeyValue, Outbox
+from daemon.db.models import KeyValue, Outbox, Ticket
+from daemon.pipeline import Source, process
 from daemon.runtime import build_runtime, fixed_clock
+from tests.support.mail import make_mail
 from tests.support.site import Site
 
 T0 = datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc)
@@ -129,7 +132,7 @@ def test_an_ended_outage_reads_as_none_and_the_next_one_starts_afresh(sessions):
         assert alerts.record_success(session, "imap", T0 + timedelta(minutes=2)).failures == 2
         assert alerts.record_success(session, "imap", T0 + timedelta(minutes=3)) is None
     with sessions() as session:
-        assert session.get(KeyValue, alerts.key("imap")).value == alerts.NO_OUTAGE
+        assert session.get(KeyValue, alerts.key("imap")).value == settings_row.EMPTY
     assert state(sessions, "imap") is None
     with sessions.begin() as session:
         alerts.save(session, "smtp", None)              # saving "no outage" over nothing
@@ -159,6 +162,35 @@ def test_sweeps_finding_one_outage_at_once_alert_it_once(tmp_path, smtp_sink, db
             assert session.scalar(select(func.count()).select_from(Outbox)
                                   .where(Outbox.event == "outage")) == 1
         assert state(first.sessions, "imap").alerted
+    finally:
+        for rt in daemons:
+            rt.close()
+
+
+def test_sweeps_at_once_send_an_agent_one_agenda(tmp_path, smtp_sink, db_url, monkeypatch):
+    """The agenda's "sent today" row is the same kind of key/value row: several daemons
+    sweeping at the same instant send one agenda, not one each."""
+    monkeypatch.setenv("SOPORTE_SECRET", "test-secret")
+    site = Site(tmp_path, None, smtp_sink, database_url=db_url)
+    daemons = [build_runtime(load_config(site.config_path), fixed_clock(T0)) for _ in range(THREADS)]
+    try:
+        first = daemons[0]
+        process(first, Source("INBOX", 1, 1), make_mail("juan@cliente.test", "Caldera", "No enciende.\n"))
+        with first.sessions.begin() as session:
+            session.execute(update(Ticket).values(assignee="luis@empresa.test"))
+        for rt in daemons:
+            rt.mailer
+        barrier = threading.Barrier(THREADS)
+
+        def sweep(n: int) -> int:
+            barrier.wait(timeout=60)
+            return timers.agenda_job(daemons[n], T0)
+
+        assert sum(together(sweep)) == 1
+        with first.sessions() as session:
+            agendas = session.scalars(select(Outbox.recipients).where(Outbox.event == "agenda")).all()
+        assert agendas == [["luis@empresa.test"]]
+        assert timers.agenda_job(first, T0 + timedelta(hours=2)) == 0      # once a day
     finally:
         for rt in daemons:
             rt.close()
