@@ -105,32 +105,32 @@ def record_failure(session: Session, channel: str, now: datetime, error: str) ->
 
 def record_success(session: Session, channel: str, now: datetime) -> Outage | None:
     """Ends an outage (logged once); returns the outage that ended, if any. Nearly every
-    call finds none: that plain read locks nothing (a failure committed meanwhile simply
-    comes after this success)."""
-    if load(session, channel) is None:
+    call finds none, and then locks nothing (a failure committed meanwhile simply comes
+    after this success)."""
+    value = settings_row.lock_if(session, key(channel), lambda stored: decode(stored) is not None)
+    if value is None:
         return None
-    before = _lock(session, channel)        # read again, locked: another writer may have ended it
-    if before is not None:
-        _write(session, channel, None)
-        log.warning("%s reachable again after an outage from %s (%d failed attempts)",
-                    channel.upper(), before.since.isoformat(), before.failures)
+    before = decode(value)
+    _write(session, channel, None)
+    log.warning("%s reachable again after an outage from %s (%d failed attempts)",
+                channel.upper(), before.since.isoformat(), before.failures)
     return before
 
 
 def queue_due(rt: "Runtime", now: datetime | None = None) -> int:
     """Queues the alert of every confirmed outage not alerted yet; returns how many.
-    Checked again under the row's lock, so two daemons never both alert one outage."""
+    Decided under the row's lock, so two daemons never both alert one outage."""
     now = now or rt.clock()
     queued = 0
     with rt.sessions.begin() as session:
         for channel in CHANNELS:        # always in this order: two sweeps never deadlock
-            if not needs_alert(load(session, channel), now):
+            value = settings_row.lock_if(session, key(channel), lambda stored: needs_alert(decode(stored), now))
+            if value is None:
                 continue
-            state = _lock(session, channel)
-            if needs_alert(state, now):
-                queue_alert(rt, session, channel, state, now)
-                _write(session, channel, replace(state, alerted=True))
-                queued += 1
+            state = decode(value)
+            queue_alert(rt, session, channel, state, now)
+            _write(session, channel, replace(state, alerted=True))
+            queued += 1
     return queued
 
 

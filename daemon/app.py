@@ -9,7 +9,7 @@ import logging
 import os
 import signal
 import threading
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 
@@ -41,9 +41,9 @@ class CycleReport:
     delivery: FlushResult | None = None
 
 
-def ingest_once(rt: Runtime, on_committed: Callable[[], None] = lambda: None) -> DrainResult:
+def ingest_once(rt: Runtime) -> DrainResult:
     with Mailbox(rt.config.mailbox) as mailbox:
-        return drain(rt, mailbox, on_committed=on_committed)
+        return drain(rt, mailbox)
 
 
 def run_once(rt: Runtime) -> CycleReport:
@@ -69,6 +69,23 @@ def deliver(rt: Runtime) -> FlushResult:
     sender = Sender(rt, threading.Event())
     asyncio.run(sender.flush())
     return sender.total
+
+
+class Backoff:
+    """Pauses between tries after consecutive failures: `first`, doubling up to `most`;
+    a success starts afresh."""
+
+    def __init__(self, first: float, most: float) -> None:
+        self.first, self.most = first, most
+        self.reset()
+
+    def reset(self) -> None:
+        self.delay = self.first
+
+    def pause(self) -> float:
+        """The pause after this failure; the next one will be twice as long."""
+        delay, self.delay = self.delay, min(self.delay * 2, self.most)
+        return delay
 
 
 class WriterTurns:
@@ -172,17 +189,17 @@ class Sender:
         nothing would be sent again while the daemon goes on queueing."""
         if wait_first:
             await self._wait()
-        delay = RETRY_FIRST_SECONDS
+        backoff = Backoff(RETRY_FIRST_SECONDS, RETRY_MAX_SECONDS)
         while not self.stopping.is_set():
             self.woken.clear()
             try:
                 await self.flush()
             except Exception:   # noqa: BLE001 - the outbox keeps every mail for the next try
-                log.exception("sending the outbox failed; trying again in %g s", delay)
-                await self._wait(delay, stop_only=True)
-                delay = min(delay * 2, RETRY_MAX_SECONDS)
+                pause = backoff.pause()
+                log.exception("sending the outbox failed; trying again in %g s", pause)
+                await self._wait(pause, stop_only=True)
                 continue
-            delay = RETRY_FIRST_SECONDS
+            backoff.reset()
             await self._wait()
 
     async def flush(self) -> None:
@@ -267,13 +284,14 @@ class Daemon:
         self.stop()
 
     def _ingest_forever(self) -> None:
-        delay, outage = 1.0, False
+        backoff, outage = Backoff(1.0, RECONNECT_MAX_SECONDS), False
         while not self.stopping.is_set():
             try:
                 with Mailbox(self.rt.config.mailbox) as mailbox:
                     if outage:
                         log.info("mailbox reachable again")
-                    delay, outage = 1.0, False
+                    outage = False
+                    backoff.reset()
                     self._ingest_connected(mailbox)
             except (MailboxError, OSError, Exception) as exc:   # noqa: BLE001 - reconnect on anything
                 if not outage:
@@ -283,8 +301,7 @@ class Daemon:
                     alerts.imap_failed(self.rt, str(exc))
                 except Exception:   # noqa: BLE001 - the database may be the thing that is down
                     log.exception("could not record the mailbox outage")
-                self.stopping.wait(delay)
-                delay = min(delay * 2, RECONNECT_MAX_SECONDS)
+                self.stopping.wait(backoff.pause())
 
     def _ingest_connected(self, mailbox: Mailbox) -> None:
         poll = self.rt.config.mailbox.poll_seconds
@@ -305,16 +322,16 @@ class Daemon:
     async def _sweeper(self) -> None:
         """Like the sender, never ends of an error (each job already survives its own:
         this catches what lies around them, such as the clock or the thread pool)."""
-        delay = RETRY_FIRST_SECONDS
+        backoff = Backoff(RETRY_FIRST_SECONDS, RETRY_MAX_SECONDS)
         while not self.stopping.is_set():
             try:
                 await asyncio.to_thread(sweep, self.rt, self.rt.clock())
             except Exception:   # noqa: BLE001 - timers live in the database: nothing is lost
-                log.exception("the timer sweep failed; trying again in %g s", delay)
-                await self._sleep(delay)
-                delay = min(delay * 2, RETRY_MAX_SECONDS)
+                pause = backoff.pause()
+                log.exception("the timer sweep failed; trying again in %g s", pause)
+                await self._sleep(pause)
                 continue
-            delay = RETRY_FIRST_SECONDS
+            backoff.reset()
             await self._sleep(SWEEP_SECONDS)
 
     async def _sleep(self, seconds: float) -> None:

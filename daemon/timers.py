@@ -106,12 +106,9 @@ def agenda_job(rt: Runtime, now: datetime) -> int:
     with rt.sessions.begin() as session:
         for member in rt.config.staff_with_role(*agenda.roles):
             key = f"agenda:{member.email}"
-            if not agenda_due(now, _day(settings_row.peek(session, key)), agenda.send_at, calendar.tz,
-                              calendar.days):
-                continue
-            # checked again under the row's lock: two daemons sweeping at once send one agenda
-            if not agenda_due(now, _day(settings_row.lock(session, key)), agenda.send_at, calendar.tz,
-                              calendar.days):
+            # decided under the row's lock: two daemons sweeping at once send one agenda
+            if settings_row.lock_if(session, key, lambda last: agenda_due(
+                    now, _day(last), agenda.send_at, calendar.tz, calendar.days)) is None:
                 continue
             mail = _agenda_mail(session, rt, member, now)
             if mail.extra["tickets"] or mail.extra["followups"]:     # no empty agendas

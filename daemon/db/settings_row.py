@@ -6,6 +6,8 @@ and then sees its value (on SQLite, BEGIN IMMEDIATE already makes writers take t
 An empty value means "nothing stored": rows are emptied, never deleted."""
 from __future__ import annotations
 
+from typing import Callable
+
 from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
@@ -29,6 +31,17 @@ def lock(session: Session, key: str) -> str:
     insert = _INSERT[session.get_bind().dialect.name]
     session.execute(insert(_kv).values(key=key, value=EMPTY).on_conflict_do_nothing(index_elements=[_kv.c.key]))
     return session.scalar(select(_kv.c.value).where(_kv.c.key == key).with_for_update()) or EMPTY
+
+
+def lock_if(session: Session, key: str, needed: Callable[[str], bool]) -> str | None:
+    """The value, its row locked, when `needed(value)` holds; None when it does not. The
+    committed value is looked at first, so the usual case (nothing to change) locks
+    nothing; it is looked at again under the lock, since another writer may have made
+    the change meanwhile (two daemons sweeping at once do the work once)."""
+    if not needed(peek(session, key)):
+        return None
+    value = lock(session, key)
+    return value if needed(value) else None
 
 
 def write(session: Session, key: str, value: str) -> None:

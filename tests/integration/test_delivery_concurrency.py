@@ -12,7 +12,7 @@ import asyncio
 from collections import Counter
 from contextlib import suppress
 from dataclasses import replace
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 
 import pytest
 from sqlalchemy import select
@@ -23,7 +23,8 @@ from daemon.db.models import Outbox
 from daemon.outbound.delivery import BATCH, FlushResult, flush
 from daemon.outbound.smtp import SmtpConnection, SmtpSettings
 from daemon.runtime import Runtime, build_runtime, fixed_clock
-from tests.support.mail import make_mail, message_id_of
+from tests.support.mail import message_id_of
+from tests.support.outbox import queue_mails
 from tests.support.site import Site
 
 T0 = datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc)
@@ -37,18 +38,6 @@ def rt(tmp_path, smtp_sink):
     runtime = build_runtime(load_config(site.config_path), fixed_clock(T0))
     yield runtime
     runtime.close()
-
-
-def queue_mails(rt: Runtime, count: int) -> list[str]:
-    """`count` due outbox rows, one customer each; returns their Message-IDs."""
-    raws = [make_mail("soporte@example.test", f"Aviso {n}", to=f"c{n}@cliente.test") for n in range(count)]
-    with rt.sessions.begin() as session:
-        session.add_all(Outbox(message_id=message_id_of(raw), event="created", audience="customer",
-                               recipients=[f"c{n}@cliente.test"], first_recipient=f"c{n}@cliente.test",
-                               subject=f"Aviso {n}", raw=raw, automatic=True, status="pending", attempts=0,
-                               created_at=T0, next_attempt_at=T0, give_up_at=T0 + timedelta(days=3),
-                               last_error="") for n, raw in enumerate(raws))
-    return [message_id_of(raw) for raw in raws]
 
 
 def send_due(rt: Runtime) -> FlushResult:
@@ -101,7 +90,7 @@ def test_a_full_batch_goes_over_every_connection_at_once_and_each_mail_once(rt, 
         await in_flight.send(connection, *args)
 
     monkeypatch.setattr(SmtpConnection, "send", counted_send)
-    sent_ids = queue_mails(rt, BATCH + 7)
+    sent_ids = queue_mails(rt, BATCH + 7, T0)
 
     result = send_due(rt)
 
@@ -124,7 +113,7 @@ def test_a_server_taking_one_connection_at_a_time_gets_everything(rt, smtp_sink,
         await connect(connection)
 
     monkeypatch.setattr(SmtpConnection, "_connect", only_the_first)
-    queue_mails(rt, BATCH)
+    queue_mails(rt, BATCH, T0)
 
     assert send_due(rt) == FlushResult(sent=BATCH)
     assert len(smtp_sink.messages) == BATCH and len(opened) == CONNECTIONS
@@ -133,7 +122,7 @@ def test_a_server_taking_one_connection_at_a_time_gets_everything(rt, smtp_sink,
 
 def test_an_unreachable_server_is_one_outage_and_defers_every_row(rt, smtp_sink):
     smtp_sink.stop()
-    queue_mails(rt, BATCH)
+    queue_mails(rt, BATCH, T0)
 
     result = send_due(rt)
 
@@ -144,7 +133,7 @@ def test_an_unreachable_server_is_one_outage_and_defers_every_row(rt, smtp_sink)
 
 def test_a_4xx_stops_every_connection_and_defers_what_was_not_sent(rt, smtp_sink):
     smtp_sink.set_mode("tempfail")
-    queue_mails(rt, BATCH)
+    queue_mails(rt, BATCH, T0)
 
     result = send_due(rt)
 

@@ -19,7 +19,7 @@ import sys
 import textwrap
 import threading
 from collections.abc import Callable, Iterator
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 
 import pytest
 from sqlalchemy.exc import OperationalError
@@ -29,10 +29,10 @@ from daemon import app
 from daemon.app import Daemon, DaemonFailed
 from daemon.cli import EXIT_DAEMON_FAILED
 from daemon.config import load_config
-from daemon.db.models import Outbox
 from daemon.outbound.delivery import FlushResult
 from daemon.runtime import Runtime, build_runtime, fixed_clock
 from tests.support.mail import make_mail, message_id_of
+from tests.support.outbox import queue_mails
 from tests.support.site import Site
 
 T0 = datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc)
@@ -78,17 +78,6 @@ def serve_until(daemon: Daemon, condition: Callable[[], object]) -> None:
             daemon.stop()
             await serving
     asyncio.run(main())
-
-
-def queue_mails(rt: Runtime, count: int) -> list[str]:
-    raws = [make_mail("soporte@example.test", f"Aviso {n}", to=f"c{n}@cliente.test") for n in range(count)]
-    with rt.sessions.begin() as session:
-        session.add_all(Outbox(message_id=message_id_of(raw), event="created", audience="customer",
-                               recipients=[f"c{n}@cliente.test"], first_recipient=f"c{n}@cliente.test",
-                               subject=f"Aviso {n}", raw=raw, automatic=True, status="pending", attempts=0,
-                               created_at=T0, next_attempt_at=T0, give_up_at=T0 + timedelta(days=3),
-                               last_error="") for n, raw in enumerate(raws))
-    return [message_id_of(raw) for raw in raws]
 
 
 def database_locked() -> OperationalError:
@@ -153,7 +142,7 @@ def test_the_sender_backs_off_more_each_failure_and_afresh_after_a_success(
         await real_wait(sender, seconds, stop_only)
 
     monkeypatch.setattr(app.Sender, "_wait", recorded_wait)
-    sent = queue_mails(rt_no_mailbox, 3)
+    sent = queue_mails(rt_no_mailbox, 3, T0)
     daemon = Daemon(rt_no_mailbox)
 
     serve_until(daemon, lambda: scripted.calls_made(len(script) + 1))
