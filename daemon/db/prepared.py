@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Callable
 
-from sqlalchemy import Dialect, Executable, Insert, Select, insert, update
+from sqlalchemy import Dialect, Executable, Insert, Select, Update, bindparam, insert, update
 from sqlalchemy.orm import Session
 
 Convert = Callable[[Any], Any] | None
@@ -91,12 +91,13 @@ def _plan(statement: Executable, dialect: Dialect, column_keys: tuple[str, ...] 
 
 
 def _build_plan(statement: Executable, dialect: Dialect, column_keys: tuple[str, ...] | None) -> Plan | None:
-    is_insert = isinstance(statement, Insert)
-    if not is_insert and not isinstance(statement, Select):
+    if not isinstance(statement, (Insert, Select, Update)):
         return None
     compiled = statement.compile(dialect=dialect, column_keys=list(column_keys) if column_keys else None)
     if any(bind.expanding for bind in compiled.binds.values()) or compiled.literal_execute_params:
         return None
+    if isinstance(statement, Update) and (compiled.update_prefetch or compiled.postfetch):
+        return None         # onupdate defaults, computed columns: Core knows how
     defaults = []
     for column in getattr(compiled, "insert_prefetch", ()):
         default = column.default
@@ -106,8 +107,11 @@ def _build_plan(statement: Executable, dialect: Dialect, column_keys: tuple[str,
     binds = tuple((name, bind.key, _REQUIRED if bind.required else bind.effective_value,
                    bind.type.dialect_impl(dialect).bind_processor(dialect))
                   for bind, name in compiled.bind_names.items())
-    columns = () if is_insert else statement.selected_columns
-    results = tuple(column.type.dialect_impl(dialect).result_processor(dialect, None) for column in columns)
+    columns = statement.selected_columns if isinstance(statement, Select) else ()
+    try:
+        results = tuple(column.type.dialect_impl(dialect).result_processor(dialect, None) for column in columns)
+    except (TypeError, ValueError):
+        return None         # a conversion that depends on the driver's column type (PostgreSQL NUMERIC)
     order = tuple(compiled.positiontup) if compiled.positiontup is not None else None
     return Plan(compiled.string, order, binds, results, tuple(defaults))
 
@@ -143,6 +147,28 @@ def _insert(model: type, returning_id: bool) -> Insert:
     return statement.returning(model.__table__.c.id) if returning_id else statement
 
 
-def update_row(session: Session, model: type, row_id: int, **columns: Any) -> None:
-    """UPDATE one row inserted with add_row (the ORM does not know it)."""
-    session.connection().execute(update(model).where(model.id == row_id).values(**columns))
+def update_row(session: Session, model: type, row_id: int, **columns: Any) -> int:
+    """UPDATE some columns of one row by id, whether the ORM knows the row or not (an
+    object it holds must be told: see objects.set_columns). Returns the rows changed."""
+    if session.autoflush:
+        session.flush()
+    connection = session.connection()
+    statement = _update(model, tuple(sorted(columns)))
+    plan = _plan(statement, connection.dialect)
+    if plan is None:
+        return connection.execute(statement, {**columns, ROW_ID: row_id}).rowcount
+    cursor = _cursor(connection, plan, {**columns, ROW_ID: row_id})
+    try:
+        return cursor.rowcount
+    finally:
+        cursor.close()
+
+
+ROW_ID = "row_id_"      # the id's parameter: no column of ours is called so
+
+
+@lru_cache(maxsize=None)
+def _update(model: type, keys: tuple[str, ...]) -> Update:
+    table = model.__table__
+    return (update(table).where(table.c.id == bindparam(ROW_ID))
+            .values({table.c[key]: bindparam(key, type_=table.c[key].type) for key in keys}))

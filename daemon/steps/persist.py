@@ -7,10 +7,8 @@ import logging
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import bindparam, select
-
 from daemon.audit import add_event
-from daemon.db import prepared
+from daemon.db import objects, prepared
 from daemon.db.models import Attachment, Customer, Message, Ticket
 from daemon.ingest.correlate import Open
 from daemon.ingest.large import store_attachment
@@ -39,13 +37,17 @@ def persist(work: "Work") -> str | None:
     ticket = work.ticket
     assert ticket is not None
     work.message_row = add_inbound_message(work, ticket)
+    touched = {"updated_at": work.now}
     if work.sender_role is None:
-        ticket.last_inbound_message_id = parsed.message_id
+        touched["last_inbound_message_id"] = parsed.message_id
         if work.rating is not None:
             _record_rating(work, ticket)
         else:
             _customer_replied(work, ticket)
-    ticket.updated_at = work.now
+    if work.created:
+        touched["token"] = ticket.token
+    # written at once, so that a ticket nothing else changes has nothing to flush at commit
+    objects.set_columns(work.session, ticket, **touched)
     return None
 
 
@@ -67,30 +69,26 @@ def open_ticket(work: "Work") -> Ticket:
     else:
         customer = customer_for(work.session, parsed.from_addr, parsed.from_name, work.now, language)
     linked = work.thread.linked_to if isinstance(work.thread, Open) else None
-    ticket = Ticket(subject=(parsed.subject or "(sin asunto)")[:2000], status=vocab.new_status,
-                    kind=vocab.default_kind, category=vocab.default_category, queue=vocab.default_queue,
-                    priority=vocab.default_priority, customer=customer, linked_ticket_id=linked,
-                    created_at=work.now, updated_at=work.now, watchers=[], reopened_count=0)
-    work.session.add(ticket)
-    work.session.flush()
+    ticket = objects.insert(work.session, Ticket(
+        subject=(parsed.subject or "(sin asunto)")[:2000], status=vocab.new_status, kind=vocab.default_kind,
+        category=vocab.default_category, queue=vocab.default_queue, priority=vocab.default_priority,
+        customer=customer, linked_ticket_id=linked, created_at=work.now, updated_at=work.now, watchers=[],
+        reopened_count=0))
+    # the token comes from the row id; persist() writes it with the ticket's other changes
     ticket.token = format_token(config.tickets.token_prefix, config.tickets.token_digits, ticket.id)
     add_event(work.session, ticket, work.now, parsed.from_addr, "created", None, ticket.token)
     schedule_sla(work.session, config, ticket, new=True)
     if linked is not None:
-        old = work.session.get(Ticket, linked)
+        old = objects.get(work.session, Ticket, linked)
         add_event(work.session, ticket, work.now, "soporte", "linked", None, old.token if old else str(linked))
     return ticket
 
 
-CUSTOMER_BY_EMAIL = select(Customer).where(Customer.email == bindparam("email"))
-
-
 def customer_for(session: "Session", email: str, name: str, now: datetime, language: str) -> Customer:
-    customer = session.scalar(CUSTOMER_BY_EMAIL, {"email": email})
+    customer = objects.load(session, Customer, "email", email)
     if customer is None:
-        customer = Customer(email=email, name=name or "", created_at=now, language=language)
-        session.add(customer)
-    elif name and not customer.name:
+        return objects.insert(session, Customer(email=email, name=name or "", created_at=now, language=language))
+    if name and not customer.name:
         customer.name = name
     return customer
 

@@ -6,9 +6,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from sqlalchemy import bindparam, select
-from sqlalchemy.orm import joinedload
 
-from daemon.db import prepared
+from daemon.db import objects, prepared
 from daemon.db.models import Message, Ticket
 from daemon.ingest.correlate import Candidate, Join, Lifecycle, ThreadFacts, decide, may_join
 from daemon.tokens import find_tokens
@@ -34,7 +33,8 @@ def correlate(work: "Work") -> str | None:
     work.thread = decide(facts, life, work.now)
     _rating_reply(work, facts, life)
     if isinstance(work.thread, Join):
-        work.ticket = seen.tickets.get(work.thread.ticket_id) or work.session.get(Ticket, work.thread.ticket_id)
+        work.ticket = seen.tickets.get(work.thread.ticket_id) or objects.get(work.session, Ticket,
+                                                                             work.thread.ticket_id)
     return None
 
 
@@ -55,7 +55,6 @@ def lone_rating(text: str) -> int | None:
     return int(stripped) if len(stripped) == 1 and stripped in "12345" else None
 
 
-TICKET_BY_TOKEN = select(Ticket).options(joinedload(Ticket.customer)).where(Ticket.token == bindparam("token"))
 # the newest message of the thread wins when references span several tickets
 TICKET_BY_MESSAGE_IDS = (select(Message.ticket_id).where(Message.message_id.in_(bindparam("ids", expanding=True)))
                          .order_by(Message.id.desc()).limit(1))
@@ -79,7 +78,7 @@ class Seen:
 
 def _by_token(session: "Session", subject: str, config, seen: Seen) -> Candidate | None:
     for token in find_tokens(subject, config.tickets.token_prefix, config.tickets.token_digits):
-        ticket = session.scalar(TICKET_BY_TOKEN, {"token": token})
+        ticket = objects.load(session, Ticket, "token", token)
         if ticket is not None:
             return seen.candidate(session, ticket)
     return None
@@ -91,11 +90,12 @@ def _by_reference(session: "Session", message_ids: tuple[str, ...], seen: Seen) 
     ticket_id = prepared.value(session, TICKET_BY_MESSAGE_IDS, ids=list(message_ids))
     if not ticket_id:
         return None
-    ticket = seen.tickets.get(ticket_id) or session.get(Ticket, ticket_id, options=[joinedload(Ticket.customer)])
+    ticket = seen.tickets.get(ticket_id) or objects.get(session, Ticket, ticket_id)
     return seen.candidate(session, ticket)
 
 
 def candidate(session: "Session", ticket: Ticket) -> Candidate:
+    objects.fill(session, ticket, "customer")
     people: set[str] = set()
     for sender, recipients in prepared.rows(session, INBOUND_PEOPLE, ticket_id=ticket.id):
         people.add(sender)
