@@ -8,6 +8,7 @@ import asyncio
 import logging
 import os
 import signal
+import sys
 import threading
 from collections.abc import Awaitable, Iterator
 from contextlib import AbstractContextManager, contextmanager
@@ -81,11 +82,26 @@ class Backoff:
 
     def reset(self) -> None:
         self.delay = self.first
+        self.failures = 0           # in a row
 
     def pause(self) -> float:
         """The pause after this failure; the next one will be twice as long."""
         delay, self.delay = self.delay, min(self.delay * 2, self.most)
+        self.failures += 1
         return delay
+
+    def log_failure(self, what: str) -> float:
+        """Inside `except`: counts the failure and logs it; returns the pause. Only the
+        first of a run of failures carries its traceback: an outage of hours would
+        otherwise fill the journal with the same one every RETRY_MAX_SECONDS."""
+        pause = self.pause()
+        if self.failures == 1:
+            log.exception("%s failed; trying again in %g s", what, pause)
+        else:
+            error = sys.exc_info()[1]
+            log.error("%s failed again (%d in a row: %s: %s); trying again in %g s", what, self.failures,
+                      type(error).__name__, error, pause)
+        return pause
 
 
 class WriterTurns:
@@ -195,8 +211,7 @@ class Sender:
             try:
                 await self.flush()
             except Exception:   # noqa: BLE001 - the outbox keeps every mail for the next try
-                pause = backoff.pause()
-                log.exception("sending the outbox failed; trying again in %g s", pause)
+                pause = backoff.log_failure("sending the outbox")
                 await self._wait(pause, stop_only=True)
                 continue
             backoff.reset()
@@ -327,8 +342,7 @@ class Daemon:
             try:
                 await asyncio.to_thread(sweep, self.rt, self.rt.clock())
             except Exception:   # noqa: BLE001 - timers live in the database: nothing is lost
-                pause = backoff.pause()
-                log.exception("the timer sweep failed; trying again in %g s", pause)
+                pause = backoff.log_failure("the timer sweep")
                 await self._sleep(pause)
                 continue
             backoff.reset()
