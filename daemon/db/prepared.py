@@ -48,30 +48,35 @@ def rows(session: Session, statement: Executable, **params: Any) -> list[tuple]:
 
 
 def _run(session: Session, statement: Executable, params: dict[str, Any], many: bool) -> Any:
-    if session.autoflush:
-        session.flush()
-    connection = session.connection()
+    connection = _flushed_connection(session)
     plan = _plan(statement, connection.dialect)
     if plan is None:
         result = connection.execute(statement, params)
         return [tuple(row) for row in result] if many else result.first()
-    cursor = _cursor(connection, plan, params)
-    try:
-        fetched = cursor.fetchall() if many else [cursor.fetchone()]
-    finally:
-        cursor.close()
+    fetched = _execute(connection, plan, params, lambda c: c.fetchall() if many else [c.fetchone()])
     converted = [_converted(row, plan.results) for row in fetched if row is not None]
     return converted if many else (converted[0] if converted else None)
 
 
-def _cursor(connection, plan: Plan, params: dict[str, Any]):
+def _flushed_connection(session: Session):
+    """The session's connection, its pending objects flushed first when the ORM would."""
+    if session.autoflush:
+        session.flush()
+    return session.connection()
+
+
+def _execute(connection, plan: Plan, params: dict[str, Any], read: Callable[[Any], Any]) -> Any:
+    """Runs the plan on the driver's cursor; returns what `read` takes from the cursor."""
     values = {}
     for name, key, fixed, convert in plan.binds:
         given = params[key] if key in params or fixed is _REQUIRED else fixed
         values[name] = convert(given) if convert else given
     cursor = connection.connection.dbapi_connection.cursor()
-    cursor.execute(plan.sql, tuple(values[name] for name in plan.order) if plan.order is not None else values)
-    return cursor
+    try:
+        cursor.execute(plan.sql, tuple(values[name] for name in plan.order) if plan.order is not None else values)
+        return read(cursor)
+    finally:
+        cursor.close()
 
 
 def _converted(row: tuple, results: tuple[Convert, ...]) -> tuple:
@@ -133,11 +138,8 @@ def add_row(session: Session, model: type, **columns: Any) -> int:
     plan = _plan(statement, connection.dialect, tuple(sorted(columns)))
     if plan is None:
         return connection.execute(statement, columns).inserted_primary_key[0]
-    cursor = _cursor(connection, plan, {**dict(plan.defaults), **columns})
-    try:
-        return cursor.fetchone()[0] if returning_id else cursor.lastrowid
-    finally:
-        cursor.close()
+    return _execute(connection, plan, {**dict(plan.defaults), **columns},
+                    lambda c: c.fetchone()[0] if returning_id else c.lastrowid)
 
 
 @lru_cache(maxsize=None)
@@ -150,18 +152,12 @@ def _insert(model: type, returning_id: bool) -> Insert:
 def update_row(session: Session, model: type, row_id: int, **columns: Any) -> int:
     """UPDATE some columns of one row by id, whether the ORM knows the row or not (an
     object it holds must be told: see objects.set_columns). Returns the rows changed."""
-    if session.autoflush:
-        session.flush()
-    connection = session.connection()
-    statement = _update(model, tuple(sorted(columns)))
+    connection = _flushed_connection(session)
+    statement, params = _update(model, tuple(sorted(columns))), {**columns, ROW_ID: row_id}
     plan = _plan(statement, connection.dialect)
     if plan is None:
-        return connection.execute(statement, {**columns, ROW_ID: row_id}).rowcount
-    cursor = _cursor(connection, plan, {**columns, ROW_ID: row_id})
-    try:
-        return cursor.rowcount
-    finally:
-        cursor.close()
+        return connection.execute(statement, params).rowcount
+    return _execute(connection, plan, params, lambda c: c.rowcount)
 
 
 ROW_ID = "row_id_"      # the id's parameter: no column of ours is called so

@@ -33,8 +33,7 @@ def correlate(work: "Work") -> str | None:
     work.thread = decide(facts, life, work.now)
     _rating_reply(work, facts, life)
     if isinstance(work.thread, Join):
-        work.ticket = seen.tickets.get(work.thread.ticket_id) or objects.get(work.session, Ticket,
-                                                                             work.thread.ticket_id)
+        work.ticket = objects.get(work.session, Ticket, work.thread.ticket_id)     # held by `seen` if looked at
     return None
 
 
@@ -90,8 +89,7 @@ def _by_reference(session: "Session", message_ids: tuple[str, ...], seen: Seen) 
     ticket_id = prepared.value(session, TICKET_BY_MESSAGE_IDS, ids=list(message_ids))
     if not ticket_id:
         return None
-    ticket = seen.tickets.get(ticket_id) or objects.get(session, Ticket, ticket_id)
-    return seen.candidate(session, ticket)
+    return seen.candidate(session, objects.get(session, Ticket, ticket_id))
 
 
 def candidate(session: "Session", ticket: Ticket) -> Candidate:
