@@ -7,7 +7,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Callable, Iterator
+from typing import Callable
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -16,7 +16,7 @@ from daemon import alerts
 from daemon.db import prepared
 from daemon.db.models import InboundLog
 from daemon.ingest.guards import classify
-from daemon.ingest.mailbox import Mailbox, Waiting
+from daemon.ingest.mailbox import Mailbox
 from daemon.ingest.parse import UnparseableMessage, parse_message
 from daemon.ingest.reading import Reading
 from daemon.outbound.outbox import Mail
@@ -28,7 +28,6 @@ from daemon.steps.checkpoint import HANDLED
 
 log = logging.getLogger("soporte.ingest")
 PUT_AWAY_BATCH = 25
-FETCH_BYTES = 20 * 1024 * 1024      # downloaded per FETCH, whatever fetch_batch says
 
 
 @dataclass
@@ -57,8 +56,8 @@ def drain(rt: Runtime, mailbox: Mailbox, should_stop: Callable[[], bool] = lambd
     oversized = [w for w in waiting if w.size > limit]
     ready = [w for w in waiting if w.size <= limit]
     done: list[int] = []
-    with ReadAhead(len(ready)) as reader:
-        for uid, raw, reading in reader.readings(fetch_in_groups(mailbox, ready, rt.config.mailbox.fetch_batch)):
+    with ReadAhead(mailbox, ready) as reader:
+        for uid, raw, reading in reader.messages():
             source = Source(folder, mailbox.uidvalidity, uid)
             if handle(rt, source, raw, result, reading) == "quarantined":
                 mailbox.quarantine([uid])
@@ -77,26 +76,6 @@ def drain(rt: Runtime, mailbox: Mailbox, should_stop: Callable[[], bool] = lambd
         handle_oversized(rt, mailbox, Source(folder, mailbox.uidvalidity, item.uid), item.size, result)
         on_committed()
     return result
-
-
-def fetch_in_groups(mailbox: Mailbox, waiting: list[Waiting], count: int) -> Iterator[tuple[int, bytes]]:
-    """One FETCH per group: a batch of large messages is never held at once."""
-    for group in fetch_groups(waiting, count, FETCH_BYTES):
-        yield from mailbox.fetch(group)
-
-
-def fetch_groups(waiting: list[Waiting], count: int, size: int) -> list[list[int]]:
-    """UIDs in order, in groups of at most `count` messages and `size` bytes; a message
-    larger than `size` goes alone."""
-    groups: list[list[int]] = []
-    used = 0
-    for item in waiting:
-        if not groups or len(groups[-1]) >= count or used + item.size > size:
-            groups.append([])
-            used = 0
-        groups[-1].append(item.uid)
-        used += item.size
-    return groups
 
 
 def handle(rt: Runtime, source: Source, raw: bytes, result: DrainResult, reading: Reading | None = None) -> str:

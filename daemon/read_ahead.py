@@ -1,105 +1,198 @@
-"""Reading (parsing) a backlog in a worker process while this one does the database work,
-so a second core parses the next messages while the current one is being committed.
+"""Downloads the waiting messages, in order, and for a backlog reads (parses) them in a
+worker process: while this process does the database work of one message, a second
+core downloads and parses the next ones over a connection of its own.
 
-Only worth it for a backlog: starting the worker costs about half a second, so a
-handful of new messages (the daemon's usual IDLE wake-up) is read in this process. The
-worker is only an accelerator: when it fails in any way (a message it cannot read, a
-crash, a pickling problem) the message is read again here, so what is quarantined and
-why is decided in this process exactly as without a worker."""
+Only worth it for a backlog: starting the worker and its IMAP login cost tens of
+milliseconds, so a handful of new messages (the daemon's usual IDLE wake-up) is fetched
+and read in this process. The worker is only an accelerator, and read-only (BODY.PEEK,
+like every fetch here): when it fails in any way (a message it cannot read, a crash,
+its connection dropping, a pickling problem) that message is read here, or the rest of
+the backlog is fetched and read here, so what is quarantined and why is decided in this
+process exactly as without a worker."""
 from __future__ import annotations
 
+import fcntl
 import logging
 import multiprocessing
 import os
+import pickle
 import select
 import threading
 import time
-from collections import deque
-from concurrent.futures import Future, ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
-from typing import Iterable, Iterator
+from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
+from typing import Iterator
 
+from daemon.ingest.mailbox import Mailbox, MailboxError, Waiting
 from daemon.ingest.reading import Reading, read_message
+from daemon.sections import Mailbox as MailboxConfig
 
 log = logging.getLogger("soporte.ingest")
-MIN_BACKLOG = 32        # fewer waiting messages are read in this process
-WINDOW = 16             # messages handed to the worker ahead of the one being committed
+MIN_BACKLOG = 32                    # fewer waiting messages are fetched and read in this process
+FETCH_BYTES = 20 * 1024 * 1024      # downloaded per FETCH, whatever fetch_batch says
+# How far the worker may run ahead: it blocks once the pipe is full. A larger pipe than
+# the default 64 KB evens out messages that take longer on one side than the other.
+PIPE_BYTES = 1024 * 1024
+STOP_SECONDS = 5.0
+
+Fetched = tuple[int, bytes, Reading | None]   # uid, raw bytes, its reading or None: read it here
 
 
 class ReadAhead:
-    def __init__(self, backlog: int) -> None:
-        self.pool: ProcessPoolExecutor | None = None
-        if backlog >= MIN_BACKLOG and (os.cpu_count() or 1) > 1:
-            self.pool = _start_pool()
+    def __init__(self, mailbox: Mailbox, waiting: list[Waiting]) -> None:
+        self.mailbox = mailbox
+        self.waiting = waiting
+        self.worker: BaseProcess | None = None
+        self.results: Connection | None = None
+        self.finished = False           # the worker delivered every message it found
+        if len(waiting) >= MIN_BACKLOG and (os.cpu_count() or 1) > 1:
+            self._start()
 
     def __enter__(self) -> "ReadAhead":
         return self
 
     def __exit__(self, *exc_info) -> None:
-        if self.pool is not None:
-            self.pool.shutdown(wait=True, cancel_futures=True)
-            self.pool = None
+        self._stop()
 
-    def readings(self, messages: Iterable[tuple[int, bytes]]) -> Iterator[tuple[int, bytes, Reading | None]]:
-        """The messages in order, each with its reading, or None: read it yourself."""
-        if self.pool is None:
-            for uid, raw in messages:
-                yield uid, raw, None
+    def messages(self) -> Iterator[Fetched]:
+        """Every waiting message still on the server, in UID order."""
+        last = 0
+        if self.results is not None:
+            for uid, raw, reading in self._from_worker():
+                last = uid
+                yield uid, raw, reading
+        if self.finished:
             return
-        ahead: deque[tuple[int, bytes, Future | None]] = deque()
-        source = iter(messages)
+        rest = [item for item in self.waiting if item.uid > last]
+        for uid, raw in fetch_in_groups(self.mailbox, rest):
+            yield uid, raw, None
+
+    def _start(self) -> None:
+        # forkserver, not fork: forking a process that runs threads (sender, sweep) can copy
+        # a held lock into the child; the server process imports only what the worker runs
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(["daemon.read_ahead"])
+        results, sink = context.Pipe(duplex=False)
+        _widen(sink)
+        worker = context.Process(
+            target=fetch_and_read, name="soporte-read-ahead", daemon=True,
+            args=(sink, self.mailbox.cfg, self.mailbox.secret, self.mailbox.uidvalidity, self.waiting,
+                  os.getpid()))
+        try:
+            worker.start()
+        except Exception as exc:   # noqa: BLE001 - no worker: everything is read here
+            log.warning("read-ahead worker not started (%s: %s); reading in the main process",
+                        type(exc).__name__, exc)
+            results.close()
+            return
+        finally:
+            sink.close()        # the worker's copy is its own: its end means EOF here
+        self.worker, self.results = worker, results
+
+    def _from_worker(self) -> Iterator[Fetched]:
+        assert self.results is not None
         while True:
-            while len(ahead) < WINDOW:
-                item = next(source, None)
-                if item is None:
-                    break
-                ahead.append((item[0], item[1], self._submit(item[1])))
-            if not ahead:
+            try:
+                kind, *data = pickle.loads(self.results.recv_bytes())
+            except Exception as exc:   # noqa: BLE001 - EOF (a crash), a broken pipe, a bad pickle
+                self._give_up(f"{type(exc).__name__}: {exc}")
                 return
-            uid, raw, future = ahead.popleft()
-            yield uid, raw, self._result(future)
+            if kind == "done":
+                self.finished = True
+                self._stop()
+                return
+            if kind == "failed":
+                self._give_up(data[0])
+                return
+            uid, raw, reading = data
+            yield uid, raw, reading
 
-    def _submit(self, raw: bytes) -> Future | None:
-        if self.pool is None:
-            return None
+    def _give_up(self, why: str) -> None:
+        log.warning("read-ahead worker failed (%s); fetching and reading in the main process", why)
+        self._stop()
+
+    def _stop(self) -> None:
+        """Closing our end ends a worker still sending; one that does not end is killed."""
+        if self.results is not None:
+            self.results.close()
+            self.results = None
+        if self.worker is not None:
+            self.worker.join(STOP_SECONDS)
+            if self.worker.exitcode is None:
+                self.worker.kill()
+                self.worker.join()
+            self.worker.close()
+            self.worker = None
+
+
+def fetch_in_groups(mailbox: Mailbox, waiting: list[Waiting]) -> Iterator[tuple[int, bytes]]:
+    """One FETCH per group: a batch of large messages is never held at once."""
+    for group in fetch_groups(waiting, mailbox.cfg.fetch_batch, FETCH_BYTES):
+        yield from mailbox.fetch(group)
+
+
+def fetch_groups(waiting: list[Waiting], count: int, size: int) -> list[list[int]]:
+    """UIDs in order, in groups of at most `count` messages and `size` bytes; a message
+    larger than `size` goes alone."""
+    groups: list[list[int]] = []
+    used = 0
+    for item in waiting:
+        if not groups or len(groups[-1]) >= count or used + item.size > size:
+            groups.append([])
+            used = 0
+        groups[-1].append(item.uid)
+        used += item.size
+    return groups
+
+
+# -- the worker process ------------------------------------------------------------------
+def fetch_and_read(sink: Connection, cfg: MailboxConfig, secret: str, uidvalidity: int,
+                   waiting: list[Waiting], parent: int) -> None:
+    """Sends ("message", uid, raw, reading or None) for each message found, then ("done",);
+    or ("failed", why) when it cannot go on. Ends quietly once the daemon stops listening."""
+    leave_with(parent)
+    try:
+        with Mailbox(cfg, secret, connect_attempts=1) as mailbox:
+            if mailbox.uidvalidity != uidvalidity:
+                raise MailboxError(f"UIDVALIDITY of {cfg.folder} changed")
+            for uid, raw in fetch_in_groups(mailbox, waiting):
+                sink.send_bytes(_message(uid, raw))
+        sink.send_bytes(pickle.dumps(("done",)))
+    except (BrokenPipeError, ConnectionResetError):
+        pass                    # the daemon has what it wanted, or has gone
+    except Exception as exc:   # noqa: BLE001 - told to the daemon, which carries on without us
         try:
-            return self.pool.submit(read_message, raw)
-        except Exception as exc:   # noqa: BLE001 - a broken pool: read here from now on
-            self._give_up(exc)
-            return None
-
-    def _result(self, future: Future | None) -> Reading | None:
-        if future is None:
-            return None
-        try:
-            return future.result()
-        except Exception as exc:   # noqa: BLE001 - the message is read again here
-            if isinstance(exc, BrokenProcessPool):
-                self._give_up(exc)
-            return None
-
-    def _give_up(self, exc: BaseException) -> None:
-        log.warning("read-ahead worker failed (%s: %s); reading in the main process",
-                    type(exc).__name__, exc)
-        if self.pool is not None:
-            self.pool.shutdown(wait=False, cancel_futures=True)
-            self.pool = None
+            sink.send_bytes(pickle.dumps(("failed", f"{type(exc).__name__}: {exc}")))
+        except OSError:
+            pass
+    finally:
+        sink.close()
 
 
-def _start_pool() -> ProcessPoolExecutor:
-    # forkserver, not fork: forking a process that runs threads (sender, sweep) can copy
-    # a held lock into the child; the server process imports only the reading code
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["daemon.ingest.reading"])
-    return ProcessPoolExecutor(max_workers=1, mp_context=context, initializer=leave_with,
-                               initargs=(os.getpid(),))
+def _message(uid: int, raw: bytes) -> bytes:
+    try:
+        reading: Reading | None = read_message(raw)
+    except Exception:   # noqa: BLE001 - read again in the daemon, which decides what is wrong
+        reading = None
+    try:
+        return pickle.dumps(("message", uid, raw, reading), pickle.HIGHEST_PROTOCOL)
+    except Exception:   # noqa: BLE001 - an unpicklable reading: the daemon reads it itself
+        return pickle.dumps(("message", uid, raw, None), pickle.HIGHEST_PROTOCOL)
+
+
+def _widen(sink: Connection) -> None:
+    """Best effort: Linux only, and capped by fs.pipe-max-size."""
+    try:
+        fcntl.fcntl(sink.fileno(), fcntl.F_SETPIPE_SZ, PIPE_BYTES)
+    except (AttributeError, OSError):
+        pass
 
 
 def leave_with(parent: int) -> None:
-    """Worker start-up. A daemon killed with SIGKILL cannot shut its pool down, and the
-    worker, a child of the fork server and not of the daemon, would wait for work
-    forever, keeping the fork server alive with it. So it watches the daemon and ends
-    when the daemon does."""
+    """Worker start-up. A daemon killed with SIGKILL cannot stop its worker, and the
+    worker, a child of the fork server and not of the daemon, would go on fetching,
+    keeping the fork server alive with it. So it watches the daemon and ends when the
+    daemon does."""
     threading.Thread(target=_watch, args=(parent,), name="watch-parent", daemon=True).start()
 
 

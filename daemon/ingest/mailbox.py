@@ -112,9 +112,10 @@ class Mailbox:
             chunk = uids[start:start + batch]
             found = client.fetch(chunk, ["BODY.PEEK[]"])
             for uid in chunk:
-                data = found.get(uid)
-                if data is not None:
-                    yield uid, data[b"BODY[]"]
+                # gone since it was listed; an unsolicited FLAGS response may be keyed alike
+                body = found.get(uid, {}).get(b"BODY[]")
+                if body is not None:
+                    yield uid, body
 
     def fetch_headers(self, uid: int) -> bytes:
         data = self._client().fetch([uid], ["BODY.PEEK[HEADER]"]).get(uid, {})

@@ -10,7 +10,7 @@ import random
 import mailparser
 import pytest
 
-from daemon.drain import fetch_groups
+from daemon.read_ahead import fetch_groups
 from daemon.ingest import large
 from daemon.ingest.mailbox import Waiting
 from daemon.ingest.message import Attachment
