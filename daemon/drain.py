@@ -17,6 +17,7 @@ from daemon.db import prepared
 from daemon.db.models import InboundLog
 from daemon.ingest.guards import classify
 from daemon.ingest.mailbox import Mailbox
+from daemon.ingest.put_away import PutAway
 from daemon.ingest.parse import UnparseableMessage, parse_message
 from daemon.ingest.reading import Reading
 from daemon.outbound.outbox import Mail
@@ -27,7 +28,6 @@ from daemon.runtime import Runtime
 from daemon.steps.checkpoint import HANDLED
 
 log = logging.getLogger("soporte.ingest")
-PUT_AWAY_BATCH = 25
 
 
 @dataclass
@@ -55,21 +55,16 @@ def drain(rt: Runtime, mailbox: Mailbox, should_stop: Callable[[], bool] = lambd
     limit = rt.config.mailbox.max_message_bytes
     oversized = [w for w in waiting if w.size > limit]
     ready = [w for w in waiting if w.size <= limit]
-    done: list[int] = []
-    with ReadAhead(mailbox, ready) as reader:
+    with ReadAhead(mailbox, ready) as reader, PutAway(mailbox) as put_away:
         for uid, raw, reading in reader.messages():
             source = Source(folder, mailbox.uidvalidity, uid)
             if handle(rt, source, raw, result, reading) == "quarantined":
-                mailbox.quarantine([uid])
+                put_away.quarantined(uid)
             else:
-                done.append(uid)
+                put_away.done(uid)
             on_committed()
-            if len(done) >= PUT_AWAY_BATCH:
-                mailbox.mark_done(done)
-                done = []
             if should_stop():
                 break
-    mailbox.mark_done(done)
     for item in oversized:
         if should_stop():
             break

@@ -1,11 +1,14 @@
 """The IMAP edge: the only module importing imapclient. Lists what is waiting, checks
 sizes before downloading, fetches with BODY.PEEK (nothing is flagged before our commit),
-and afterwards moves or flags each message, idempotently. Every call has a timeout."""
+and afterwards moves or flags each message, idempotently. Every call has a timeout.
+One connection may serve two threads (the drain and its put-away): each command holds
+the connection's lock."""
 from __future__ import annotations
 
 import logging
 import os
 import ssl
+import threading
 import time
 from dataclasses import dataclass
 from typing import Callable, Iterator
@@ -44,6 +47,7 @@ class Mailbox:
         self.uidvalidity = 0
         self.can_move = False
         self.can_idle = False
+        self.lock = threading.RLock()
 
     # -- connection -----------------------------------------------------------------
     def connect(self) -> "Mailbox":
@@ -80,9 +84,10 @@ class Mailbox:
         self.client = client
 
     def close(self) -> None:
-        if self.client is not None:
-            _quietly(self.client.logout)
-            self.client = None
+        with self.lock:
+            if self.client is not None:
+                _quietly(self.client.logout)
+                self.client = None
 
     def __enter__(self) -> "Mailbox":
         return self.connect()
@@ -94,23 +99,24 @@ class Mailbox:
     def waiting(self, after_uid: int = 0) -> list[Waiting]:
         """UIDs waiting, with sizes. When handled mail is moved away the folder holds only
         what is left; when it is only flagged, the UID checkpoint says where to resume."""
-        client = self._client()
-        if self.cfg.processed_folder or not after_uid:
-            uids = client.search(["ALL"])
-        else:
-            # "N:*" always matches the newest message, even below N: filter ourselves
-            uids = [u for u in client.search(["UID", f"{after_uid + 1}:*"]) if u > after_uid]
-        uids = sorted(uids)
-        sizes = client.fetch(uids, ["RFC822.SIZE"]) if uids else {}
+        with self.lock:
+            client = self._client()
+            if self.cfg.processed_folder or not after_uid:
+                uids = client.search(["ALL"])
+            else:
+                # "N:*" always matches the newest message, even below N: filter ourselves
+                uids = [u for u in client.search(["UID", f"{after_uid + 1}:*"]) if u > after_uid]
+            uids = sorted(uids)
+            sizes = client.fetch(uids, ["RFC822.SIZE"]) if uids else {}
         return [Waiting(u, int(sizes[u][b"RFC822.SIZE"])) for u in uids if u in sizes]
 
     def fetch(self, uids: list[int]) -> Iterator[tuple[int, bytes]]:
         """Raw bytes, in batches, without setting \\Seen (BODY.PEEK)."""
-        client = self._client()
         batch = self.cfg.fetch_batch
         for start in range(0, len(uids), batch):
             chunk = uids[start:start + batch]
-            found = client.fetch(chunk, ["BODY.PEEK[]"])
+            with self.lock:
+                found = self._client().fetch(chunk, ["BODY.PEEK[]"])
             for uid in chunk:
                 # gone since it was listed; an unsolicited FLAGS response may be keyed alike
                 body = found.get(uid, {}).get(b"BODY[]")
@@ -118,7 +124,8 @@ class Mailbox:
                     yield uid, body
 
     def fetch_headers(self, uid: int) -> bytes:
-        data = self._client().fetch([uid], ["BODY.PEEK[HEADER]"]).get(uid, {})
+        with self.lock:
+            data = self._client().fetch([uid], ["BODY.PEEK[HEADER]"]).get(uid, {})
         return data.get(b"BODY[HEADER]", b"")
 
     # -- after commit -----------------------------------------------------------------
@@ -131,20 +138,25 @@ class Mailbox:
     def _put_away(self, uids: list[int], folder: str) -> None:
         if not uids:
             return
-        client = self._client()
-        client.add_flags(uids, [b"\\Seen"])
-        if not folder:
-            return
-        if self.can_move:
-            client.move(uids, folder)
-        else:
-            client.copy(uids, folder)
-            client.delete_messages(uids)
-            client.uid_expunge(uids) if client.has_capability("UIDPLUS") else client.expunge()
+        with self.lock:
+            client = self._client()
+            client.add_flags(uids, [b"\\Seen"])
+            if not folder:
+                return
+            if self.can_move:
+                client.move(uids, folder)
+            else:
+                client.copy(uids, folder)
+                client.delete_messages(uids)
+                client.uid_expunge(uids) if client.has_capability("UIDPLUS") else client.expunge()
 
     # -- waiting for mail ------------------------------------------------------------
     def wait_for_mail(self, seconds: float, should_stop: Callable[[], bool]) -> bool:
         """IDLE (or sleep, for servers without it) until mail arrives, time is up or we stop."""
+        with self.lock:
+            return self._wait_for_mail(seconds, should_stop)
+
+    def _wait_for_mail(self, seconds: float, should_stop: Callable[[], bool]) -> bool:
         client = self._client()
         deadline = time.monotonic() + min(seconds, IDLE_RENEW_SECONDS)
         if not (self.can_idle and self.cfg.idle):
