@@ -17,8 +17,8 @@ from daemon.db import prepared
 from daemon.db.models import InboundLog
 from daemon.ingest.guards import classify
 from daemon.ingest.mailbox import Mailbox
-from daemon.ingest.put_away import PutAway
 from daemon.ingest.parse import UnparseableMessage, parse_message
+from daemon.ingest.put_away import PutAway
 from daemon.ingest.reading import Reading
 from daemon.outbound.outbox import Mail
 from daemon.pipeline import Source, process

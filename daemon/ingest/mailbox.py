@@ -47,7 +47,7 @@ class Mailbox:
         self.uidvalidity = 0
         self.can_move = False
         self.can_idle = False
-        self.lock = threading.RLock()
+        self._lock = threading.RLock()
 
     # -- connection -----------------------------------------------------------------
     def connect(self) -> "Mailbox":
@@ -84,7 +84,7 @@ class Mailbox:
         self.client = client
 
     def close(self) -> None:
-        with self.lock:
+        with self._lock:
             if self.client is not None:
                 _quietly(self.client.logout)
                 self.client = None
@@ -99,7 +99,7 @@ class Mailbox:
     def waiting(self, after_uid: int = 0) -> list[Waiting]:
         """UIDs waiting, with sizes. When handled mail is moved away the folder holds only
         what is left; when it is only flagged, the UID checkpoint says where to resume."""
-        with self.lock:
+        with self._lock:
             client = self._client()
             if self.cfg.processed_folder or not after_uid:
                 uids = client.search(["ALL"])
@@ -115,7 +115,7 @@ class Mailbox:
         batch = self.cfg.fetch_batch
         for start in range(0, len(uids), batch):
             chunk = uids[start:start + batch]
-            with self.lock:
+            with self._lock:
                 found = self._client().fetch(chunk, ["BODY.PEEK[]"])
             for uid in chunk:
                 # gone since it was listed; an unsolicited FLAGS response may be keyed alike
@@ -124,7 +124,7 @@ class Mailbox:
                     yield uid, body
 
     def fetch_headers(self, uid: int) -> bytes:
-        with self.lock:
+        with self._lock:
             data = self._client().fetch([uid], ["BODY.PEEK[HEADER]"]).get(uid, {})
         return data.get(b"BODY[HEADER]", b"")
 
@@ -138,7 +138,7 @@ class Mailbox:
     def _put_away(self, uids: list[int], folder: str) -> None:
         if not uids:
             return
-        with self.lock:
+        with self._lock:
             client = self._client()
             client.add_flags(uids, [b"\\Seen"])
             if not folder:
@@ -153,7 +153,7 @@ class Mailbox:
     # -- waiting for mail ------------------------------------------------------------
     def wait_for_mail(self, seconds: float, should_stop: Callable[[], bool]) -> bool:
         """IDLE (or sleep, for servers without it) until mail arrives, time is up or we stop."""
-        with self.lock:
+        with self._lock:
             return self._wait_for_mail(seconds, should_stop)
 
     def _wait_for_mail(self, seconds: float, should_stop: Callable[[], bool]) -> bool:
