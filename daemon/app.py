@@ -299,19 +299,17 @@ class Daemon:
         self.stop()
 
     def _ingest_forever(self) -> None:
-        backoff, outage = Backoff(1.0, RECONNECT_MAX_SECONDS), False
+        backoff = Backoff(1.0, RECONNECT_MAX_SECONDS)      # its failures: the outage so far
         while not self.stopping.is_set():
             try:
                 with Mailbox(self.rt.config.mailbox) as mailbox:
-                    if outage:
+                    if backoff.failures:
                         log.info("mailbox reachable again")
-                    outage = False
                     backoff.reset()
                     self._ingest_connected(mailbox)
             except (MailboxError, OSError, Exception) as exc:   # noqa: BLE001 - reconnect on anything
-                if not outage:
+                if not backoff.failures:
                     log.error("mailbox unavailable, will keep retrying: %s", exc)
-                outage = True
                 try:
                     alerts.imap_failed(self.rt, str(exc))
                 except Exception:   # noqa: BLE001 - the database may be the thing that is down

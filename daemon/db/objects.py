@@ -34,7 +34,7 @@ def insert(session: Session, obj: T) -> T:
     for prop in mapper.column_attrs:
         if prop.columns[0].primary_key:
             continue
-        values[prop.key] = given[prop.key] if prop.key in given else _default(prop.columns[0])
+        values[prop.key] = given[prop.key] if prop.key in given else prepared.column_default(prop.columns[0])
     for rel in mapper.relationships:
         if rel.direction is MANYTOONE and given.get(rel.key) is not None:
             target = given[rel.key]
@@ -48,17 +48,6 @@ def insert(session: Session, obj: T) -> T:
     make_transient_to_detached(obj)
     session.add(obj)
     return obj
-
-
-def _default(column) -> Any:
-    default = column.default
-    if default is None:
-        return None
-    if default.is_scalar:
-        return default.arg
-    if default.is_callable:
-        return default.arg(None)
-    raise ValueError(f"{column} has a default only the database computes; insert it through the ORM")
 
 
 def load(session: Session, model: type[T], column: str, value: Any) -> T | None:

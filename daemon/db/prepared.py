@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Callable
 
-from sqlalchemy import Dialect, Executable, Insert, Select, Update, bindparam, insert, update
+from sqlalchemy import Column, Dialect, Executable, Insert, Select, Update, bindparam, insert, update
 from sqlalchemy.orm import Session
 
 Convert = Callable[[Any], Any] | None
@@ -29,7 +29,7 @@ class Plan:
     order: tuple[str, ...] | None            # parameter names in place order; None: named style
     binds: tuple[tuple[str, str, Any, Convert], ...]   # name in the SQL, caller's key, fixed value, conversion
     results: tuple[Convert, ...]             # each result column's conversion back
-    defaults: tuple[tuple[str, Any], ...] = ()   # INSERT: column defaults the caller left out
+    defaults: tuple[Column, ...] = ()        # INSERT: columns the caller left out, given their defaults
 
 
 def value(session: Session, statement: Executable, **params: Any) -> Any:
@@ -103,12 +103,9 @@ def _build_plan(statement: Executable, dialect: Dialect, column_keys: tuple[str,
         return None
     if isinstance(statement, Update) and (compiled.update_prefetch or compiled.postfetch):
         return None         # onupdate defaults, computed columns: Core knows how
-    defaults = []
-    for column in getattr(compiled, "insert_prefetch", ()):
-        default = column.default
-        if default is None or not (default.is_scalar or default.is_callable):
-            return None
-        defaults.append((column.key, default.arg if default.is_scalar else default.arg(None)))
+    defaults = tuple(getattr(compiled, "insert_prefetch", ()))
+    if not all(_python_default(column) for column in defaults):
+        return None
     binds = tuple((name, bind.key, _REQUIRED if bind.required else bind.effective_value,
                    bind.type.dialect_impl(dialect).bind_processor(dialect))
                   for bind, name in compiled.bind_names.items())
@@ -118,7 +115,23 @@ def _build_plan(statement: Executable, dialect: Dialect, column_keys: tuple[str,
     except (TypeError, ValueError):
         return None         # a conversion that depends on the driver's column type (PostgreSQL NUMERIC)
     order = tuple(compiled.positiontup) if compiled.positiontup is not None else None
-    return Plan(compiled.string, order, binds, results, tuple(defaults))
+    return Plan(compiled.string, order, binds, results, defaults)
+
+
+def column_default(column: Column) -> Any:
+    """What the ORM stores in a column left unset: its scalar default, or a fresh value of
+    its callable one (each row its own list), never one computed once and shared."""
+    default = column.default
+    if default is None:
+        return None
+    if not _python_default(column):
+        raise ValueError(f"{column} has a default only the database computes; insert it through the ORM")
+    return default.arg if default.is_scalar else default.arg(None)
+
+
+def _python_default(column: Column) -> bool:
+    default = column.default
+    return default is not None and (default.is_scalar or default.is_callable)
 
 
 def row_id(session: Session, parent: Any) -> int | None:
@@ -138,7 +151,8 @@ def add_row(session: Session, model: type, **columns: Any) -> int:
     plan = _plan(statement, connection.dialect, tuple(sorted(columns)))
     if plan is None:
         return connection.execute(statement, columns).inserted_primary_key[0]
-    return _execute(connection, plan, {**dict(plan.defaults), **columns},
+    defaults = {column.key: column_default(column) for column in plan.defaults}
+    return _execute(connection, plan, {**defaults, **columns},
                     lambda c: c.fetchone()[0] if returning_id else c.lastrowid)
 
 
