@@ -20,6 +20,8 @@ _STATUS_TYPES = ("message/delivery-status", "message/global-delivery-status")
 _ORIGINAL_TYPES = ("message/rfc822", "message/global", "text/rfc822-headers",
                    "message/global-headers")
 _ADDRESS = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
+# X.400 gateways (old Exchange) write the address typed: "dda:SMTP=user@example.org"
+_ADDRESS_TYPE = re.compile(r"^(?:smtp|rfc822)=", re.IGNORECASE)
 _MSGID_LINE = re.compile(r"^\s*>?\s*message-id:\s*<([^<>\s]+)>", re.IGNORECASE | re.MULTILINE)
 _SUBJECT_LINE = re.compile(r"^\s*>?\s*subject:[ \t]*(.*)$", re.IGNORECASE | re.MULTILINE)
 _SMTP_CODE = re.compile(r"\b([45])[0-9][0-9][ -]|#([45])\.\d+\.\d+|\b([45])\.\d{1,3}\.\d{1,3}\b")
@@ -177,7 +179,7 @@ def _after_copy_marker(text: str) -> str:
 
 
 def _scraped_recipients(text: str) -> list[str]:
-    return _ADDRESS.findall(_before_copy_marker(text))
+    return [_ADDRESS_TYPE.sub("", found) for found in _ADDRESS.findall(_before_copy_marker(text))]
 
 
 def _scraped_diagnostic(text: str) -> str:

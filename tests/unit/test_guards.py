@@ -146,6 +146,9 @@ def test_multipart_report_of_another_type_is_not_a_bounce():
     ("exim_failed_recipients.eml", ("soporte.reply-000050-2.12345678@soporte.example.test",),
      ("perdido@cliente.test",), True, "Re: [SOP-000050] Cita de instalacion"),
     ("spanish_undeliverable.eml", (), ("baja@empresa-cliente.test",), True, ""),
+    # Exchange's X.400 gateway: the address comes typed, "dda:SMTP=user@domain"
+    ("x400_smtp_prefix_bounce.eml", ("soporte.ack-000311-1.0c0ffee0@soporte.example.test",),
+     ("antiguo.empleado@empresa-cliente.test",), True, "[SOP-000311] Hemos recibido su consulta"),
 ])
 def test_bounce_info(fixture, ids, recipients, permanent, subject):
     info = verdict(fixture).bounce
