@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Callable
 
-from sqlalchemy import Column, Dialect, Executable, Insert, Select, Update, bindparam, insert, update
+from sqlalchemy import Column, Connection, Dialect, Executable, Insert, Select, Update, bindparam, insert, update
 from sqlalchemy.orm import Session
 
 Convert = Callable[[Any], Any] | None
@@ -58,11 +58,28 @@ def _run(session: Session, statement: Executable, params: dict[str, Any], many: 
     return converted if many else (converted[0] if converted else None)
 
 
-def _flushed_connection(session: Session):
+def _flushed_connection(session: Session) -> Connection:
     """The session's connection, its pending objects flushed first when the ORM would."""
     if session.autoflush:
         session.flush()
-    return session.connection()
+    return _connection(session)
+
+
+_CONNECTION = "soporte.prepared.connection"    # session.info key: (transaction, its connection)
+
+
+def _connection(session: Session) -> Connection:
+    """`session.connection()`, remembered for the rest of the transaction: asking the
+    session each time, through its state checks, cost more than most statements here.
+    A transaction that is no longer active (an error, a rollback) is asked again, so
+    the session says what is wrong with it."""
+    transaction = session.get_transaction()
+    known = session.info.get(_CONNECTION)
+    if known is not None and known[0] is transaction and transaction.is_active:
+        return known[1]
+    connection = session.connection()
+    session.info[_CONNECTION] = (session.get_transaction(), connection)
+    return connection
 
 
 def _execute(connection, plan: Plan, params: dict[str, Any], read: Callable[[Any], Any]) -> Any:
@@ -101,8 +118,10 @@ def _build_plan(statement: Executable, dialect: Dialect, column_keys: tuple[str,
     compiled = statement.compile(dialect=dialect, column_keys=list(column_keys) if column_keys else None)
     if any(bind.expanding for bind in compiled.binds.values()) or compiled.literal_execute_params:
         return None
-    if isinstance(statement, Update) and (compiled.update_prefetch or compiled.postfetch):
-        return None         # onupdate defaults, computed columns: Core knows how
+    if isinstance(statement, Update) and compiled.update_prefetch:
+        return None         # onupdate defaults computed in Python: Core binds them
+    # (a column the database computes, "attempts = attempts + 1", is in the SQL already;
+    # Core would only read it back for the ORM, which a direct statement does not inform)
     defaults = tuple(getattr(compiled, "insert_prefetch", ()))
     if not all(_python_default(column) for column in defaults):
         return None
@@ -145,7 +164,7 @@ def row_id(session: Session, parent: Any) -> int | None:
 def add_row(session: Session, model: type, **columns: Any) -> int:
     """INSERT one row of `model` at once; returns its id. Foreign keys must already be
     in the database: pass them through row_id."""
-    connection = session.connection()
+    connection = _connection(session)
     returning_id = connection.dialect.name != "sqlite"
     statement = _insert(model, returning_id)
     plan = _plan(statement, connection.dialect, tuple(sorted(columns)))
@@ -166,8 +185,12 @@ def _insert(model: type, returning_id: bool) -> Insert:
 def update_row(session: Session, model: type, row_id: int, **columns: Any) -> int:
     """UPDATE some columns of one row by id, whether the ORM knows the row or not (an
     object it holds must be told: see objects.set_columns). Returns the rows changed."""
-    connection = _flushed_connection(session)
-    statement, params = _update(model, tuple(sorted(columns))), {**columns, ROW_ID: row_id}
+    return changed(_flushed_connection(session), _update(model, tuple(sorted(columns))),
+                   **columns, **{ROW_ID: row_id})
+
+
+def changed(connection: Connection, statement: Update, **params: Any) -> int:
+    """Runs a built-once UPDATE on a plain connection (no Session); returns the rows changed."""
     plan = _plan(statement, connection.dialect)
     if plan is None:
         return connection.execute(statement, params).rowcount

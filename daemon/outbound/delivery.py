@@ -24,6 +24,7 @@ from sqlalchemy import Connection, Engine, bindparam, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from daemon import alerts
+from daemon.db import prepared
 from daemon.db.models import Outbox
 from daemon.outbound.smtp import PermanentFailure, SmtpConnection, SmtpSettings, TemporaryFailure
 
@@ -234,7 +235,7 @@ async def _send_one(sending: Sending, smtp: SmtpConnection, item: Claimed) -> No
         raise            # the connection is suspect: stop this batch
     with sending.transaction() as conn:
         # its own commit: a crash now re-sends at most the mails in flight
-        conn.execute(MARK_SENT, {"row_id": item.id, "sent_time": sending.clock()})
+        prepared.changed(conn, MARK_SENT, row_id=item.id, sent_time=sending.clock())
     sending.result.sent += 1
 
 

@@ -100,3 +100,34 @@ def test_rows_inserted_directly_are_committed_with_the_transaction_or_not_at_all
         raise RuntimeError("the message failed after its rows were written")
     with rt.sessions() as session:
         assert session.scalar(select(func.count(InboundLog.id))) == 0
+
+
+def test_one_session_over_several_transactions_uses_each_ones_connection(rt):
+    """The connection is remembered per transaction: what one transaction wrote and
+    rolled back is gone for the next, and what it committed is there."""
+    with rt.sessions() as session:
+        with session.begin():
+            add_outbox(session, 1)
+            assert prepared.value(session, COUNT_DUE, recipient="c@cliente.test") == 1
+            session.rollback()
+        with session.begin():
+            assert prepared.value(session, COUNT_DUE, recipient="c@cliente.test") == 0
+            add_outbox(session, 2)
+        with session.begin():
+            assert prepared.value(session, COUNT_DUE, recipient="c@cliente.test") == 1
+
+
+def test_a_failed_flush_is_reported_by_the_session_not_run_past(rt):
+    """After a flush fails, the ORM refuses the transaction until it is rolled back; a
+    direct statement must not quietly run on the connection underneath."""
+    from sqlalchemy.exc import IntegrityError, PendingRollbackError
+    with rt.sessions() as session:
+        session.begin()
+        assert prepared.value(session, COUNT_DUE, recipient="c@cliente.test") == 0
+        session.add(InboundLog(folder="INBOX", uidvalidity=7, uid=1, message_id="", content_key="k",
+                               outcome="done", at=None))     # NOT NULL: the flush fails
+        with pytest.raises(IntegrityError):
+            session.flush()
+        with pytest.raises(PendingRollbackError):
+            prepared.value(session, COUNT_DUE, recipient="c@cliente.test")
+        session.rollback()
