@@ -32,6 +32,7 @@ class ParseContext:
     materials: frozenset[str]       # catalogue material codes
     staff: Mapping[str, str]        # lower-case name, alias or email -> staff email
     tz: ZoneInfo                    # naive follow-up times are local to this zone
+    actor: str = ""                 # the staff member writing: "#asignar yo" means them
 
 
 # --- argument values: frozen objects, one shape per kind of argument ------------------
@@ -193,13 +194,18 @@ ENGLISH_VALUES = {
 }
 
 
+SELF = frozenset({"yo", "mi", "a mi", "me", "myself"})     # folded: "mí", "a mí"
+
+
 def _assign(text: str, ctx: ParseContext) -> Text:
     who = text.strip()
     if not who:
-        raise ArgError("falta a quién asignar: #asignar EMAIL o NOMBRE")
+        raise ArgError("falta a quién asignar: #asignar EMAIL, NOMBRE o yo")
     folded = {fold(k): v for k, v in ctx.staff.items()}
     folded.update({fold(v): v for v in ctx.staff.values()})
     email = folded.get(fold(who)) or folded.get(fold(parseaddr(who)[1]))
+    if email is None and fold(who) in SELF and ctx.actor:
+        email = ctx.staff.get(ctx.actor.lower(), ctx.actor)     # a staff member named "Yo" wins
     if email is None:
         hint = suggest(fold(who), list(folded))
         tip = f"; ¿quisiste decir {hint}?" if hint else ""
@@ -314,7 +320,7 @@ S = CommandSpec
 CATALOG: tuple[CommandSpec, ...] = (
     S("estado", ("status",), _field("status", "estado"), "ESTADO", "STATUS",
       "cambia el estado", "change the status", apply_last=True),
-    S("asignar", ("assign",), _assign, "EMAIL|NOMBRE", "EMAIL|NAME",
+    S("asignar", ("assign",), _assign, "EMAIL|NOMBRE|yo", "EMAIL|NAME|me",
       "asigna el ticket a alguien del equipo", "assign the ticket to a staff member"),
     S("tipo", ("kind",), _field("kind", "tipo"), "TIPO", "KIND",
       "cambia el tipo de caso (garantia, cortesia, normal, mejora)", "change the kind of case"),

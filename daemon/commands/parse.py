@@ -49,9 +49,11 @@ class CommandBlock:
 
 
 def parse_commands(body: str, *, vocab: Vocabulary, concepts: frozenset[str],
-                   materials: frozenset[str], staff: Mapping[str, str], tz: ZoneInfo) -> CommandBlock:
-    """Read the `#` lines at the top of `body`; the first other non-blank line ends them."""
-    ctx = ParseContext(vocab, concepts, materials, {k.lower(): v for k, v in staff.items()}, tz)
+                   materials: frozenset[str], staff: Mapping[str, str], tz: ZoneInfo,
+                   actor: str = "") -> CommandBlock:
+    """Read the `#` lines at the top of `body`; the first other non-blank line ends them.
+    `actor`: the address of the staff member writing."""
+    ctx = ParseContext(vocab, concepts, materials, {k.lower(): v for k, v in staff.items()}, tz, actor)
     block, rest = _split(body)
     commands: list[Command] = []
     errors: list[CommandError] = []

@@ -37,7 +37,8 @@ def read_commands(work: "Work") -> str | None:
     billing = config.policy.billing
     block = parse_commands(work.reply.visible if work.reply else parsed.text, vocab=config.vocab,
                            concepts=frozenset(billing.concepts), materials=frozenset(billing.materials),
-                           staff=staff_directory(config), tz=config.policy.calendar.tz)
+                           staff=staff_directory(config), tz=config.policy.calendar.tz,
+                           actor=parsed.from_addr)
     errors = list(block.errors) + list(config.policy.permissions.check(block.commands, work.sender_role))
     errors += [CommandError(c.line, c.line_no, f"no existe la respuesta predefinida '{c.args.value}'")
                for c in block.commands

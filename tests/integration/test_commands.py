@@ -97,6 +97,18 @@ def test_internal_note_never_reaches_the_customer(site, smtp_sink):
     assert note["internal"] and "deuda pendiente" in note["body_text"]
 
 
+def test_assign_yo_takes_the_ticket_for_whoever_writes(site, smtp_sink):
+    token = open_ticket(site, smtp_sink)
+    smtp_sink.clear()
+    staff_reply(site, "luis@empresa.test", token, "#asignar yo\n\nMe encargo yo.\n")
+    # the customer gets the reply; nobody is told of an assignment they made themselves
+    assert [r.rcpt_tos for r in smtp_sink.messages] == [["juan@cliente.test"]]
+    ticket = site.show(token)
+    assert ticket["assignee"] == "luis@empresa.test"
+    assigned = [(e["new"], e["actor"]) for e in ticket["events"] if e["action"] == "assigned"]
+    assert assigned == [("luis@empresa.test", "luis@empresa.test")]
+
+
 def test_commands_only_reply_sends_the_status_notice(site, smtp_sink):
     token = open_ticket(site, smtp_sink)
     smtp_sink.clear()

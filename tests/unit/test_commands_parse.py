@@ -93,6 +93,17 @@ def test_valid_command(line: str, name: str, args: object) -> None:
     assert block.rest == "Gracias."
 
 
+@pytest.mark.parametrize("line", ["#asignar yo", "#asignar a mí", "#assign me", "#ASIGNAR Yo"])
+def test_assign_to_oneself_names_the_writer(line) -> None:
+    block = parse_commands(line, vocab=Vocabulary(), concepts=frozenset(), materials=frozenset(),
+                           staff=STAFF, tz=MADRID, actor="Ana@Empresa.test")
+    assert block.ok and block.commands[0].args == Text("ana@empresa.test")
+
+
+def test_assign_to_oneself_needs_to_know_the_writer() -> None:
+    assert not parse("#asignar yo").ok
+
+
 def test_every_catalogued_command_is_exercised_in_both_languages() -> None:
     used = {line.split()[0][1:].lower() for line, _, _ in VALID}
     for spec in CATALOG:
@@ -112,7 +123,7 @@ INVALID = [
                             "urgente); ¿quisiste decir alta?"),
     ("#cola taller", "valor 'taller' no válido para #cola (válidos: soporte, instalaciones, finanzas)"),
     ("#asignar pepe", "'pepe' no es nadie del equipo para #asignar"),
-    ("#asignar", "falta a quién asignar: #asignar EMAIL o NOMBRE"),
+    ("#asignar", "falta a quién asignar: #asignar EMAIL, NOMBRE o yo"),
     ("#horas 2", "uso: #horas N CONCEPTO [fuera-de-horario]"),
     ("#horas dos SMANT", "#horas: 'dos' no es una cantidad (ejemplos: 2, 1.5, 1,5)"),
     ("#horas 0 SMANT", "#horas 0: deben ser más de 0 y como mucho 24"),
