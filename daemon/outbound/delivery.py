@@ -43,6 +43,9 @@ _DUE = (select(_outbox.c.id)
 CLAIM = (update(_outbox).where(_outbox.c.id.in_(_DUE.scalar_subquery()))
          .values(locked_until=bindparam("lease_until", type_=_outbox.c.locked_until.type))
          .returning(_outbox.c.id, _outbox.c.recipients, _outbox.c.raw))
+RELEASE = (update(_outbox).where(_outbox.c.id.in_(bindparam("ids", expanding=True)),
+                                 _outbox.c.status == "pending")
+           .values(locked_until=None))
 MARK_SENT = (update(_outbox).where(_outbox.c.id == bindparam("row_id"))
              .values(status="sent", sent_at=bindparam("sent_time", type_=_outbox.c.sent_at.type),
                      locked_until=None, attempts=_outbox.c.attempts + 1, last_error=""))
@@ -157,6 +160,14 @@ async def _send_batch(sending: Sending, claimed: list[Claimed]) -> bool:
     """One connection first (failing to open it is an outage), then up to smtp.connections
     taking mails from the same queue; False if sending stopped before the end."""
     batch = Batch(deque(claimed))
+    try:
+        return await _send_claimed(sending, batch)
+    except Exception:
+        _release_unsent(sending, batch)
+        raise
+
+
+async def _send_claimed(sending: Sending, batch: Batch) -> bool:
     async with AsyncExitStack() as stack:
         try:
             first = await stack.enter_async_context(SmtpConnection(sending.settings))
@@ -166,7 +177,7 @@ async def _send_batch(sending: Sending, claimed: list[Claimed]) -> bool:
             _note_outage(sending, str(exc))
             return False
         _note_outage(sending, None)
-        extra = connections_for(len(claimed), sending.settings.connections) - 1
+        extra = connections_for(len(batch.waiting), sending.settings.connections) - 1
         await _together(_send_queued(sending, first, batch),
                         *(_send_on_extra_connection(sending, batch) for _ in range(extra)))
     if batch.stopped_by is not None:
@@ -207,6 +218,20 @@ async def _send_queued(sending: Sending, smtp: SmtpConnection, batch: Batch) -> 
             await _send_one(sending, smtp, item)
         except TemporaryFailure as exc:
             batch.stopped_by = exc       # the server is not taking mail now: every connection stops
+
+
+def _release_unsent(sending: Sending, batch: Batch) -> None:
+    """Something unexpected (the database, say) ended the batch: the mails not handed to
+    SMTP yet are due again at once rather than at the end of their lease. Best effort:
+    what failed may fail this too, and then the lease runs out as before."""
+    ids = [item.id for item in batch.waiting]
+    if not ids:
+        return
+    try:
+        with sending.transaction() as conn:
+            conn.execute(RELEASE, {"ids": ids})
+    except Exception:   # noqa: BLE001 - the caller raises the first error
+        log.warning("could not release %d unsent outbox rows; due again in %s", len(ids), LEASE, exc_info=True)
 
 
 def _stop_batch(sending: Sending, batch: Batch, exc: TemporaryFailure) -> None:

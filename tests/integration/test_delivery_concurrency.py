@@ -1,7 +1,8 @@
 """The outbox over several SMTP connections at once, against the real SMTP sink: a full
 batch keeps `smtp.connections` sends under way together and every mail is accepted and
 recorded exactly once; a server that takes fewer connections still gets everything;
-a 4xx stops every connection. And `soporte once` sends while it is still ingesting.
+a 4xx stops every connection; a database error mid-batch leaves the mails not yet
+handed to SMTP due at once.
 
 In: outbox rows written straight into a fresh database (SQLite, or PostgreSQL in the
 PostgreSQL run) and the sink.
@@ -16,9 +17,11 @@ from datetime import datetime, timezone
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
 
 from daemon import alerts
 from daemon.config import load_config
+from daemon.db import prepared
 from daemon.db.models import Outbox
 from daemon.outbound.delivery import BATCH, FlushResult, flush
 from daemon.outbound.smtp import SmtpConnection, SmtpSettings
@@ -142,6 +145,33 @@ def test_a_4xx_stops_every_connection_and_defers_what_was_not_sent(rt, smtp_sink
     assert {(r.status, r.attempts, r.locked_until) for r in rows(rt)} == {("pending", 1, None)}
     assert all("451" in r.last_error for r in rows(rt))
     assert smtp_outage(rt) is None                      # a 4xx is a retry, not an outage
+
+
+def test_a_database_error_mid_batch_leaves_the_unsent_mails_due_at_once(rt, smtp_sink, monkeypatch):
+    """The mail whose bookkeeping failed keeps its lease (it may have been accepted: it
+    waits out the lease, as after a crash); the ones not handed to SMTP are due again now,
+    not two minutes later."""
+    queue_mails(rt, 5, T0)
+    real, calls = prepared.changed, []
+
+    def failing_once(conn, statement, **params):
+        calls.append(params)
+        if len(calls) == 1:
+            raise OperationalError("UPDATE outbox", {}, Exception("database is locked"))
+        return real(conn, statement, **params)
+
+    monkeypatch.setattr(prepared, "changed", failing_once)
+    with pytest.raises(OperationalError):
+        asyncio.run(flush(rt.sessions, SmtpSettings.from_config(rt.config.smtp), rt.config.support.address,
+                          rt.clock))
+    first, *rest = rows(rt)
+    assert (first.status, first.locked_until is not None) == ("pending", True)
+    assert {(r.status, r.locked_until) for r in rest} == {("pending", None)}
+
+    result = send_due(rt)       # the clock has not moved: only released rows can go
+
+    assert result == FlushResult(sent=4)
+    assert [r.status for r in rows(rt)] == ["pending", "sent", "sent", "sent", "sent"]
 
 
 def test_by_default_one_mail_is_in_flight_at_a_time(rt):
