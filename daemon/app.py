@@ -307,7 +307,7 @@ class Daemon:
                         log.info("mailbox reachable again")
                     backoff.reset()
                     self._ingest_connected(mailbox)
-            except (MailboxError, OSError, Exception) as exc:   # noqa: BLE001 - reconnect on anything
+            except Exception as exc:   # noqa: BLE001 - reconnect on anything: the server, the network, a bug
                 if not backoff.failures:
                     log.error("mailbox unavailable, will keep retrying: %s", exc)
                 try:
