@@ -175,13 +175,16 @@ def _classify_attribution(candidate: str) -> bool | None:
 
 def _attribution_ends(lines: list[str]) -> dict[int, int]:
     """Map: line index just after an attribution -> where that attribution starts."""
-    ends: dict[int, int] = {}
+    ends: dict[int, tuple[bool, int]] = {}
     colons = [i for i, line in enumerate(lines) if line.rstrip().endswith(":")]
     for i in sorted({start for c in colons for start in range(max(0, c - 2), c + 1)}):
         found = _attribution_at(lines, i)
-        if found is not None:
-            ends[found[0]] = i  # the latest start: the shortest header, never prose
-    return ends
+        if found is not None and (found[0] not in ends or found[1] >= ends[found[0]][0]):
+            # the latest start, the shortest header, never prose; but a client's header
+            # wrapped inside its address ("El lun ... (<" / "ana@x>) escribió:") is whole,
+            # not its bare second line
+            ends[found[0]] = (found[1], i)
+    return {end: start for end, (_, start) in ends.items()}
 
 
 def _quote_tail_start(lines: list[str], end: int, attributions: dict[int, int]) -> int:

@@ -78,6 +78,10 @@ CASES = [
      "escreveu:\n> oi", "Obrigado", "escreveu", ""),
     ("italian", "Grazie\n\nIl giorno lun 23 nov 2026 alle ore 10:00 Ana <a@x.test> ha "
      "scritto:\n> ciao", "Grazie", "ha scritto", ""),
+    # Gmail wraps a long header inside the address: the whole header goes, not half
+    ("gmail header wrapped in its address", "Ya funciona.\n\nEl lun, 23 nov 2026 a las 10:00, "
+     "Soporte Técnico de la Empresa (<\nsoporte@example.test>) escribió:\n\n> Hola",
+     "Ya funciona.", "El lun, 23 nov 2026", ""),
 ]
 
 
