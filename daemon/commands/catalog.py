@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import difflib
 import re
-import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone, tzinfo
 from decimal import Decimal
@@ -16,6 +15,7 @@ from typing import Callable, Iterable, Mapping
 from zoneinfo import ZoneInfo
 
 from daemon.vocabulary import Vocabulary
+from daemon.words import fold
 
 MAX_HOURS = Decimal("24")
 OUT_OF_HOURS_FLAGS = frozenset({"fuera-de-horario", "out-of-hours"})
@@ -81,12 +81,6 @@ class NoArgs:                   # interno
 
 class ArgError(ValueError):
     """The arguments of one command line cannot be read; the message is for the sender."""
-
-
-def fold(text: str) -> str:
-    """Lower case without accents: `Categoría` and `categoria` are the same word."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
 
 
 def suggest(word: str, candidates: Iterable[str]) -> str | None:

@@ -1,4 +1,5 @@
-"""FAQ links offered in an acknowledgement: keywords match whatever the accents and case."""
+"""Folding words (daemon.words) and the FAQ links offered in an acknowledgement: keywords
+match whatever the accents and case."""
 from __future__ import annotations
 
 import unicodedata
@@ -6,7 +7,8 @@ import unicodedata
 import pytest
 
 from daemon.config import Faq
-from daemon.outbound.faq import fold, matching_faq
+from daemon.outbound.faq import matching_faq
+from daemon.words import fold
 
 
 def slow_fold(text: str) -> str:
