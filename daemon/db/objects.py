@@ -71,9 +71,10 @@ def fill(session: Session, obj: Any, relationship: str) -> None:
     """Loads a many-to-one relationship now (ticket.customer) if it is not loaded yet."""
     if relationship in obj.__dict__:
         return
-    rel = inspect(obj).mapper.relationships[relationship]
+    mapper: Mapper = inspect(obj).mapper
+    rel = mapper.relationships[relationship]
     (local, _remote), = rel.local_remote_pairs
-    target = get(session, rel.mapper.class_, getattr(obj, inspect(obj).mapper.get_property_by_column(local).key))
+    target = get(session, rel.mapper.class_, getattr(obj, mapper.get_property_by_column(local).key))
     set_committed_value(obj, relationship, target)
 
 

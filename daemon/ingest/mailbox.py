@@ -111,17 +111,15 @@ class Mailbox:
         return [Waiting(u, int(sizes[u][b"RFC822.SIZE"])) for u in uids if u in sizes]
 
     def fetch(self, uids: list[int]) -> Iterator[tuple[int, bytes]]:
-        """Raw bytes, in batches, without setting \\Seen (BODY.PEEK)."""
-        batch = self.cfg.fetch_batch
-        for start in range(0, len(uids), batch):
-            chunk = uids[start:start + batch]
-            with self._lock:
-                found = self._client().fetch(chunk, ["BODY.PEEK[]"])
-            for uid in chunk:
-                # gone since it was listed; an unsolicited FLAGS response may be keyed alike
-                body = found.get(uid, {}).get(b"BODY[]")
-                if body is not None:
-                    yield uid, body
+        """Raw bytes, in one FETCH, without setting \\Seen (BODY.PEEK). The caller bounds
+        the group (read_ahead.fetch_groups: fetch_batch messages, FETCH_BYTES)."""
+        with self._lock:
+            found = self._client().fetch(uids, ["BODY.PEEK[]"])
+        for uid in uids:
+            # gone since it was listed; an unsolicited FLAGS response may be keyed alike
+            body = found.get(uid, {}).get(b"BODY[]")
+            if body is not None:
+                yield uid, body
 
     def fetch_headers(self, uid: int) -> bytes:
         with self._lock:

@@ -229,7 +229,7 @@ def _release_unsent(sending: Sending, batch: Batch) -> None:
         return
     try:
         with sending.transaction() as conn:
-            conn.execute(RELEASE, {"ids": ids})
+            prepared.changed(conn, RELEASE, ids=ids)
     except Exception:   # noqa: BLE001 - the caller raises the first error
         log.warning("could not release %d unsent outbox rows; due again in %s", len(ids), LEASE, exc_info=True)
 
