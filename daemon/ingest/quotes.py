@@ -21,24 +21,39 @@ _MAX_HEADER = 300   # a longer line is prose, never a header: keeps the regexes 
 _SIG_WINDOW = 40    # a "--" delimiter further than this from the end is content
 _FOOTER_LINES = 6   # a "____" line with at most this many lines after it is a footer
 
-# Attribution lines ("On ... wrote:"): (lower-case opening, closing pattern) per language.
-_ATTRIBUTIONS = (
-    ("on ", re.compile(r"(?:wrote|writes)\s?:$")),
-    ("el ", re.compile(r"escribi[oó]\s?:$")),
-    ("am ", re.compile(r"\bschrieb\b[^:]*:$")),
-    ("le ", re.compile(r"a [ée]crit\s?:$")),
-    ("em ", re.compile(r"escreveu\s?:$")),
-    ("il ", re.compile(r"ha scritto\s?:$")),
-    ("op ", re.compile(r"\bschreef\b[^:]*:$")),
-)
-# Without a known opening ("Ana <ana@x> wrote:") it only counts right above a quote.
-_LOOSE_ATTRIBUTION = re.compile(r"(?:wrote|escribi[oó]|schrieb|a [ée]crit|escreveu)\s?:$")
+# Attribution lines ("On <date>, Ana <ana@x> wrote:"). Any opening goes with any closing:
+# mail clients mix the languages of their locale and of the person quoted.
+_OPENINGS = ("on ", "el ", "am ", "le ", "em ", "il ", "op ", "den ", "på ", "w dniu ",
+             "dnia ", "dne ", "vào ", "在")
+_CLOSING_WORDS = (
+    r"(?:\b(?:wrote|writes|sent|escribi[oó]|escribiu|escreveu|ha escrit|va escriure|"
+    r"a [ée]crit|ha scritto|scrive|hat geschrieben|het volgende geschreven|geschreven|"
+    r"napisa[lł](?:\(a\)|a)?|pisze|napsal(?:\(a\)|a)?|kirjoitti|yazd[ıi]|"
+    r"написал(?:\(а\)|а)?|написав|написала|пишет|írta|đã viết)"
+    r"|写道|寫道|작성|のメッセージ|書きました)")
+_CLOSING = re.compile(_CLOSING_WORDS + r"\s?:$|\b(?:schrieb|schreef|skrev)\b[^:]*:$")
+# Without a known opening ("Ana <ana@x> wrote:") it only counts right above a quote, and
+# only with the address right before the word: "I asked bob@x what he wrote:" is prose.
+_LOOSE_SENDER = re.compile(r"@[^\s@]*[\s\]>)\"']*" + _CLOSING_WORDS + r"\s?:$")
+# A date first, as Gmail and Apple write them in many locales ("2014-03-20 8:48 GMT+01:00
+# Ana <ana@x>:", "tir. 18. apr. 2017 kl. 13:09 skrev Ana <ana@x>:").
+_DATE_FIRST = re.compile(r"(?:[^\W\d_]{2,4}\.?,?\s+)?\d")
+_GMAIL_DATE_FIRST = re.compile(
+    r"(?:\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4})\.?,?\s+"
+    r"\d{1,2}:\d{2}\b.*@\S*\s?:$")
+# "reply text On Wed, ... wrote:": a capitalised opening after text on the same line
+_GLUED_OPENING = re.compile(r"(?:\s|-{2,})(On|El|Am|Le|Em|Il|Op|Den|På|W dniu|Dnia|Vào) ")
+# Android's "---- Ana wrote ----" and "-----On <date>, Ana wrote-----"
+_DASHED_ATTRIBUTION = re.compile(r"-{2,}\s*(.{1,200}?)\s*-{2,}$")
 _CLOCK = re.compile(r"\d{1,2}[:.h]\d{2}")
 
 _ORIGINAL = re.compile(
-    r"-{2,}\s*(?:original message|mensaje original|ursprüngliche nachricht|"
-    r"message d'origine|messaggio originale|mensagem original|oorspronkelijk bericht)"
-    r"\s*-{2,}$", re.IGNORECASE)
+    r"-{2,}\s*(?:original message|reply message|mensaje original|missatge original|"
+    r"ursprüngliche nachricht|antwort nachricht|originalnachricht|message d'origine|"
+    r"messaggio originale|mensagem original|oorspronkelijk bericht|"
+    r"oprindelig meddelelse|opprinnelig melding|originalmeddelande|ursprungligt meddelande|"
+    r"alkuperäinen viesti|wiadomość oryginalna|původní zpráva|eredeti üzenet|"
+    r"исходное сообщение|оригинальное сообщение)\s*-{2,}$", re.IGNORECASE)
 _FORWARD = re.compile(
     r"(?:-{2,}\s*(?:forwarded message|mensaje reenviado|weitergeleitete nachricht|"
     r"message transf[ée]r[ée]|messaggio inoltrato|mensagem encaminhada|"
@@ -48,28 +63,49 @@ _FORWARD = re.compile(
 
 # Outlook-style header blocks ("De: / Enviado: / Para: / Asunto:"), by key group.
 _HEADER_KEYS = {
-    "from": {"from", "de", "von", "van", "da", "från", "fra"},
-    "date": {"sent", "date", "enviado", "enviado el", "fecha", "gesendet", "datum",
-             "envoyé", "envoyé le", "inviato", "data", "verzonden", "enviada em"},
-    "to": {"to", "para", "an", "à", "a", "aan", "til"},
-    "subject": {"subject", "asunto", "betreff", "objet", "oggetto", "onderwerp", "assunto"},
-    "other": {"cc", "cco", "bcc", "reply-to", "responder a", "importance", "importancia"},
+    "from": {"from", "de", "von", "van", "da", "från", "fra", "od", "от", "feladó",
+             "lähettäjä", "kimden"},
+    "date": {"sent", "date", "enviado", "enviado el", "enviat", "fecha", "data", "gesendet",
+             "datum", "envoyé", "envoyé le", "inviato", "verzonden", "enviada em", "sendt",
+             "skickat", "dato", "wysłano", "wysłane", "odesláno", "отправлено", "дата",
+             "küldve", "dátum", "lähetetty", "päivämäärä", "gönderildi", "tarih"},
+    "to": {"to", "para", "per a", "an", "à", "a", "aan", "til", "till", "do", "komu",
+           "кому", "címzett", "vastaanottaja", "kime"},
+    "subject": {"subject", "asunto", "assumpte", "betreff", "objet", "sujet", "oggetto",
+                "onderwerp", "assunto", "emne", "ämne", "temat", "předmět", "тема",
+                "tárgy", "aihe", "konu"},
+    "other": {"cc", "cco", "bcc", "reply-to", "responder a", "importance", "importancia",
+              "copie à", "kopia", "копия"},
 }
 _HEADER_BLOCK_SPAN = 12
 
 _MOBILE = re.compile(
-    r"(?:(?:sent|enviado|envoy[ée]|inviato)\s+(?:from|with|via|desde|con|de|da|do)\s+"
-    r"(?:my|mi|mon|ma|mio|meu|outlook|mail|correo|yahoo|gmail|aol|proton\w*|samsung|"
-    r"huawei|xiaomi|blackberry|iphone|ipad|android)\b[^,;:!?<>]{0,50}"
-    r"|(?:get|obtener|obt[ée]n|descargar?)\s+outlook\s+(?:for|para)\s+[^,;:!?<>]{1,30}"
-    r"|von\s+meinem\s+[^,;:!?<>]{1,40}\s+gesendet)\.?(?:\s*<[^<>\s]{0,200}>)?$",
+    r"[(\[<«]*\s*(?:"
+    r"(?:sent|enviado|enviat|envoy[ée]|inviato|verstuurd|verzonden|skickat|sendt|gesendet|"
+    r"wysłane|отправлено|lähetetty)(?:\s+(?:wirelessly|sans fil))?\s+"
+    r"(?:from|with|via|desde|des de|des del|con|de|da|do|depuis|par|vanaf|met|från|fra|von|"
+    r"mit|z|с)\s+"
+    r"(?:my|mi|el meu|meu|mon|ma|mio|mijn|min|meinem|mojego|моего|a (?:phone|mobile|cell)|"
+    r"outlook|mail|mailbox|airmail|spark|bluemail|windows|correo|yahoo|gmail|aol|proton\w*|"
+    r"samsung|galaxy|huawei|xiaomi|htc|blackberry|iphone|ipad|android|mobile|phone|cell)\b"
+    r"[^,;:!?<>()\[\]]{0,60}"
+    r"|(?:get|obtener|obt[ée]n|descargar?)\s+outlook\s+(?:for|para)\s+\w+(?: \w+)?"
+    r"|(?:diese nachricht wurde )?von\s+meinem\s+[^,;:!?<>]{1,60}\s+gesendet"
+    r"|(?:发自|從)我的\s*\S{1,30}?(?:\s*傳送)?|\S{1,30}\s?から送信"
+    r")[.!]?(?:[,.]?\s+(?:please\s+)?(?:excuse|disculp|perd[oó]n|pardon)[^<>]{0,60})?"
+    r"\s*[)\]>»]*(?:\s*<[^<>\s]{0,200}>|\s*https?://\S{1,200})?$",
     re.IGNORECASE)
+# What a list or company footer under a "____" rule speaks of (a link, an address...)
+_FOOTER_HINT = re.compile(
+    r"@|https?://|www\.|unsubscri|subscri|mailing list|listinfo|google groups|"
+    r"confiden|disclaimer|darse de baja|suscri|abmelden|désabonn|d[ée]sinscri|"
+    r"you (?:are )?receiv|recib", re.IGNORECASE)
 _SIGN_OFF = re.compile(r"-{1,2}[^\W\d_][\w.'’]*(?: [\w.'’]+){0,3}$")
 
 
 def split_reply(text: str, *, forwarded: bool = False) -> Reply:
     """Split a reply. forwarded=True (the subject says Fwd:/RV:/WG:...) keeps it all."""
-    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    lines = _unglued(text.replace("\r\n", "\n").replace("\r", "\n").split("\n"))
     marker = None if forwarded else _first_marker(lines)
     if forwarded or (marker is not None and marker[0] == "forward"):
         return Reply(_join(lines), "", "")  # staff open tickets by forwarding: keep it
@@ -81,6 +117,23 @@ def split_reply(text: str, *, forwarded: bool = False) -> Reply:
     if not _has_text(visible):
         visible, signature = signature, []  # a lone signature is still what they sent
     return Reply(_join(visible), _join(quoted + lines[cut:]), _join(signature))
+
+
+def _unglued(lines: list[str]) -> list[str]:
+    """An attribution typed after text on the same line ("reply On ..., ana@x wrote:")
+    becomes a line of its own, so the text before it stays visible."""
+    out: list[str] = []
+    for line in lines:
+        out.append(line)
+        stripped = line.rstrip()
+        if len(stripped) > _MAX_HEADER or not _ends_with_colon(stripped) or _is_quote(line):
+            continue
+        for found in _GLUED_OPENING.finditer(stripped):
+            before, header = stripped[:found.start()].rstrip(" -"), stripped[found.start(1):]
+            if before.strip() and _classify_attribution(header):
+                out[-1:] = [before, header]
+                break
+    return out
 
 
 def _peel(lines: list[str]) -> tuple[list[str], list[str], list[str]]:
@@ -136,6 +189,9 @@ def _separator_at(lines: list[str], i: int) -> tuple[str, int] | None:
         return ("forward", i)
     if _ORIGINAL.match(stripped):
         return ("cut", i)
+    dashed = _DASHED_ATTRIBUTION.match(stripped)
+    if dashed and _CLOSING.search(dashed.group(1).lower() + ":"):
+        return ("cut", i)   # Android's "---- Ana wrote ----"
     if _is_rule(stripped) and _outlook_block_at(lines, _next_text(lines, i + 1)):
         return ("cut", i)
     return None
@@ -149,7 +205,7 @@ def _attribution_at(lines: list[str], i: int) -> tuple[int, bool] | None:
         if not piece or _is_quote(lines[j]) or len(piece) > _MAX_HEADER:
             return None
         parts.append(piece)
-        if not piece.endswith(":"):
+        if not _ends_with_colon(piece):
             continue  # every header ends with a colon: skip the costly checks
         found = _classify_attribution(" ".join(parts))
         if found is not None and (j == i or _wrapped_start(parts[0], found)):
@@ -164,19 +220,22 @@ def _wrapped_start(first: str, strong: bool) -> bool:
 
 def _classify_attribution(candidate: str) -> bool | None:
     """True: a client's reply header; False: only valid right above a quote."""
-    low = candidate.lower()
+    low = candidate.lower().replace("：", ":").lstrip("-–— ")   # Zimbra: "- Le ..."
     if not low.endswith(":") or not any(c.isdigit() or c == "@" for c in low):
         return None
-    for opening, closing in _ATTRIBUTIONS:
-        if low.startswith(opening) and closing.search(low):
-            return "@" in low or _CLOCK.search(low) is not None
-    return False if "@" in low and _LOOSE_ATTRIBUTION.search(low) else None
+    if not _CLOSING.search(low):
+        return True if _GMAIL_DATE_FIRST.match(low) else None
+    if low.startswith(_OPENINGS):
+        return "@" in low or _CLOCK.search(low) is not None
+    if _DATE_FIRST.match(low) and _CLOCK.search(low):
+        return True
+    return False if _LOOSE_SENDER.search(low) else None
 
 
 def _attribution_ends(lines: list[str]) -> dict[int, int]:
     """Map: line index just after an attribution -> where that attribution starts."""
     ends: dict[int, tuple[bool, int]] = {}
-    colons = [i for i, line in enumerate(lines) if line.rstrip().endswith(":")]
+    colons = [i for i, line in enumerate(lines) if _ends_with_colon(line.rstrip())]
     for i in sorted({start for c in colons for start in range(max(0, c - 2), c + 1)}):
         found = _attribution_at(lines, i)
         if found is not None and (found[0] not in ends or found[1] >= ends[found[0]][0]):
@@ -195,6 +254,8 @@ def _quote_tail_start(lines: list[str], end: int, attributions: dict[int, int]) 
             i -= 1
         elif i in attributions:
             i = attributions[i]
+        elif _rewrapped_quote(lines, i - 1):
+            i -= 1
         else:
             break
     while i < end and not lines[i].strip():
@@ -202,22 +263,50 @@ def _quote_tail_start(lines: list[str], end: int, attributions: dict[int, int]) 
     return i
 
 
+def _rewrapped_quote(lines: list[str], k: int) -> bool:
+    """Line k is the end of a long quote line that a client wrapped again without its
+    "> ": a long quote line above it, broken mid-sentence or followed by a lower-case
+    remainder, and a quote line right below it. An answer typed between quotes follows
+    a finished sentence (or a question) and starts a sentence, so it stays visible."""
+    if k < 1 or k + 1 >= len(lines) or not _is_quote(lines[k - 1]) or not _is_quote(lines[k + 1]):
+        return False
+    above, text = lines[k - 1].rstrip(), lines[k].strip()
+    if len(above) < 60 or not 0 < len(text) <= 80:
+        return False
+    return above[-1] not in ".?!:" or (text[0].islower() and above[-1] == ".")
+
+
 def _outlook_block_at(lines: list[str], i: int) -> bool:
     """Does an Outlook/Apple header block (From, Sent, To, Subject...) start at line i?"""
-    if i >= len(lines) or _header_key(lines[i])[0] != "from":
+    if i >= len(lines):
+        return False
+    key = _header_key(lines[i])[0]
+    if key == "date" and i + 1 < len(lines) and _header_key(lines[i + 1])[0] == "from":
+        return _outlook_block_at(lines, i + 1)  # some clients put the date first
+    if key != "from":
         return False
     sender = _header_key(lines[i])[1]
     groups: set[str] = set()
+    wrapped = False
     for line in lines[i + 1:i + _HEADER_BLOCK_SPAN]:
         if not line.strip():
             continue
         group = _header_key(line)[0]
+        if group is None and not wrapped and _continues_value(line):
+            wrapped = True    # the end of a long value: "bob@x [mailto:" / "bob@x]"
+            continue
         if group is None:
             break
+        wrapped = False
         groups.add(group)
     if "@" in sender:
         return len(groups & {"date", "to", "subject"}) >= 2
     return {"date", "subject"} <= groups  # a name only: demand the date and subject too
+
+
+def _continues_value(line: str) -> bool:
+    stripped = line.strip()
+    return len(stripped) <= 100 and ("@" in stripped or stripped.endswith(("]", ">", ";")))
 
 
 def _header_key(line: str) -> tuple[str | None, str]:
@@ -240,7 +329,7 @@ def _signature_start(lines: list[str], end: int) -> int | None:
         if lines[i].rstrip() == "--":  # "-- " (RFC 3676) and the common bare "--"
             return i
     last = lines[end - 1].strip()
-    if len(last) <= 120 and len(last.split()) <= 9 and _MOBILE.match(last):
+    if len(last) <= 120 and len(last.split()) <= 12 and _MOBILE.match(last):
         return end - 1
     footer = _footer_start(lines, end)
     if footer is not None:
@@ -256,8 +345,13 @@ def _footer_start(lines: list[str], end: int) -> int | None:
         stripped = lines[i].strip()
         if len(stripped) >= 10 and set(stripped) == {"_"}:
             tail = [line for line in lines[i + 1:end] if line.strip()]
-            return i if 0 < len(tail) <= _FOOTER_LINES else None
+            footer = 0 < len(tail) <= _FOOTER_LINES and any(map(_FOOTER_HINT.search, tail))
+            return i if footer else None  # a rule between two parts of the reply: keep
     return None
+
+
+def _ends_with_colon(text: str) -> bool:
+    return text.endswith((":", "："))     # the full-width one in Chinese and Japanese
 
 
 def _is_quote(line: str) -> bool:

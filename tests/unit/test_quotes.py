@@ -82,6 +82,86 @@ CASES = [
     ("gmail header wrapped in its address", "Ya funciona.\n\nEl lun, 23 nov 2026 a las 10:00, "
      "Soporte Técnico de la Empresa (<\nsoporte@example.test>) escribió:\n\n> Hola",
      "Ya funciona.", "El lun, 23 nov 2026", ""),
+    # --- more locales and clients ------------------------------------------------------
+    ("catalan", "Gràcies\n\nEl dl., 23 de nov. 2026 a les 10:00, Anna <a@x.test> ha "
+     "escrit:\n\ntext antic", "Gràcies", "ha escrit", ""),
+    ("galician", "Grazas\n\nO 23/11/2026 10:00, Ana <a@x.test> escribiu:\n> ola", "Grazas",
+     "escribiu", ""),
+    ("polish", "Dziękuję\n\nW dniu 23.11.2026 o 10:00 Anna <a@x.test> napisał(a):\n\nstary",
+     "Dziękuję", "napisał(a)", ""),
+    ("swedish", "Tack\n\nDen 23 nov. 2026 10:00 skrev Anna <a@x.test>:\n\ngammal", "Tack",
+     "skrev", ""),
+    ("norwegian, weekday first", "Takk\n\nman. 23. nov. 2026 kl. 10:00 skrev Anna "
+     "<a@x.test>:\n\ngammel", "Takk", "skrev", ""),
+    ("dutch long form", "Dank\n\nOp 23 nov. 2026, om 10:00 heeft Anna <a@x.test> het "
+     "volgende geschreven:\n\noud", "Dank", "geschreven", ""),
+    ("russian, date first", "Спасибо\n\n23 нояб. 2026 г., в 10:00, Анна <a@x.test> "
+     "написал(а):\n> старое", "Спасибо", "написал", ""),
+    ("chinese full-width colon", "谢谢\n\n在 2026年11月23日，上午10:00，Anna <a@x.test> "
+     "写道：\n\n旧的", "谢谢", "写道", ""),
+    ("gmail date first without a verb", "Thanks\n\n2026-11-23 10:00 GMT+01:00 Ana "
+     "<ana@x.test>:\n\nold text", "Thanks", "GMT+01:00", ""),
+    ("zimbra dash before the header", "Merci\n\n- Le 2026-11-23 10:00, Anne a écrit :\n"
+     "> ancien", "Merci", "a écrit", ""),
+    ("sent instead of wrote", "Ok\n\nOn 23-Nov-2026, at 10:00, Ana <a@x.test> sent:\n"
+     "> old", "Ok", "sent:", ""),
+    ("android dashed header", "Ok\n\n---- Ana García wrote ----\n\nold text", "Ok",
+     "old text", ""),
+    ("dashes around the whole header", "Ok\n------On 23/11/2026 10:00, Ana wrote-----\n\n"
+     "old", "Ok", "old", ""),
+    # a header typed after the reply on the same line: the reply stays visible
+    ("header glued after the reply", "Hecho On Mon, Nov 23, 2026 at 10:00 AM, ana@x.test "
+     "wrote:\n> hola", "Hecho", "ana@x.test wrote:", ""),
+    ("header glued after dashes", "Hecho--- On Mon, Nov 23, 2026 at 10:00 AM, ana@x.test "
+     "wrote:\n> hola", "Hecho", "On Mon", ""),
+    ("prose naming an address before wrote is text", "Thanks, I will ask bob@x.test what "
+     "he wrote:\n> the quoted bit", "Thanks, I will ask bob@x.test what he wrote:",
+     "> the quoted bit", ""),
+    ("danish outlook block", "Ok\n\nFra: Ana <a@x.test>\nSendt: 23. november 2026 10:00\n"
+     "Til: Soporte\nEmne: Sag\n\ngammel", "Ok", "gammel", ""),
+    ("swedish outlook block", "Ok\nFrån: Ana <a@x.test>\nSkickat: den 23 november 2026\n"
+     "Till: Soporte\nÄmne: Ärende\n\ngammal", "Ok", "gammal", ""),
+    ("catalan outlook block", "D'acord\n\nDe: Anna <a@x.test>\nEnviat: dilluns\nPer a: "
+     "Suport\nAssumpte: Incidència\n\nantic", "D'acord", "antic", ""),
+    ("outlook from value wrapped", "Done\n\n*From:* ana@x.test [mailto:\nana@x.test]\n"
+     "*Sent:* Monday, November 23, 2026 10:00 AM\n*To:* s@x.test\n*Subject:* Hi\n\nold",
+     "Done", "old", ""),
+    ("date line above the from line", "Done\nDate: Mon, 23 Nov 2026 10:00:00 +0100\n"
+     "From: ana@x.test\nTo: s@x.test\nSubject: Hi\n\nold", "Done", "old", ""),
+    ("danish original message", "Ok\n\n-----Oprindelig meddelelse-----\nold", "Ok",
+     "old", ""),
+    ("catalan original message", "Ok\n\n-----Missatge original-----\nantic", "Ok",
+     "antic", ""),
+    ("french iphone", "Merci\n\nEnvoyé depuis mon iPhone", "Merci", "", "iPhone"),
+    ("catalan iphone", "Gràcies\n\nEnviat des del meu iPhone", "Gràcies", "", "iPhone"),
+    ("dutch iphone", "Dank\n\nVerstuurd vanaf mijn iPhone", "Dank", "", "iPhone"),
+    ("iphone with an exclamation mark", "Ok\n\nSent from my iPhone!", "Ok", "", "iPhone"),
+    ("excuse the typos", "Ok\n\nSent from my phone, please excuse any typos.", "Ok", "",
+     "typos"),
+    ("outlook link glued", "Ok\n\nGet Outlook for iOShttps://aka.ms/x", "Ok", "", "iOS"),
+    ("german k-9", "Danke\n\nDiese Nachricht wurde von meinem Android-Gerät mit K-9 Mail "
+     "gesendet.", "Danke", "", "K-9"),
+    ("chinese iphone", "谢谢\n\n发自我的iPhone", "谢谢", "", "iPhone"),
+    ("japanese iphone", "ありがとう\n\niPhoneから送信", "ありがとう", "", "iPhone"),
+    ("sent by a person is text", "Ok\n\nSent by my colleague", "Ok\n\nSent by my colleague",
+     "", ""),
+    # a rule inside the reply is not a list footer unless what follows reads like one
+    ("rule between two parts of the reply", "Part one.\n\n______________________\n\n"
+     "Part two.\n\nRegards,\nAna", "Part one.\n\n______________________\n\nPart two.\n\n"
+     "Regards,\nAna", "", ""),
+    # a client wrapped long quote lines again without their "> "
+    ("quote lines wrapped without their marker", "Vale, gracias.\n\nEl 23/11/2026 10:00, "
+     "Soporte <s@x.test> escribió:\n> Hemos revisado el equipo y el problema estaba en la "
+     "fuente de\nalimentación, que ya hemos cambiado.\n>\n> Un saludo", "Vale, gracias.",
+     "alimentación", ""),
+    ("lower-case remainder of a finished quote line", "Ok.\n\nOn 23/11/2026 10:00, S "
+     "<s@x.test> wrote:\n> We replaced the power supply of the printer in the second "
+     "floor.\nroom B.\n> Regards", "Ok.", "room B.", ""),
+    ("answer after a question stays visible", "Ver abajo.\n\nEl 23/11/2026 10:00, S "
+     "<s@x.test> escribió:\n> ¿Puede indicarnos el número de serie del equipo afectado, "
+     "por favor?\nsí, es el 12345\n> Gracias", "Ver abajo.\n\nEl 23/11/2026 10:00, S "
+     "<s@x.test> escribió:\n> ¿Puede indicarnos el número de serie del equipo afectado, "
+     "por favor?\nsí, es el 12345", "> Gracias", ""),
 ]
 
 
