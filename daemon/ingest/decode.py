@@ -38,16 +38,33 @@ def _codec(charset: str | None) -> str | None:
     return _SUPERSETS.get(name, name)
 
 
+# Japanese mail is often labelled with one of its encodings and written in another.
+_SIBLINGS = {"iso2022_jp": ("cp932", "euc_jp"), "cp932": ("euc_jp",), "euc_jp": ("cp932",)}
+
+
 def decode_bytes(data: bytes, declared: str | None) -> tuple[str, str | None]:
-    """Declared charset, then utf-8, then cp1252 with replacement characters."""
+    """Declared charset (or a sibling of it), then utf-8; failing those, line by line:
+    utf-8 where a line is (mostly) utf-8, cp1252 elsewhere, so one bad byte or one
+    pasted latin-1 line does not turn the whole text into mojibake."""
     codec = _codec(declared)
-    for candidate in ((codec,) if codec else ()) + _FALLBACKS:
+    for candidate in ((codec,) + _SIBLINGS.get(codec, ()) if codec else ()) + _FALLBACKS:
         try:
             return data.decode(candidate), _fallback_note(declared, codec, candidate)
         except UnicodeDecodeError:
             continue
-    note = f"charset {declared or 'undeclared'!s} undecodable; read as {_LAST_RESORT}"
-    return data.decode(_LAST_RESORT, errors="replace"), note
+    note = f"charset {declared or 'undeclared'!s} undecodable; read line by line as utf-8 or {_LAST_RESORT}"
+    return "".join(map(_decode_line, data.splitlines(keepends=True))), note
+
+
+def _decode_line(line: bytes) -> str:
+    try:
+        return line.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    text = line.decode("utf-8", errors="replace")
+    bad = text.count("\ufffd")
+    good = sum(1 for c in text if c > "\x7f") - bad
+    return text if bad <= good else line.decode(_LAST_RESORT, errors="replace")
 
 
 def _fallback_note(declared: str | None, codec: str | None, used: str) -> str | None:

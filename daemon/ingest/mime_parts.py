@@ -18,6 +18,7 @@ from email.message import Message
 from email.policy import compat32
 
 from daemon.ingest.decode import decode_bytes, decode_header_value, unsmuggle
+from daemon.ingest.identity import body_start
 from daemon.ingest.message import Attachment, BodyRef
 
 MAX_FILENAME = 150
@@ -30,6 +31,10 @@ _EXTENSIONS = {"message/rfc822": ".eml", "message/global": ".eml",
 _MIME = mimetypes.MimeTypes()
 _DELIMITER = re.compile(r"^--([^\s\"]{1,70}?)[ \t]*\r?$", re.MULTILINE)
 _EXT_OK = re.compile(r"^\.[A-Za-z0-9_-]{1,12}$")
+_FIELD = re.compile(rb"[!-9;-~]+[ \t]*:")     # a header line: printable name, colon
+_KNOWN_FIELD = re.compile(rb"(?:from|to|cc|subject|date|message-id|mime-version|"
+                          rb"content-type|received|return-path|reply-to|x-[!-9;-~]+)[ \t]*:",
+                          re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -47,6 +52,24 @@ class _Collector:
     attachments: list[Attachment]
     defects: list[str]
     refs: Mapping[str, BodyRef]
+
+
+def mend_header_block(raw: bytes) -> bytes | None:
+    """The raw message with stray lines inside its header block (a continuation that lost
+    its indent, a name with a space in it) folded into the header above them, so that the
+    headers after them are still read as headers; None when there is nothing to mend.
+    Only lines above a well-known header move: lines after the last one may be a body
+    that came without its blank separator line."""
+    end = body_start(raw)
+    lines = raw[:end].split(b"\n")
+    last_known = max((i for i, line in enumerate(lines) if _KNOWN_FIELD.match(line)), default=-1)
+    stray = [i for i, line in enumerate(lines[1:last_known], 1)
+             if line.strip(b"\r") and line[:1] not in b" \t" and not _FIELD.match(line)]
+    if not stray:
+        return None
+    for i in stray:
+        lines[i] = b" " + lines[i]
+    return b"\n".join(lines) + raw[end:]
 
 
 def repair_headers(message: Message) -> None:
@@ -141,6 +164,8 @@ def _add_body(part: Message, ctype: str, out: _Collector) -> None:
     text, note = decode_bytes(_payload_bytes(part), _declared_charset(part))
     if note:
         out.defects.append(note)
+    if "\r" in text:   # a CRLF encoded inside quoted-printable or base64
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
     if ctype == "text/html":
         out.htmls.append(text)
     elif text:

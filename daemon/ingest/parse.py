@@ -12,6 +12,7 @@ import hashlib
 import logging
 import re
 from datetime import datetime, timezone
+from email.errors import MissingHeaderBodySeparatorDefect
 from email.message import Message
 from email.policy import compat32
 from email.utils import getaddresses, parsedate_to_datetime
@@ -22,7 +23,7 @@ import mailparser
 from daemon.ingest.decode import decode_header_value, unfold
 from daemon.ingest.large import slim
 from daemon.ingest.message import BodyRef, ParsedMessage
-from daemon.ingest.mime_parts import Parts, repair_headers, split_parts
+from daemon.ingest.mime_parts import Parts, mend_header_block, repair_headers, split_parts
 
 # mail-parser logs every part it does not render (DSN status parts, rfc822 headers)
 # at WARNING; we report parse problems ourselves, as defects on the message.
@@ -31,6 +32,7 @@ logging.getLogger("mailparser").setLevel(logging.ERROR)
 MISSING_ID_DOMAIN = "missing-message-id.invalid"
 _MSGID = re.compile(r"<\s*([^<>\s]+?)\s*>")
 _PLAIN_ADDRESS = re.compile(r"[^\s<>\"(),;:@]+@[^\s<>\"(),;:@]+")
+_ANGLE_ADDRESS = re.compile(r"<\s*([^\s<>\"(),;:@]+@[^\s<>\"(),;:@]+)\s*>")
 _TAGS = re.compile(r"<[^>]*>")
 
 
@@ -60,6 +62,11 @@ def parse_message(raw: bytes) -> ParsedMessage:
 
 def _parse(raw: bytes, digest: str, refs: Mapping[str, BodyRef]) -> ParsedMessage:
     message, mp_date, defects = _load(raw)
+    if any(isinstance(d, MissingHeaderBodySeparatorDefect) for d in message.defects):
+        mended = mend_header_block(raw)
+        if mended is not None:
+            message, mp_date, defects = _load(mended)
+            defects = defects + ["a stray line inside the headers was read as a continuation"]
     try:
         repair_headers(message)
         parts = split_parts(message, refs)
@@ -157,10 +164,19 @@ def _addresses(message: Message, name: str) -> tuple[str, ...]:
 
 def _first_address(message: Message, name: str) -> tuple[str, str]:
     pairs = _parsed_addresses(message, name)
+    values = _raw_values(message, name)
+    angled = _ANGLE_ADDRESS.search(values[0]) if values else None
+    if angled and "@" in values[0][:angled.start()] and "," not in values[0][:angled.start()]:
+        # "ana@x <ana@x.example>": the stdlib splits a name with an "@" into two
+        # addresses; the one in angle brackets is the sender
+        display = decode_header_value(values[0][:angled.start()])
+        return display.strip().strip('"').strip(), angled.group(1).lower()
     if pairs:
         return pairs[0][0].strip().strip('"').strip(), pairs[0][1]
-    names = _raw_values(message, name)
-    return (decode_header_value(names[0]) if names else ""), ""
+    plain = _PLAIN_ADDRESS.search(values[0]) if values else None
+    if plain:   # addresses without commas between them: the first one
+        return "", _clean_address(plain.group(0))
+    return (decode_header_value(values[0]) if values else ""), ""
 
 
 def _ids(value: str) -> tuple[str, ...]:

@@ -169,8 +169,8 @@ def test_safe_filename(name, content_type, expected):
 
 
 @pytest.mark.parametrize("fixture, defect", [
-    ("invalid_charset.eml", "charset x-charset-que-no-existe undecodable; read as cp1252"),
-    ("utf8_declared_latin1_body.eml", "charset utf-8 undecodable; read as cp1252"),
+    ("invalid_charset.eml", "charset x-charset-que-no-existe undecodable; read line by line as utf-8 or cp1252"),
+    ("utf8_declared_latin1_body.eml", "charset utf-8 undecodable; read line by line as utf-8 or cp1252"),
     ("broken_multipart_boundary.eml", "multipart boundary repaired"),
     ("broken_multipart_boundary.eml", "StartBoundaryNotFoundDefect"),
     ("bad_date_and_addresses.eml", "unparseable Date header"),
@@ -225,3 +225,51 @@ def test_empty_input_is_unparseable(raw):
     with pytest.raises(UnparseableMessage) as caught:
         parse_message(raw)
     assert caught.value.reason == "empty input"
+
+
+# Odd header blocks and bodies as real clients and gateways write them
+ODD_MAIL = {
+    "a header name with a space in it": (
+        b"Received-SPF: softfail\n receiver=mx.test\nquite Delivered-To: a@b.test\n"
+        b"Received: by mx.test\nDate: Mon, 23 Nov 2026 10:00:00 +0100\n"
+        b"From: \"Ana Ruiz\" <ana@cliente.test>\nMessage-ID: <m1@cliente.test>\n"
+        b"Subject: Impresora rota\n\nNo imprime.\n",
+        ("Ana Ruiz", "ana@cliente.test", "Impresora rota", "No imprime.")),
+    "a continuation that lost its indent": (
+        b"From: ana@cliente.test\nX-Diagnostics: 1;AM4PR01;6:1Y77Vdi\nP8FxVksOO2tm+LxT0A\n"
+        b"MIME-Version: 1.0\nSubject: Hola\nContent-Type: multipart/alternative; boundary=\"b\"\n"
+        b"\n--b\nContent-Type: text/plain\n\nTexto del cliente\n--b--\n",
+        ("", "ana@cliente.test", "Hola", "Texto del cliente")),
+    "a body without its blank line stays the body": (
+        b"From: ana@cliente.test\nSubject: hola\nel texto empieza aqui\nNota: algo\n\nmas\n",
+        ("", "ana@cliente.test", "hola", "el texto empieza aqui\nNota: algo\n\nmas")),
+    "a display name with an @": (
+        b"From: ana.ruiz@cliente <ana.ruiz@cliente.example.test>\nSubject: x\n\nbody\n",
+        ("ana.ruiz@cliente", "ana.ruiz@cliente.example.test", "x", "body")),
+    "addresses without commas": (
+        b"From: tim@p.test concierge@p.test\nSubject: x\n\nbody\n",
+        ("", "tim@p.test", "x", "body")),
+    "two senders keep the first": (
+        b"From: a@x.test, Bob <b@y.test>\nSubject: x\n\nbody\n", ("", "a@x.test", "x", "body")),
+    "a CRLF inside quoted-printable": (
+        b"From: a@x.test\nSubject: x\nContent-Type: text/plain\n"
+        b"Content-Transfer-Encoding: quoted-printable\n\nuno=0D=0Ados=0D\n",
+        ("", "a@x.test", "x", "uno\ndos")),
+    "one truncated utf-8 sequence": (
+        b"From: a@x.test\nSubject: x\nContent-Type: text/plain; charset=utf-8\n"
+        b"Content-Transfer-Encoding: quoted-printable\n\nAlbar=C3=A1n n=C2=BA 7 =E6\n",
+        ("", "a@x.test", "x", "Albarán nº 7 \ufffd")),
+    "a latin-1 line in a utf-8 body": (
+        b"From: a@x.test\nSubject: x\nContent-Type: text/plain; charset=utf-8\n\n"
+        + "Año nuevo\n".encode() + "> Espa\xf1a\n".encode("latin-1"),
+        ("", "a@x.test", "x", "Año nuevo\n> España")),
+    "shift_jis labelled iso-2022-jp": (
+        b"From: a@x.test\nSubject: x\nContent-Type: text/plain; charset=iso-2022-jp\n\n"
+        + "すみません。\n".encode("cp932"), ("", "a@x.test", "x", "すみません。")),
+}
+
+
+@pytest.mark.parametrize("raw, expected", ODD_MAIL.values(), ids=list(ODD_MAIL))
+def test_odd_mail_is_read_as_its_sender_meant(raw, expected):
+    msg = parse_message(raw)
+    assert (msg.from_name, msg.from_addr, msg.subject, msg.text.strip()) == expected
