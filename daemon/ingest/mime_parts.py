@@ -23,10 +23,14 @@ from daemon.ingest.message import Attachment, BodyRef
 
 MAX_FILENAME = 150
 _WHOLE_PARTS = ("message/rfc822", "message/global", "message/delivery-status",
-                "message/global-delivery-status", "message/disposition-notification")
+                "message/global-delivery-status", "message/disposition-notification",
+                "message/feedback-report")
 _EXTENSIONS = {"message/rfc822": ".eml", "message/global": ".eml",
                "text/rfc822-headers": ".txt", "message/delivery-status": ".txt",
-               "message/global-delivery-status": ".txt", "text/plain": ".txt"}
+               "message/global-delivery-status": ".txt", "text/plain": ".txt",
+               "message/disposition-notification": ".txt", "message/feedback-report": ".txt",
+               "text/enriched": ".txt", "image/jpg": ".jpg", "image/pjpeg": ".jpg"}
+_LOCATION_NAME = re.compile(r"[^/\\?#]{1,100}\.[A-Za-z0-9]{1,8}$")
 # Built-in table only: the system's mime.types would make names differ per machine.
 _MIME = mimetypes.MimeTypes()
 _DELIMITER = re.compile(r"^--([^\s\"]{1,70}?)[ \t]*\r?$", re.MULTILINE)
@@ -176,7 +180,7 @@ def _leaf_attachment(part: Message, ctype: str, index: int,
                      refs: Mapping[str, BodyRef]) -> Attachment:
     ref = _body_ref(part, refs)
     return Attachment(
-        filename=safe_filename(_raw_filename(part), ctype, index),
+        filename=safe_filename(_raw_filename(part) or _location_name(part), ctype, index),
         content_type=ctype,
         payload=b"" if ref is not None else _payload_bytes(part),
         content_id=_content_id(part),
@@ -240,6 +244,20 @@ def _raw_filename(part: Message) -> str:
     if isinstance(name, tuple):  # RFC 2231 value the stdlib could not collapse
         name = name[2] or ""
     return decode_header_value(name)
+
+
+def _location_name(part: Message) -> str:
+    """The file name at the end of Content-Location (or a filename parameter put on
+    Content-Type), which some clients give an attachment instead of a name."""
+    try:
+        named = part.get_param("filename")
+    except Exception:  # noqa: BLE001 - broken parameters: no name from them
+        named = None
+    if isinstance(named, str) and named.strip():
+        return decode_header_value(named)
+    location = decode_header_value(part.get("Content-Location", "")).strip()
+    found = _LOCATION_NAME.search(location)
+    return found.group(0).strip() if found else ""
 
 
 def _content_id(part: Message) -> str:

@@ -273,3 +273,28 @@ ODD_MAIL = {
 def test_odd_mail_is_read_as_its_sender_meant(raw, expected):
     msg = parse_message(raw)
     assert (msg.from_name, msg.from_addr, msg.subject, msg.text.strip()) == expected
+
+
+def _with_part(part: bytes) -> bytes:
+    return (b"From: a@x.test\nSubject: x\nMIME-Version: 1.0\n"
+            b"Content-Type: multipart/mixed; boundary=b\n\n--b\nContent-Type: text/plain\n\nhola\n"
+            + part + b"--b--\n")
+
+
+@pytest.mark.parametrize("part, filename, payload", [
+    (b"--b\nContent-Type: image/jpeg\nContent-Location: http://x.test/fotos/Foto25.jpg\n"
+     b"Content-Disposition: inline\nContent-Transfer-Encoding: base64\n\nAAAA\n",
+     "Foto25.jpg", b"\0\0\0"),
+    (b"--b\nContent-Type: image/jpeg; filename=\"Foto25.jpg\"\nContent-Disposition: inline\n"
+     b"Content-Transfer-Encoding: base64\n\nAAAA\n", "Foto25.jpg", b"\0\0\0"),
+    (b"--b\nContent-Type: image/jpg\nContent-Transfer-Encoding: base64\n\nAAAA\n",
+     "attachment-1.jpg", b"\0\0\0"),
+    # an abuse report (ARF) is kept whole, like a delivery status
+    (b"--b\nContent-Type: message/feedback-report\n\nFeedback-Type: abuse\nVersion: 1\n",
+     "attachment-1.txt", b"Feedback-Type: abuse\nVersion: 1"),
+], ids=["content-location", "filename on content-type", "image/jpg", "feedback report"])
+def test_attachment_names_and_kept_reports(part, filename, payload):
+    msg = parse_message(_with_part(part))
+    [attachment] = msg.attachments
+    assert (msg.text.strip(), attachment.filename) == ("hola", filename)
+    assert attachment.payload.strip() == payload
