@@ -33,9 +33,15 @@ _TEMPORARY = re.compile(
 # Where scraped bounces start quoting the message they return: addresses below this
 # line are the original's (often ours), not the failed recipients.
 _COPY_MARKERS = re.compile(
-    r"^.*(?:copy of the (?:original )?message|original message follows|"
-    r"message headers follow|original message headers|below this line|"
-    r"returned message|mensaje original).*$|^(?:received|return-path):", re.IGNORECASE | re.MULTILINE)
+    r"^.*(?:copy of the (?:original )?message|is a copy of your message|"
+    r"(?:original|unsent) message follows|message headers follow|original message headers|"
+    r"below this line|"
+    r"returned message (?:follows|below)|-+ *returned message|mensaje original).*$|"
+    r"^(?:received|return-path):", re.IGNORECASE | re.MULTILINE)
+# Lines that name the sender, not a failed recipient: the SMTP dialogue's MAIL FROM,
+# and the From/Sender lines of an echoed header summary ("Your message / To: / From:")
+_SENDER_LINES = re.compile(r"mail from:[^\n]*|^[ \t>]*(?:from|sender|reply-to|to|cc):[^\n]*",
+                           re.IGNORECASE | re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -59,15 +65,17 @@ def bounce_info(msg: ParsedMessage, ignore: tuple[str, ...] = ()) -> BounceInfo:
     """`ignore`: addresses never reported as failed (our own, when scraping)."""
     statuses = _statuses(msg)
     originals = _originals(msg)
+    listed = [a for v in msg.header_all("x-failed-recipients") for a in _ADDRESS.findall(v)]
     if statuses:
         recipients = [s.recipient for s in statuses if s.recipient]
         permanent = _dsn_permanent(statuses)
         diagnostic = next((s.diagnostic for s in statuses if s.diagnostic), "")
     else:
-        recipients = _scraped_recipients(msg.text)
+        # the MTA's own list, when it gives one, is better than anything scraped
+        recipients = [] if listed else _scraped_recipients(msg.text)
         permanent = not _TEMPORARY.search(msg.subject + "\n" + _before_copy_marker(msg.text))
         diagnostic = _scraped_diagnostic(msg.text)
-    recipients += [a for v in msg.header_all("x-failed-recipients") for a in _ADDRESS.findall(v)]
+    recipients += listed
     return BounceInfo(
         original_message_ids=_original_ids(originals, msg.text),
         failed_recipients=_unique(a.lower().strip("'") for a in recipients
@@ -179,7 +187,8 @@ def _after_copy_marker(text: str) -> str:
 
 
 def _scraped_recipients(text: str) -> list[str]:
-    return [_ADDRESS_TYPE.sub("", found) for found in _ADDRESS.findall(_before_copy_marker(text))]
+    report = _SENDER_LINES.sub("", _before_copy_marker(text))
+    return [_ADDRESS_TYPE.sub("", found) for found in _ADDRESS.findall(report)]
 
 
 def _scraped_diagnostic(text: str) -> str:

@@ -52,7 +52,8 @@ def decode_bytes(data: bytes, declared: str | None) -> tuple[str, str | None]:
             return data.decode(candidate), _fallback_note(declared, codec, candidate)
         except UnicodeDecodeError:
             continue
-    note = f"charset {declared or 'undeclared'!s} undecodable; read line by line as utf-8 or {_LAST_RESORT}"
+    note = (f"charset {declared or 'undeclared'!s} undecodable; "
+            f"read line by line as utf-8 or {_LAST_RESORT}")
     return "".join(map(_decode_line, data.splitlines(keepends=True))), note
 
 

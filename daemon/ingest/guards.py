@@ -124,6 +124,16 @@ def _empty_return_path(msg: ParsedMessage, own: OwnIdentity) -> str | None:
 
 # --- auto-replies ---------------------------------------------------------------
 
+def _machine_report(msg: ParsedMessage, own: OwnIdentity) -> str | None:
+    """Abuse and DMARC reports (ARF), read receipts: written by software, about a
+    message; delivery reports are bounces and were recognised before."""
+    kinds = [a.content_type for a in msg.attachments if a.content_type in _REPORT_PARTS]
+    if msg.content_type == "multipart/report" or kinds:
+        return f"machine-written report ({_report_type(msg) or kinds[0]})"
+    return None
+
+
+
 def _auto_submitted(msg: ParsedMessage, own: OwnIdentity) -> str | None:
     value = (msg.header("auto-submitted") or "").split(";")[0].strip().lower()
     return f"Auto-Submitted: {value}" if value and value != "no" else None
@@ -161,6 +171,9 @@ def _list_headers(msg: ParsedMessage, own: OwnIdentity) -> str | None:
     return None
 
 
+_REPORT_PARTS = ("message/feedback-report", "message/disposition-notification")
+
+
 def _report_type(msg: ParsedMessage) -> str:
     found = re.search(r"report-type\s*=\s*\"?([\w-]+)", msg.header("content-type") or "", re.I)
     return found.group(1).lower() if found else ""
@@ -180,7 +193,8 @@ def _bare(value: str) -> str:
 _TABLE: tuple[tuple[str, tuple[Check, ...]], ...] = (
     ("own", (_x_loop, _from_us, _our_message_id)),
     ("bounce", (_dsn, _failed_recipients, _daemon_sender, _bounce_subject)),
-    ("autoreply", (_auto_submitted, _autoreply_header, _auto_precedence, _autoreply_subject)),
+    ("autoreply", (_auto_submitted, _autoreply_header, _auto_precedence, _autoreply_subject,
+                   _machine_report)),
     ("bounce", (_empty_return_path,)),
     ("bulk", (_bulk_precedence, _list_headers)),
 )

@@ -169,7 +169,8 @@ def _children(raw: bytes, headers: Message, body: int, end: int, depth: int,
         yield from _entity(raw, part, end, depth + 1, default, outer + (boundary,))
 
 
-def _delimiters(raw: bytes, boundary: bytes, start: int, end: int) -> Iterator[tuple[int, int, bool]]:
+def _delimiters(raw: bytes, boundary: bytes, start: int,
+                end: int) -> Iterator[tuple[int, int, bool]]:
     """(start, end, is closing) of each delimiter line in raw[start:end]: a line that is
     "--boundary", maybe "--" after it, then only blanks. Found with bytes.find, which skips
     through a large body much faster than a line-anchored regex tried at every byte."""

@@ -129,11 +129,12 @@ def test_a_message_id_signed_with_another_secret_is_not_ours():
     assert classify(message(message_id=ours), OWN).kind == "own"
 
 
-def test_multipart_report_of_another_type_is_not_a_bounce():
-    read_receipt = message(
-        headers=[("Content-Type", "multipart/report; report-type=disposition-notification")],
-        content_type="multipart/report")
-    assert classify(read_receipt, OWN).kind == "accept"
+@pytest.mark.parametrize("report_type", ["disposition-notification", "feedback-report"])
+def test_a_report_of_another_type_is_machine_mail_not_a_bounce(report_type):
+    # read receipts, abuse and DMARC reports: neither a customer writing nor a bounce
+    report = message(headers=[("Content-Type", f"multipart/report; report-type={report_type}")],
+                     content_type="multipart/report")
+    assert classify(report, OWN).kind == "autoreply"
 
 
 @pytest.mark.parametrize("fixture, ids, recipients, permanent, subject", [
@@ -182,3 +183,42 @@ def test_dsn_prefers_the_original_recipient_over_an_internal_final_one():
                   attachments=[Attachment("a.txt", "message/delivery-status", status)])
     info = classify(dsn, OWN).bounce
     assert (info.failed_recipients, info.permanent) == (("real@cliente.test",), True)
+
+
+SCRAPED = {
+    # Exim names the sender in the SMTP dialogue; X-Failed-Recipients says who failed
+    "exim, sender in the SMTP error": (
+        [("X-Failed-Recipients", "ana@cliente.test")],
+        "This message was created automatically by mail delivery software.\n\n"
+        "A message that you sent could not be delivered to one or more of its\n"
+        "recipients. This is a permanent error. The following address(es) failed:\n\n"
+        "  ana@cliente.test\n    SMTP error from remote mail server after MAIL "
+        "FROM:<rebotes@soporte.example.org> SIZE=1024:\n    554 5.7.1 Reverse DNS failed.\n",
+        ("ana@cliente.test",)),
+    "sender in the dialogue, no header": (
+        [], "Delivery to the following recipient failed:\n\n  ana@cliente.test\n"
+        "    >>> MAIL FROM:<rebotes@soporte.example.org>\n    <<< 550 5.1.1 no such user\n",
+        ("ana@cliente.test",)),
+    "echoed header summary": (
+        [], "Your message\n\n  To:      otro@cliente.test\n  Subject: Consulta\n\n"
+        "did not reach the following recipient(s):\n\nana@cliente.test on Mon, 23 Nov 2026\n"
+        "    The recipient name is not recognized\n", ("ana@cliente.test",)),
+    # Postfix's boilerplate mentions "the attached returned message" above the report
+    "postfix boilerplate is not the copy": (
+        [], "This is the mail system at host mx.example.org.\n\nIf you do so, please include "
+        "this problem report. You can\ndelete your own text from the attached returned "
+        "message.\n\n                   The mail system\n\n<ana@cliente.test>: host "
+        "mx.cliente.test said: 554 5.7.1 rejected\n", ("ana@cliente.test",)),
+    "exim's copy of your message": (
+        [], "  ana@cliente.test: unrouteable address\n\n------ This is a copy of your "
+        "message, including all the headers. ------\n\nTo: ana@cliente.test\n"
+        "Message-Id: <x1@soporte.example.org>\n", ("ana@cliente.test",)),
+}
+
+
+@pytest.mark.parametrize("headers, text, failed", SCRAPED.values(), ids=list(SCRAPED))
+def test_scraped_bounces_name_the_failed_recipient_only(headers, text, failed):
+    bounce = message(headers=headers, from_addr="mailer-daemon@mx.example.org",
+                     subject="Mail delivery failed", text=text)
+    verdict = classify(bounce, OWN)
+    assert verdict.kind == "bounce" and verdict.bounce.failed_recipients == failed
