@@ -67,7 +67,7 @@ def mend_header_block(raw: bytes) -> bytes | None:
     end = body_start(raw)
     lines = raw[:end].split(b"\n")
     last_known = max((i for i, line in enumerate(lines) if _KNOWN_FIELD.match(line)), default=-1)
-    stray = [i for i, line in enumerate(lines[1:last_known], 1)
+    stray = [i for i, line in enumerate(lines[1:max(last_known, 1)], 1)
              if line.strip(b"\r") and line[:1] not in b" \t" and not _FIELD.match(line)]
     if not stray:
         return None

@@ -243,6 +243,9 @@ ODD_MAIL = {
     "a body without its blank line stays the body": (
         b"From: ana@cliente.test\nSubject: hola\nel texto empieza aqui\nNota: algo\n\nmas\n",
         ("", "ana@cliente.test", "hola", "el texto empieza aqui\nNota: algo\n\nmas")),
+    "no well-known header at all": (
+        b"Asunto: hola\nel texto empieza aqui\nOtra: cosa\n\nmas\n",
+        ("", "", "", "el texto empieza aqui\nOtra: cosa\n\nmas")),
     "a display name with an @": (
         b"From: ana.ruiz@cliente <ana.ruiz@cliente.example.test>\nSubject: x\n\nbody\n",
         ("ana.ruiz@cliente", "ana.ruiz@cliente.example.test", "x", "body")),
