@@ -48,15 +48,18 @@ def start(site) -> subprocess.Popen:
 
 
 def kill_while_ingesting(site, mailbox, rng: random.Random) -> None:
-    """Once the daemon has visibly put mail away, SIGKILL it a random instant later;
-    unless an earlier daemon emptied the INBOX before its kill came."""
+    """SIGKILL the daemon at a random point of the backlog, once it has put that much mail
+    away, so the kill lands mid-ingest however fast the machine is; unless an earlier
+    daemon emptied the INBOX before its kill came."""
     left = mailbox.counts()["INBOX"]
     if not left:
         return
+    kill_at = rng.randint(left // 5, left * 9 // 10)
     proc = start(site)
     try:
-        wait_until(lambda: mailbox.counts()["INBOX"] < left or proc.poll() is not None, "ingest to start")
-        time.sleep(rng.uniform(0.0, 0.6))
+        wait_until(lambda: mailbox.counts()["INBOX"] <= kill_at or proc.poll() is not None,
+                   "ingest to reach the kill point")
+        time.sleep(rng.uniform(0.0, 0.05))
     finally:
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait(timeout=10)
