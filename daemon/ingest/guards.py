@@ -124,6 +124,9 @@ def _empty_return_path(msg: ParsedMessage, own: OwnIdentity) -> str | None:
 
 # --- auto-replies ---------------------------------------------------------------
 
+_REPORT_PARTS = ("message/feedback-report", "message/disposition-notification")
+
+
 def _machine_report(msg: ParsedMessage, own: OwnIdentity) -> str | None:
     """Abuse and DMARC reports (ARF), read receipts: written by software, about a
     message; delivery reports are bounces and were recognised before."""
@@ -169,9 +172,6 @@ def _list_headers(msg: ParsedMessage, own: OwnIdentity) -> str | None:
         if msg.header(name) is not None:
             return f"mailing list ({name} header)"
     return None
-
-
-_REPORT_PARTS = ("message/feedback-report", "message/disposition-notification")
 
 
 def _report_type(msg: ParsedMessage) -> str:

@@ -237,27 +237,29 @@ def _disposition(part: Message) -> str:
 
 
 def _raw_filename(part: Message) -> str:
-    try:
-        name = part.get_filename() or part.get_param("name") or ""
-    except Exception:  # noqa: BLE001 - broken RFC 2231 parameters
-        return ""
-    if isinstance(name, tuple):  # RFC 2231 value the stdlib could not collapse
-        name = name[2] or ""
-    return decode_header_value(name)
+    return _name_from(lambda: part.get_filename() or part.get_param("name"))
 
 
 def _location_name(part: Message) -> str:
     """The file name at the end of Content-Location (or a filename parameter put on
     Content-Type), which some clients give an attachment instead of a name."""
-    try:
-        named = part.get_param("filename")
-    except Exception:  # noqa: BLE001 - broken parameters: no name from them
-        named = None
-    if isinstance(named, str) and named.strip():
-        return decode_header_value(named)
+    named = _name_from(lambda: part.get_param("filename"))
+    if named.strip():
+        return named
     location = decode_header_value(part.get("Content-Location", "")).strip()
     found = _LOCATION_NAME.search(location)
     return found.group(0).strip() if found else ""
+
+
+def _name_from(read) -> str:
+    """A name parameter, decoded; "" when absent or beyond repair."""
+    try:
+        name = read() or ""
+    except Exception:  # noqa: BLE001 - broken RFC 2231 parameters
+        return ""
+    if isinstance(name, tuple):  # RFC 2231 value the stdlib could not collapse
+        name = name[2] or ""
+    return decode_header_value(name)
 
 
 def _content_id(part: Message) -> str:

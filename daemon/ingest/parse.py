@@ -139,9 +139,9 @@ def _raw_values(message: Message, name: str) -> list[str]:
     return [unfold(str(v)) for v in message.get_all(name, [])]
 
 
-def _parsed_addresses(message: Message, name: str) -> list[tuple[str, str]]:
+def _parsed_addresses(values: list[str]) -> list[tuple[str, str]]:
     try:
-        pairs = getaddresses(_raw_values(message, name))
+        pairs = getaddresses(values)
     except Exception:  # noqa: BLE001 - hostile address syntax: no address, not a crash
         return []
     found = [(decode_header_value(n), _clean_address(a)) for n, a in pairs]
@@ -159,12 +159,12 @@ def _clean_address(value: str) -> str:
 
 
 def _addresses(message: Message, name: str) -> tuple[str, ...]:
-    return tuple(dict.fromkeys(addr for _, addr in _parsed_addresses(message, name)))
+    return tuple(dict.fromkeys(addr for _, addr in _parsed_addresses(_raw_values(message, name))))
 
 
 def _first_address(message: Message, name: str) -> tuple[str, str]:
-    pairs = _parsed_addresses(message, name)
     values = _raw_values(message, name)
+    pairs = _parsed_addresses(values)
     angled = _ANGLE_ADDRESS.search(values[0]) if values else None
     if angled and "@" in values[0][:angled.start()] and "," not in values[0][:angled.start()]:
         # "ana@x <ana@x.example>": the stdlib splits a name with an "@" into two
