@@ -18,6 +18,7 @@ from email.message import Message
 from email.policy import compat32
 
 from daemon.ingest.decode import decode_bytes, decode_header_value, unsmuggle
+from daemon.ingest.flowed import unflow
 from daemon.ingest.identity import body_start
 from daemon.ingest.message import Attachment, BodyRef
 
@@ -89,10 +90,16 @@ def repair_headers(message: Message) -> None:
 
 
 def _declared_charset(part: Message) -> str | None:
+    return _param(part, "charset") or None
+
+
+def _param(part: Message, name: str) -> str:
+    """A Content-Type parameter, lower-case; "" when absent or unparseable."""
     try:
-        return part.get_param("charset") or None
+        value = part.get_param(name)
     except Exception:  # noqa: BLE001 - unparseable Content-Type parameters
-        return None
+        return ""
+    return value.strip().lower() if isinstance(value, str) else ""
 
 
 def split_parts(message: Message, refs: Mapping[str, BodyRef] | None = None) -> Parts:
@@ -170,6 +177,8 @@ def _add_body(part: Message, ctype: str, out: _Collector) -> None:
         out.defects.append(note)
     if "\r" in text:   # a CRLF encoded inside quoted-printable or base64
         text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if ctype == "text/plain" and _param(part, "format") == "flowed":
+        text = unflow(text, delsp=_param(part, "delsp") == "yes")
     if ctype == "text/html":
         out.htmls.append(text)
     elif text:

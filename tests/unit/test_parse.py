@@ -269,6 +269,11 @@ ODD_MAIL = {
     "shift_jis labelled iso-2022-jp": (
         b"From: a@x.test\nSubject: x\nContent-Type: text/plain; charset=iso-2022-jp\n\n"
         + "すみません。\n".encode("cp932"), ("", "a@x.test", "x", "すみません。")),
+    "format=flowed with delsp (Apple Mail)": (
+        b"From: a@x.test\nSubject: x\nContent-Type: text/plain; charset=utf-8; format=flowed;\n"
+        b" delsp=yes\nContent-Transfer-Encoding: quoted-printable\n\n"
+        b"No arranca desde que se actualiz=C3=B3 el =20\nfirmware del ter \nminal.\n",
+        ("", "a@x.test", "x", "No arranca desde que se actualizó el firmware del terminal.")),
 }
 
 
