@@ -11,7 +11,7 @@ from __future__ import annotations
 import mimetypes
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Mapping
 from email import message_from_bytes
 from email.message import Message
@@ -23,6 +23,7 @@ from daemon.ingest.identity import body_start
 from daemon.ingest.message import Attachment, BodyRef
 
 MAX_FILENAME = 150
+_BODY_TYPES = ("text/plain", "text/html")
 _WHOLE_PARTS = ("message/rfc822", "message/global", "message/delivery-status",
                 "message/global-delivery-status", "message/disposition-notification",
                 "message/feedback-report")
@@ -57,6 +58,7 @@ class _Collector:
     attachments: list[Attachment]
     defects: list[str]
     refs: Mapping[str, BodyRef]
+    named_texts: list[tuple[Message, Attachment]] = field(default_factory=list)
 
 
 def mend_header_block(raw: bytes) -> bytes | None:
@@ -106,6 +108,8 @@ def split_parts(message: Message, refs: Mapping[str, BodyRef] | None = None) -> 
     """`refs`: placeholders that stand for large bodies left in the raw message."""
     out = _Collector([], [], [], [], refs or {})
     _visit(message, out)
+    if not out.texts and not out.htmls and out.named_texts:
+        _promote_named_text(out)
     return Parts("\n".join(out.texts), "\n".join(out.htmls),
                  tuple(out.attachments), tuple(out.defects))
 
@@ -126,7 +130,19 @@ def _visit(part: Message, out: _Collector) -> None:
     elif is_body(part, ctype):
         _add_body(part, ctype, out)
     else:
-        out.attachments.append(_leaf_attachment(part, ctype, len(out.attachments) + 1, out.refs))
+        attachment = _leaf_attachment(part, ctype, len(out.attachments) + 1, out.refs)
+        out.attachments.append(attachment)
+        if ctype in _BODY_TYPES and _disposition(part) != "attachment" and attachment.body_ref is None:
+            out.named_texts.append((part, attachment))
+
+
+def _promote_named_text(out: _Collector) -> None:
+    """No body but a named text part not marked as an attachment (some gateways and
+    phone clients name the body): that part is the body, or the ticket would show
+    nothing the customer wrote."""
+    part, attachment = out.named_texts[0]
+    out.attachments[:] = [a for a in out.attachments if a is not attachment]
+    _add_body(part, part.get_content_type(), out)
 
 
 def _visit_epilogue(part: Message, out: _Collector) -> None:
@@ -166,7 +182,7 @@ def is_body(part: Message, ctype: str) -> bool:
     here as one string and is read as text rather than lost."""
     if part.get_content_maintype() == "multipart":
         return True
-    if ctype not in ("text/plain", "text/html"):
+    if ctype not in _BODY_TYPES:
         return False
     return _disposition(part) != "attachment" and not _raw_filename(part)
 

@@ -269,6 +269,10 @@ ODD_MAIL = {
     "shift_jis labelled iso-2022-jp": (
         b"From: a@x.test\nSubject: x\nContent-Type: text/plain; charset=iso-2022-jp\n\n"
         + "すみません。\n".encode("cp932"), ("", "a@x.test", "x", "すみません。")),
+    "a named text part as the only body": (
+        b"From: a@x.test\nSubject: x\nMIME-Version: 1.0\n"
+        b"Content-Type: text/plain; charset=utf-8; name=\"mensaje.txt\"\n\nLa pantalla parpadea.\n",
+        ("", "a@x.test", "x", "La pantalla parpadea.")),
     "format=flowed with delsp (Apple Mail)": (
         b"From: a@x.test\nSubject: x\nContent-Type: text/plain; charset=utf-8; format=flowed;\n"
         b" delsp=yes\nContent-Transfer-Encoding: quoted-printable\n\n"
@@ -287,6 +291,19 @@ def _with_part(part: bytes) -> bytes:
     return (b"From: a@x.test\nSubject: x\nMIME-Version: 1.0\n"
             b"Content-Type: multipart/mixed; boundary=b\n\n--b\nContent-Type: text/plain\n\nhola\n"
             + part + b"--b--\n")
+
+
+def test_a_named_text_part_stays_an_attachment_beside_a_body_or_when_attached():
+    beside_body = parse_message(_with_part(b"--b\nContent-Type: text/plain; name=log.txt\n\nerror 42\n"))
+    assert (beside_body.text.strip(), [a.filename for a in beside_body.attachments]) == ("hola", ["log.txt"])
+    attached = parse_message(b"From: a@x.test\nSubject: x\nContent-Type: text/plain; name=log.txt\n"
+                             b"Content-Disposition: attachment\n\nerror 42\n")
+    assert (attached.text, [a.filename for a in attached.attachments]) == ("", ["log.txt"])
+    promoted = parse_message(b"From: a@x.test\nSubject: x\nContent-Type: multipart/mixed; boundary=b\n\n"
+                             b"--b\nContent-Type: text/plain; name=body.txt\n\nno arranca\n"
+                             b"--b\nContent-Type: image/png; name=a.png\nContent-Transfer-Encoding: base64\n\n"
+                             b"AAAA\n--b--\n")
+    assert (promoted.text.strip(), [a.filename for a in promoted.attachments]) == ("no arranca", ["a.png"])
 
 
 @pytest.mark.parametrize("part, filename, payload", [
