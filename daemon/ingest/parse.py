@@ -32,8 +32,8 @@ logging.getLogger("mailparser").setLevel(logging.ERROR)
 MISSING_ID_DOMAIN = "missing-message-id.invalid"
 _MSGID = re.compile(r"<\s*([^<>\s]+?)\s*>")
 _PLAIN_ADDRESS = re.compile(r"[^\s<>\"(),;:@]+@[^\s<>\"(),;:@]+")
-_ANGLE_ADDRESS = re.compile(r"<\s*([^\s<>\"(),;:@]+@[^\s<>\"(),;:@]+)\s*>")
 _TAGS = re.compile(r"<[^>]*>")
+_AT_NAME = re.compile(r'(^|,)(\s*)([^,"<>()]*@[^,"<>()]*?)(\s*<[^<>@\s]+@[^<>\s]+>)')
 
 
 class UnparseableMessage(Exception):
@@ -136,16 +136,26 @@ def _header(headers: tuple[tuple[str, str], ...], name: str) -> str:
 def _raw_values(message: Message, name: str) -> list[str]:
     """Undecoded values: encoded words are decoded per display name, after splitting,
     so a comma inside a decoded name cannot split one address into two."""
-    return [unfold(str(v)) for v in message.get_all(name, [])]
+    return [_quoted_at_names(unfold(str(v))) for v in message.get_all(name, [])]
+
+
+def _quoted_at_names(value: str) -> str:
+    """`ana@cliente <ana@cliente.example>` with the display name quoted: unquoted, the
+    stdlib splits a name with an "@" into an address of its own."""
+    return _AT_NAME.sub(lambda m: f'{m[1]}{m[2]}"{m[3]}"{m[4]}', value)
 
 
 def _parsed_addresses(values: list[str]) -> list[tuple[str, str]]:
-    try:
-        pairs = getaddresses(values)
-    except Exception:  # noqa: BLE001 - hostile address syntax: no address, not a crash
-        return []
-    found = [(decode_header_value(n), _clean_address(a)) for n, a in pairs]
-    return [(n, a) for n, a in found if a]
+    found: list[tuple[str, str]] = []
+    for value in values:
+        try:
+            pairs = [(decode_header_value(n), _clean_address(a)) for n, a in getaddresses([value])]
+        except Exception:  # noqa: BLE001 - hostile address syntax: no address, not a crash
+            pairs = []
+        pairs = [(n.strip().strip('"').strip(), a) for n, a in pairs if a]
+        # addresses with no commas between them ("a@x b@x") read as one broken address
+        found.extend(pairs or [("", _clean_address(a)) for a in _PLAIN_ADDRESS.findall(value)])
+    return found
 
 
 def _clean_address(value: str) -> str:
@@ -165,17 +175,8 @@ def _addresses(message: Message, name: str) -> tuple[str, ...]:
 def _first_address(message: Message, name: str) -> tuple[str, str]:
     values = _raw_values(message, name)
     pairs = _parsed_addresses(values)
-    angled = _ANGLE_ADDRESS.search(values[0]) if values else None
-    if angled and "@" in values[0][:angled.start()] and "," not in values[0][:angled.start()]:
-        # "ana@x <ana@x.example>": the stdlib splits a name with an "@" into two
-        # addresses; the one in angle brackets is the sender
-        display = decode_header_value(values[0][:angled.start()])
-        return display.strip().strip('"').strip(), angled.group(1).lower()
     if pairs:
-        return pairs[0][0].strip().strip('"').strip(), pairs[0][1]
-    plain = _PLAIN_ADDRESS.search(values[0]) if values else None
-    if plain:   # addresses without commas between them: the first one
-        return "", _clean_address(plain.group(0))
+        return pairs[0]
     return (decode_header_value(values[0]) if values else ""), ""
 
 

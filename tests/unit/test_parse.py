@@ -293,6 +293,12 @@ def _with_part(part: bytes) -> bytes:
             + part + b"--b--\n")
 
 
+def test_recipient_lists_with_odd_names_and_no_commas():
+    msg = parse_message(b"From: a@x.test\nTo: soporte@empresa <soporte@empresa.example>, Bob <b@y.test>,"
+                        b" \"Ruiz, Ana\" <ana@x.test>\nCc: c@x.test d@x.test\nSubject: x\n\nb\n")
+    assert (msg.to, msg.cc) == (("soporte@empresa.example", "b@y.test", "ana@x.test"), ("c@x.test", "d@x.test"))
+
+
 def test_a_named_text_part_stays_an_attachment_beside_a_body_or_when_attached():
     beside_body = parse_message(_with_part(b"--b\nContent-Type: text/plain; name=log.txt\n\nerror 42\n"))
     assert (beside_body.text.strip(), [a.filename for a in beside_body.attachments]) == ("hola", ["log.txt"])
