@@ -36,6 +36,7 @@ _LOCATION_NAME = re.compile(r"[^/\\?#]{1,100}\.[A-Za-z0-9]{1,8}$")
 # Built-in table only: the system's mime.types would make names differ per machine.
 _MIME = mimetypes.MimeTypes()
 _DELIMITER = re.compile(r"^--([^\s\"]{1,70}?)[ \t]*\r?$", re.MULTILINE)
+_WINDOWS_DEVICE = re.compile(r"(?:con|prn|aux|nul|com[0-9]|lpt[0-9])(?:\.|$)", re.IGNORECASE)
 _EXT_OK = re.compile(r"^\.[A-Za-z0-9_-]{1,12}$")
 _FIELD = re.compile(rb"[!-9;-~]+[ \t]*:")     # a header line: printable name, colon
 _KNOWN_FIELD = re.compile(rb"(?:from|to|cc|subject|date|message-id|mime-version|"
@@ -298,12 +299,16 @@ def _is_inline(part: Message) -> bool:
 
 def safe_filename(name: str, content_type: str, index: int) -> str:
     """Basename only: no directories, control characters or leading dots, at most
-    MAX_FILENAME characters with the extension kept; a default when nothing is left."""
+    MAX_FILENAME characters with the extension kept; a default when nothing is left.
+    A name Windows reserves for a device (CON, NUL.txt, COM1 ...) gets a leading "_",
+    so staff can save the file."""
     base = name.replace("\\", "/").rsplit("/", 1)[-1]
     base = "".join(ch for ch in base if unicodedata.category(ch)[0] != "C")
     base = base.strip().lstrip(".").rstrip(". ").strip()
     if not base:
         return f"attachment-{index}{_default_extension(content_type)}"
+    if _WINDOWS_DEVICE.match(base):
+        base = "_" + base
     return _shorten(base)
 
 

@@ -163,6 +163,10 @@ def test_long_filename_is_cut_keeping_the_extension_and_controls_are_dropped():
     ("trailing dots. . ", "text/plain", "trailing dots"),
     ("a" * 300, "text/plain", "a" * MAX_FILENAME),
     ("b" * 300 + ".docx", "text/plain", "b" * (MAX_FILENAME - 5) + ".docx"),
+    ("CON", "text/plain", "_CON"),
+    ("nul.txt", "text/plain", "_nul.txt"),
+    ("com1.tar.gz", "application/gzip", "_com1.tar.gz"),
+    ("console.log", "text/plain", "console.log"),
 ])
 def test_safe_filename(name, content_type, expected):
     assert safe_filename(name, content_type, 3) == expected
