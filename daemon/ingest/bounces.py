@@ -15,6 +15,7 @@ from email.policy import compat32
 
 from daemon.ingest.decode import decode_header_value, unfold
 from daemon.ingest.message import Attachment, ParsedMessage
+from daemon.ingest.ses import ses_notification
 
 _STATUS_TYPES = ("message/delivery-status", "message/global-delivery-status")
 _ORIGINAL_TYPES = ("message/rfc822", "message/global", "text/rfc822-headers",
@@ -63,6 +64,10 @@ class _Status:
 
 def bounce_info(msg: ParsedMessage, ignore: tuple[str, ...] = ()) -> BounceInfo:
     """`ignore`: addresses never reported as failed (our own, when scraping)."""
+    notice = ses_notification(msg.text)
+    if notice is not None and notice.kind == "bounce":
+        return BounceInfo(notice.message_ids, _unique(a for a in notice.recipients if a not in ignore),
+                          notice.permanent, notice.diagnostic, notice.subject)
     statuses = _statuses(msg)
     originals = _originals(msg)
     listed = [a for v in msg.header_all("x-failed-recipients") for a in _ADDRESS.findall(v)]

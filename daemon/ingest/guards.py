@@ -12,6 +12,7 @@ from typing import Callable
 
 from daemon.ingest.bounces import BounceInfo, bounce_info
 from daemon.ingest.message import ParsedMessage
+from daemon.ingest.ses import ses_notification
 from daemon.outbound.msgid import is_our_message_id
 
 __all__ = ["BounceInfo", "OwnIdentity", "Verdict", "classify"]
@@ -117,6 +118,11 @@ def _bounce_subject(msg: ParsedMessage, own: OwnIdentity) -> str | None:
     return f"bounce subject ({found.group(0).strip()})" if found else None
 
 
+def _ses_bounce(msg: ParsedMessage, own: OwnIdentity) -> str | None:
+    notice = ses_notification(msg.text)
+    return "Amazon SES bounce notification" if notice and notice.kind == "bounce" else None
+
+
 def _empty_return_path(msg: ParsedMessage, own: OwnIdentity) -> str | None:
     empty = any(v.strip() in ("<>", "") for v in msg.header_all("return-path"))
     return "empty Return-Path" if empty else None
@@ -135,6 +141,10 @@ def _machine_report(msg: ParsedMessage, own: OwnIdentity) -> str | None:
         return f"machine-written report ({_report_type(msg) or kinds[0]})"
     return None
 
+
+def _ses_report(msg: ParsedMessage, own: OwnIdentity) -> str | None:
+    notice = ses_notification(msg.text)
+    return f"Amazon SES {notice.kind} notification" if notice else None
 
 
 def _auto_submitted(msg: ParsedMessage, own: OwnIdentity) -> str | None:
@@ -192,9 +202,9 @@ def _bare(value: str) -> str:
 # because vacation responders use the null sender as well (RFC 3834).
 _TABLE: tuple[tuple[str, tuple[Check, ...]], ...] = (
     ("own", (_x_loop, _from_us, _our_message_id)),
-    ("bounce", (_dsn, _failed_recipients, _daemon_sender, _bounce_subject)),
+    ("bounce", (_dsn, _failed_recipients, _daemon_sender, _bounce_subject, _ses_bounce)),
     ("autoreply", (_auto_submitted, _autoreply_header, _auto_precedence, _autoreply_subject,
-                   _machine_report)),
+                   _machine_report, _ses_report)),
     ("bounce", (_empty_return_path,)),
     ("bulk", (_bulk_precedence, _list_headers)),
 )

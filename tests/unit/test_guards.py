@@ -1,6 +1,7 @@
 """Loop and noise guards: each fixture and each header variant gets the right verdict."""
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -222,3 +223,38 @@ def test_scraped_bounces_name_the_failed_recipient_only(headers, text, failed):
                      subject="Mail delivery failed", text=text)
     verdict = classify(bounce, OWN)
     assert verdict.kind == "bounce" and verdict.bounce.failed_recipients == failed
+
+
+_SES_BOUNCE = ('{"notificationType":"Bounce","bounce":{"bounceType":"Permanent",'
+               '"bouncedRecipients":[{"emailAddress":"Ana@Cliente.test","action":"failed",'
+               '"diagnosticCode":"smtp; 550 5.1.1 user unknown"}]},"mail":{"source":'
+               '"soporte@example.test","commonHeaders":{"messageId":"<x7@soporte.example.test>",'
+               '"subject":"[SOP-000007] Recibido"}}}')
+
+
+@pytest.mark.parametrize("text, kind, reason", [
+    # SNS "email-json": the SES notification is a string inside the SNS envelope
+    ('{"Type":"Notification","Message":' + json.dumps(_SES_BOUNCE) + '}',
+     "bounce", "Amazon SES bounce notification"),
+    # SNS "email": the notification, then the unsubscribe footer
+    (_SES_BOUNCE + "\n\n--\nIf you wish to stop receiving notifications from this topic, "
+     "please click or visit the link below to unsubscribe:\nhttps://sns.example.test/x",
+     "bounce", "Amazon SES bounce notification"),
+    ('{"notificationType":"Complaint","complaint":{"complainedRecipients":'
+     '[{"emailAddress":"ana@cliente.test"}]},"mail":{}}', "autoreply", "Amazon SES complaint notification"),
+    ('{"eventType":"Delivery","delivery":{},"mail":{}}', "autoreply", "Amazon SES delivery notification"),
+    # a customer quoting one writes something first; other JSON is just text
+    ("Me llega esto, ¿qué significa?\n" + _SES_BOUNCE, "accept", "a person writing"),
+    ('{"notificationType": "Bounce", broken', "accept", "a person writing"),
+    ('{"pedido": 42, "eventType": "otro"}', "accept", "a person writing"),
+], ids=["email-json", "email with footer", "complaint", "delivery event", "quoted by a customer",
+        "broken json", "other json"])
+def test_amazon_ses_notifications_are_machine_mail(text, kind, reason):
+    notice = message(from_addr="no-reply@sns.amazonaws.com", subject="AWS Notification Message", text=text)
+    verdict = classify(notice, OWN)
+    assert (verdict.kind, verdict.reason) == (kind, reason)
+    if kind == "bounce":
+        assert verdict.bounce.failed_recipients == ("ana@cliente.test",)
+        assert verdict.bounce.permanent and verdict.bounce.original_message_ids == ("x7@soporte.example.test",)
+        assert verdict.bounce.diagnostic == "smtp; 550 5.1.1 user unknown"
+        assert verdict.bounce.original_subject == "[SOP-000007] Recibido"
