@@ -48,7 +48,7 @@ _BOUNCE_SUBJECT = re.compile(_PREFIXES + r"(?:undeliverable|undelivered|unzustel
     r"delivery (?:notification|report)|warning: could not send|message (?:not|could not be) "
     r"delivered|mail system error|returned to sender|rejected mail|"
     r"mensaje no entregado|error de entrega|user unknown", re.IGNORECASE)
-_DAEMON_SENDER = re.compile(r"^(?:mailer-daemon|postmaster|mail-daemon|mailerdaemon|"
+_DAEMON_SENDER = re.compile(r"^(?:mailer-daemon|post_?master|mail-daemon|mailerdaemon|"
                             r"mmdf|mail\.daemon|mdaemon|bounces?)@", re.IGNORECASE)
 _DAEMON_NAME = re.compile(r"mail delivery (?:subsystem|system|service)|mailer[- ]daemon|"
                           r"postmaster|mail administrator", re.IGNORECASE)

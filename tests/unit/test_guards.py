@@ -115,6 +115,7 @@ def test_subjects(subject, kind):
     ("mailer-daemon@mx.test", "", "bounce"),
     ("MAILER-DAEMON@mx.test".lower(), "", "bounce"),
     ("postmaster@mx.test", "", "bounce"),
+    ("post_master@vtext.example.test", "", "bounce"),
     ("noreply@mx.test", "Mail Delivery Subsystem", "bounce"),
     ("daemon.fan@cliente.test", "", "accept"),
     ("soporte@example.test", "", "own"),
