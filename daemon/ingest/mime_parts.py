@@ -37,6 +37,7 @@ _LOCATION_NAME = re.compile(r"[^/\\?#]{1,100}\.[A-Za-z0-9]{1,8}$")
 _MIME = mimetypes.MimeTypes()
 _DELIMITER = re.compile(r"^--([^\s\"]{1,70}?)[ \t]*\r?$", re.MULTILINE)
 _WINDOWS_DEVICE = re.compile(r"(?:con|prn|aux|nul|com[0-9]|lpt[0-9])(?:\.|$)", re.IGNORECASE)
+_MISSING_SEMICOLON = re.compile(r"^(\s*[\w.+-]+/[\w.+-]+)(?:\s*,\s*|\s+)(?=[\w*-]+\s*=)")
 _EXT_OK = re.compile(r"^\.[A-Za-z0-9_-]{1,12}$")
 _FIELD = re.compile(rb"[!-9;-~]+[ \t]*:")     # a header line: printable name, colon
 _KNOWN_FIELD = re.compile(rb"(?:from|to|cc|subject|date|message-id|mime-version|"
@@ -88,8 +89,16 @@ def repair_headers(message: Message) -> None:
         if not isinstance(raw, list):
             continue
         hint = _declared_charset(part)
-        part._headers = [(k, unsmuggle(v, hint) if isinstance(v, str) else v)
+        part._headers = [(k, _mended_value(k, unsmuggle(v, hint)) if isinstance(v, str) else v)
                          for k, v in raw]
+
+
+def _mended_value(name: str, value: str) -> str:
+    """A Content-Type missing the ";" before its parameters ("text/plain charset=utf-8")
+    read as one unknown type, so the body became an attachment."""
+    if name.lower() != "content-type":
+        return value
+    return _MISSING_SEMICOLON.sub(r"\1; ", value, count=1)
 
 
 def _declared_charset(part: Message) -> str | None:

@@ -273,6 +273,10 @@ ODD_MAIL = {
     "shift_jis labelled iso-2022-jp": (
         b"From: a@x.test\nSubject: x\nContent-Type: text/plain; charset=iso-2022-jp\n\n"
         + "すみません。\n".encode("cp932"), ("", "a@x.test", "x", "すみません。")),
+    "a Content-Type missing its semicolon": (
+        b"From: a@x.test\nSubject: x\nContent-Type: text/plain charset=utf-8\n"
+        b"Content-Transfer-Encoding: 8bit\n\nAlbar\xc3\xa1n firmado\n",
+        ("", "a@x.test", "x", "Albarán firmado")),
     "a named text part as the only body": (
         b"From: a@x.test\nSubject: x\nMIME-Version: 1.0\n"
         b"Content-Type: text/plain; charset=utf-8; name=\"mensaje.txt\"\n\nLa pantalla parpadea.\n",
