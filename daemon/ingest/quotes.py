@@ -24,14 +24,17 @@ _FOOTER_LINES = 6   # a "____" line with at most this many lines after it is a f
 # Attribution lines ("On <date>, Ana <ana@x> wrote:"). Any opening goes with any closing:
 # mail clients mix the languages of their locale and of the person quoted.
 _OPENINGS = ("on ", "el ", "am ", "le ", "em ", "il ", "op ", "den ", "på ", "w dniu ",
-             "dnia ", "dne ", "vào ", "在")
+             "dnia ", "dne ", "vào ", "在", "in data ", "no dia ", "στις ", "wiadomość ")
 _CLOSING_WORDS = (
     r"(?:\b(?:wrote|writes|sent|escribi[oó]|escribiu|escreveu|ha escrit|va escriure|"
     r"a [ée]crit|ha scritto|scrive|hat geschrieben|het volgende geschreven|geschreven|"
     r"napisa[lł](?:\(a\)|a)?|pisze|napsal(?:\(a\)|a)?|kirjoitti|yazd[ıi]|"
     r"написал(?:\(а\)|а)?|написав|написала|пишет|írta|đã viết)"
+    r"|έγραψε|a scris|كتب"
     r"|写道|寫道|작성|のメッセージ|書きました)")
-_CLOSING = re.compile(_CLOSING_WORDS + r"\s?:$|\b(?:schrieb|schreef|skrev)\b[^:]*:$")
+# verbs that come before the date: "Ana <ana@x> schrieb am Di., 8. Aug. 2023, 10:42:"
+_CLOSING = re.compile(_CLOSING_WORDS + r"\s?:$|"
+                      r"\b(?:schrieb|schreef|skrev|kirjoitti|írta|napisana przez)\b.*:$")
 # Without a known opening ("Ana <ana@x> wrote:") it only counts right above a quote, and
 # only with the address right before the word: "I asked bob@x what he wrote:" is prose.
 _LOOSE_SENDER = re.compile(r"@[^\s@]*[\s\]>)\"']*" + _CLOSING_WORDS + r"\s?:$")
@@ -46,50 +49,63 @@ _GLUED_OPENING = re.compile(r"(?:\s|-{2,})(On|El|Am|Le|Em|Il|Op|Den|På|W dniu|D
 # Android's "---- Ana wrote ----" and "-----On <date>, Ana wrote-----"
 _DASHED_ATTRIBUTION = re.compile(r"-{2,}\s*(.{1,200}?)\s*-{2,}$")
 _CLOCK = re.compile(r"\d{1,2}[:.h]\d{2}")
+_YEAR = re.compile(r"(?<!\d)\d{4}(?!\d)|\b\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4}\b")
+# A header with no verb: a date and time, then the sender's address ("ср, 30 апр. 2025 г.
+# в 15:19, Ana <ana@x>:", "30.09.2017, 18.30, \"Ana\" <ana@x>:")
+_ADDRESS_END = re.compile(r"@[^\s@<>]+>?\s?:$")
+_LINK_END = re.compile(r"https?://\S+$")
 
 _ORIGINAL = re.compile(
     r"-{2,}\s*(?:original message|reply message|mensaje original|missatge original|"
-    r"ursprüngliche nachricht|antwort nachricht|originalnachricht|message d'origine|"
+    r"ursprüngliche nachricht|antwort nachricht|original-?nachricht|message d'origine|"
     r"messaggio originale|mensagem original|oorspronkelijk bericht|"
-    r"oprindelig meddelelse|opprinnelig melding|originalmeddelande|ursprungligt meddelande|"
+    r"oprindelig (?:meddelelse|besked)|opprinnelig melding|originalmeddelande|"
+    r"ursprungligt meddelande|"
     r"alkuperäinen viesti|wiadomość oryginalna|původní zpráva|eredeti üzenet|"
-    r"исходное сообщение|оригинальное сообщение)\s*-{2,}$", re.IGNORECASE)
+    r"исходное сообщение|оригинальное сообщение)\s*-{2,}", re.IGNORECASE)
 _FORWARD = re.compile(
     r"(?:-{2,}\s*(?:forwarded message|mensaje reenviado|weitergeleitete nachricht|"
     r"message transf[ée]r[ée]|messaggio inoltrato|mensagem encaminhada|"
-    r"doorgestuurd bericht)\s*-{2,}|begin forwarded message\s?:|"
+    r"doorgestuurd bericht|vidarebefordrat meddelande|videresendt (?:meddelelse|besked|melding)|"
+    r"välitetty viesti|przekazana wiadomość|přeposlaná zpráva|пересылаемое сообщение)\s*-{2,}|"
+    r"(?:begin )?forwarded message\s?:|"
     r"(?:inicio|comienzo) del mensaje reenviado\s?:|d[ée]but du message r[ée]exp[ée]di[ée]\s?:)$",
     re.IGNORECASE)
 
 # Outlook-style header blocks ("De: / Enviado: / Para: / Asunto:"), by key group.
 _HEADER_KEYS = {
     "from": {"from", "de", "von", "van", "da", "från", "fra", "od", "от", "feladó",
-             "lähettäjä", "kimden"},
+             "lähettäjä", "kimden", "nadawca", "发件人", "寄件者", "差出人", "보낸 사람"},
     "date": {"sent", "date", "enviado", "enviado el", "enviat", "fecha", "data", "gesendet",
              "datum", "envoyé", "envoyé le", "inviato", "verzonden", "enviada em", "sendt",
              "skickat", "dato", "wysłano", "wysłane", "odesláno", "отправлено", "дата",
-             "küldve", "dátum", "lähetetty", "päivämäärä", "gönderildi", "tarih"},
+             "küldve", "dátum", "lähetetty", "päivämäärä", "gönderildi", "tarih",
+             "message du", "日期", "发送时间", "寄件日期", "送信日時", "날짜", "보낸 날짜"},
     "to": {"to", "para", "per a", "an", "à", "a", "aan", "til", "till", "do", "komu",
-           "кому", "címzett", "vastaanottaja", "kime"},
+           "кому", "címzett", "vastaanottaja", "kime", "adresat", "收件人", "收件者",
+           "宛先", "받는 사람"},
     "subject": {"subject", "asunto", "assumpte", "betreff", "objet", "sujet", "oggetto",
                 "onderwerp", "assunto", "emne", "ämne", "temat", "předmět", "тема",
-                "tárgy", "aihe", "konu"},
+                "tárgy", "aihe", "konu", "主题", "主旨", "件名", "제목"},
     "other": {"cc", "cco", "bcc", "reply-to", "responder a", "importance", "importancia",
-              "copie à", "kopia", "копия"},
+              "copie à", "kopia", "копия", "抄送", "副本", "cc 收件者", "참조"},
 }
 _HEADER_BLOCK_SPAN = 12
 
 _MOBILE = re.compile(
     r"[(\[<«]*\s*(?:"
     r"(?:sent|enviado|enviat|envoy[ée]|inviato|verstuurd|verzonden|skickat|sendt|gesendet|"
-    r"wysłane|отправлено|lähetetty)(?:\s+(?:wirelessly|sans fil))?\s+"
-    r"(?:from|with|via|desde|des de|des del|con|de|da|do|depuis|par|vanaf|met|från|fra|von|"
-    r"mit|z|с)\s+"
-    r"(?:my|mi|el meu|meu|mon|ma|mio|mijn|min|meinem|mojego|моего|a (?:phone|mobile|cell)|"
-    r"outlook|mail|mailbox|airmail|spark|bluemail|windows|correo|yahoo|gmail|aol|proton\w*|"
+    r"wysłane|отправлено|lähetetty|trimis)(?:\s+(?:wirelessly|sans fil))?\s+"
+    r"(?:from|with|via|desde|des de|des del|con|de|da|do|depuis|par|à partir de|vanaf|vanuit|"
+    r"met|från|fra|von|mit|z|с|de pe)\s+"
+    r"(?:my|mi|el meu|meu|mon|ma|mio|mijn|min|meinem|der|mojego|моего|a (?:phone|mobile|cell)|"
+    r"outlook|mail|mailbox|airmail|spark|bluemail|typeapp|windows|correo|yahoo|gmail|aol|"
+    r"proton\w*|"
     r"samsung|galaxy|huawei|xiaomi|htc|blackberry|iphone|ipad|android|mobile|phone|cell)\b"
     r"[^,;:!?<>()\[\]]{0,60}"
-    r"|(?:get|obtener|obt[ée]n|descargar?)\s+outlook\s+(?:for|para)\s+\w+(?: \w+)?"
+    r"|(?:get|obtener|obt[ée]n|descargar?|download|t[ée]l[ée]charger|herunterladen)\s+"
+    r"outlook\s+(?:for|para|pour|voor|für)\s+\w+(?: \w+)?"
+    r"|lähetetty\s+\w{1,30}sta|az\s+\S{1,30}\s+küldve|(?:أُ?رسلت|اُرسلت)\s+من\s+[^<>]{1,40}"
     r"|(?:diese nachricht wurde )?von\s+meinem\s+[^,;:!?<>]{1,60}\s+gesendet"
     r"|(?:发自|從)我的\s*\S{1,30}?(?:\s*傳送)?|\S{1,30}\s?から送信"
     r")[.!]?(?:[,.]?\s+(?:please\s+)?(?:excuse|disculp|perd[oó]n|pardon)[^<>]{0,60})?"
@@ -100,7 +116,7 @@ _FOOTER_HINT = re.compile(
     r"@|https?://|www\.|unsubscri|subscri|mailing list|listinfo|google groups|"
     r"confiden|disclaimer|darse de baja|suscri|abmelden|désabonn|d[ée]sinscri|"
     r"you (?:are )?receiv|recib", re.IGNORECASE)
-_SIGN_OFF = re.compile(r"-{1,2}[^\W\d_][\w.'’]*(?: [\w.'’]+){0,3}$")
+_SIGN_OFF = re.compile(r"-{1,2}(?=[^\W\d_])[^\W\d_a-zß-ÿ][\w.'’]*(?: [\w.'’]+){0,2}$")
 
 
 def split_reply(text: str, *, forwarded: bool = False) -> Reply:
@@ -130,7 +146,7 @@ def _unglued(lines: list[str]) -> list[str]:
             continue
         for found in _GLUED_OPENING.finditer(stripped):
             before, header = stripped[:found.start()].rstrip(" -"), stripped[found.start(1):]
-            if before.strip() and _classify_attribution(header):
+            if before.strip() and before.strip() != found.group(1) and _classify_attribution(header):
                 out[-1:] = [before, header]
                 break
     return out
@@ -166,7 +182,7 @@ def _first_marker(lines: list[str]) -> tuple[str, int] | None:
             continue
         if stripped[0] in "-_—=bBcCdDiI" and (found_at := _separator_at(lines, i)):
             return found_at
-        if ":" in stripped and _outlook_block_at(lines, i):
+        if ":" in stripped and _outlook_block_at(lines, i) and not _introduced(lines, i):
             return ("cut", i)
         found = _attribution_at(lines, i)
         if found is not None:
@@ -180,6 +196,13 @@ def _first_marker(lines: list[str]) -> tuple[str, int] | None:
                 continue
         i += 1
     return None
+
+
+def _introduced(lines: list[str], i: int) -> bool:
+    """A header block right under "I got this from your team:" or "See my answers
+    below:" was pasted on purpose or is answered inline: it is not history to hide."""
+    above = _skip_blank_back(lines, i)
+    return above > 0 and _ends_with_colon(lines[above - 1].rstrip()) and not _is_quote(lines[above - 1])
 
 
 def _separator_at(lines: list[str], i: int) -> tuple[str, int] | None:
@@ -224,10 +247,14 @@ def _classify_attribution(candidate: str) -> bool | None:
     if not low.endswith(":") or not any(c.isdigit() or c == "@" for c in low):
         return None
     if not _CLOSING.search(low):
-        return True if _GMAIL_DATE_FIRST.match(low) else None
+        found = _GMAIL_DATE_FIRST.match(low) or (_ADDRESS_END.search(low) and _CLOCK.search(low)
+                                                 and _YEAR.search(low))
+        return True if found else None
+    dated = _CLOCK.search(low) is not None and _YEAR.search(low) is not None
     if low.startswith(_OPENINGS):
-        return "@" in low or _CLOCK.search(low) is not None
-    if _DATE_FIRST.match(low) and _CLOCK.search(low):
+        # "On Monday at 10:30 your colleague wrote:" is a customer telling a story
+        return "@" in low or dated
+    if (_DATE_FIRST.match(low) and _CLOCK.search(low)) or (dated and "@" in low):
         return True
     return False if _LOOSE_SENDER.search(low) else None
 
@@ -265,15 +292,15 @@ def _quote_tail_start(lines: list[str], end: int, attributions: dict[int, int]) 
 
 def _rewrapped_quote(lines: list[str], k: int) -> bool:
     """Line k is the end of a long quote line that a client wrapped again without its
-    "> ": a long quote line above it, broken mid-sentence or followed by a lower-case
-    remainder, and a quote line right below it. An answer typed between quotes follows
-    a finished sentence (or a question) and starts a sentence, so it stays visible."""
+    "> ": a long quote line above it broken mid-sentence, a lower-case remainder, and a
+    quote line right below it. An answer typed between quotes follows a finished
+    sentence, a question or a link, or starts with a capital: it stays visible."""
     if k < 1 or k + 1 >= len(lines) or not _is_quote(lines[k - 1]) or not _is_quote(lines[k + 1]):
         return False
     above, text = lines[k - 1].rstrip(), lines[k].strip()
     if len(above) < 60 or not 0 < len(text) <= 80:
         return False
-    return above[-1] not in ".?!:" or (text[0].islower() and above[-1] == ".")
+    return above[-1] not in ".?!:" and text[0].islower() and not _LINK_END.search(above)
 
 
 def _outlook_block_at(lines: list[str], i: int) -> bool:
@@ -311,7 +338,7 @@ def _continues_value(line: str) -> bool:
 
 def _header_key(line: str) -> tuple[str | None, str]:
     """(key group, value) of a "Key: value" line, tolerating *bold* markers."""
-    head, colon, value = line.strip()[:_MAX_HEADER].partition(":")
+    head, colon, value = line.strip()[:_MAX_HEADER].replace("：", ":").partition(":")
     key = head.strip("*_ \t").lower()
     if not colon or len(key) > 20:
         return (None, "")

@@ -72,6 +72,13 @@ CASES = [
      "The engineer came on 23/11 and wrote:\nall fixed", "", ""),
     ("apple forward", "FYI\n\nBegin forwarded message:\n\nFrom: a@b.test\nhola",
      "FYI\n\nBegin forwarded message:\n\nFrom: a@b.test\nhola", "", ""),
+    ("sparrow forward", "FYI\n\nForwarded message:\n\n*From:* a@b.test\n*Date:* 3 Feb 2020\n"
+     "*To:* c@d.test\n*Subject:* x\n\nhola", "FYI\n\nForwarded message:\n\n*From:* a@b.test\n"
+     "*Date:* 3 Feb 2020\n*To:* c@d.test\n*Subject:* x\n\nhola", "", ""),
+    ("swedish gmail forward", "FYI\n\n---------- Vidarebefordrat meddelande ----------\n"
+     "Från: a@b.test\nDatum: 3 feb. 2020\nÄmne: x\nTill: c@d.test\n\nhej", "FYI\n\n"
+     "---------- Vidarebefordrat meddelande ----------\nFrån: a@b.test\nDatum: 3 feb. 2020\n"
+     "Ämne: x\nTill: c@d.test\n\nhej", "", ""),
     ("quoted forward is still a quote", "Ok\n\n> ---------- Forwarded message ---------\n> x",
      "Ok", "Forwarded message", ""),
     ("portuguese", "Obrigado\n\nEm seg., 23 de nov. de 2026 às 10:00, Ana <a@x.test> "
@@ -154,9 +161,76 @@ CASES = [
      "Soporte <s@x.test> escribió:\n> Hemos revisado el equipo y el problema estaba en la "
      "fuente de\nalimentación, que ya hemos cambiado.\n>\n> Un saludo", "Vale, gracias.",
      "alimentación", ""),
-    ("lower-case remainder of a finished quote line", "Ok.\n\nOn 23/11/2026 10:00, S "
-     "<s@x.test> wrote:\n> We replaced the power supply of the printer in the second "
-     "floor.\nroom B.\n> Regards", "Ok.", "room B.", ""),
+    ("a lower-case answer after a finished quote line stays visible", "Ok.\n\nOn 23/11/2026 "
+     "10:00, S <s@x.test> wrote:\n> Please confirm the delivery address and the phone number "
+     "for the courier.\nyes, same as before\n> Regards", "Ok.\n\nOn 23/11/2026 10:00, S "
+     "<s@x.test> wrote:\n> Please confirm the delivery address and the phone number for the "
+     "courier.\nyes, same as before", "> Regards", ""),
+    ("a capitalised answer after an unfinished quote line stays visible", "> Could you send me "
+     "the invoice for May and the delivery note for the last order\nSure, both attached.\n"
+     "> Thanks,\n> Ana", "> Could you send me the invoice for May and the delivery note for "
+     "the last order\nSure, both attached.", "> Thanks,", ""),
+    ("an answer under a quoted link stays visible", "> Your order is 12345 and the tracking "
+     "link is https://track.example.test/12345\nthanks, got it\n>\n> Shop Team",
+     "> Your order is 12345 and the tracking link is https://track.example.test/12345\n"
+     "thanks, got it", "> Shop Team", ""),
+    # a customer telling what happened is not a reply header, even with a time in it
+    ("story with a time", "Hi,\n\nOn Monday at 10:30 your colleague Bob wrote:\n\n\"we will "
+     "refund you\"\n\nIt has been 3 weeks.", "Hi,\n\nOn Monday at 10:30 your colleague Bob "
+     "wrote:\n\n\"we will refund you\"\n\nIt has been 3 weeks.", "", ""),
+    ("story in french", "Bonjour,\n\nLe 3 février à 10h00, votre technicien m'a écrit :\n\n"
+     "« le routeur est cassé »\n\nC'est faux.", "Bonjour,\n\nLe 3 février à 10h00, votre "
+     "technicien m'a écrit :\n\n« le routeur est cassé »\n\nC'est faux.", "", ""),
+    ("pasted header block", "I received this from your team:\n\nFrom: Billing <b@shop.test>\n"
+     "Sent: Monday, 3 February 2020 10:00\nTo: me@x.test\nSubject: Payment failed\n\nYour "
+     "payment failed.\n\nBut I paid on Friday!", "I received this from your team:\n\nFrom: "
+     "Billing <b@shop.test>\nSent: Monday, 3 February 2020 10:00\nTo: me@x.test\nSubject: "
+     "Payment failed\n\nYour payment failed.\n\nBut I paid on Friday!", "", ""),
+    ("a lower-case dash item is not a sign-off", "Two things I still need:\n\n-new invoice",
+     "Two things I still need:\n\n-new invoice", "", ""),
+    # reply headers with the verb first, no verb, unknown openings or a doubled opening
+    ("german verb before the date", "Danke!\n\nAna <ana@x.test> schrieb am Di., 8. Aug. 2023, "
+     "10:42:\n\n> Hallo", "Danke!", "schrieb am", ""),
+    ("german mailto in the header", "Danke!\n\nAm 09.07.2016 um 14:03 schrieb \"a@x.test"
+     "<mailto:a@x.test>\" <a@x.test<mailto:a@x.test>>:\n\nGuten Tag!", "Danke!", "Guten Tag!", ""),
+    ("greek gmail", "Ευχαριστώ\n\nΣτις Τετ, 17 Απρ 2024, 8:02 μ.μ. ο χρήστης Ana a@x.test "
+     "έγραψε:\n\nΑγαπητέ", "Ευχαριστώ", "Αγαπητέ", ""),
+    ("romanian gmail", "Multumesc\n\nmar., 7 mai 2024, 07:09 Ana <a@x.test> a scris:\n\n"
+     "Mesaj vechi", "Multumesc", "Mesaj vechi", ""),
+    ("polish apple mail", "Dzięki\nWiadomość napisana przez Ana a@x.test w dniu 17.01.2023, "
+     "o godz. 11:09:\nStary tekst", "Dzięki", "Stary tekst", ""),
+    ("hungarian gmail", "Köszönöm\n\nAna <a@x.test> ezt írta (időpont: 2026. aug. 16., Ke "
+     "12:27):\nKedves Anna,", "Köszönöm", "Kedves Anna,", ""),
+    ("russian gmail, no verb", "Спасибо\n\nср, 30 апр. 2025 г. в 15:19, Ana <a@x.test>:\n\n"
+     "> привет", "Спасибо", "привет", ""),
+    ("japanese gmail, no verb", "了解です\n\n2022年1月1日(金) 9:00 田中太郎 <t@x.test>:\n> 織田様",
+     "了解です", "織田様", ""),
+    ("italian", "Grazie\n\nIn data 11 ottobre 2017 21:11:31 \"Ana\" <a@x.test> ha scritto:\n\n"
+     "Buongiorno!", "Grazie", "Buongiorno!", ""),
+    ("chinese gmail", "谢谢\n\nAna <a@x.test>于2020年3月9日 周一下午9:10写道：\n\n旧邮件", "谢谢",
+     "旧邮件", ""),
+    ("ios spanish doubles its opening", "Salud\n\nEl El vie, 3 de marzo de 2023 a la(s) 9:21 "
+     "a.m., Ana <a@x.test> escribió:\n> hola", "Salud", "hola", ""),
+    ("hyphenated german separator", "Gruß\n-----Original-Nachricht-----\nVon: Shop\n"
+     "Betreff: Bestellung", "Gruß", "Betreff", ""),
+    ("separator glued to its header", "Gruß\n-------- Ursprüngliche Nachricht --------Von: "
+     "\"Shop\"  Datum: 07.08.24  18:46\n\nAlter Text", "Gruß", "Alter Text", ""),
+    ("french webmail", "Merci\n\n====\n\nMessage du : 12/12/2016 13:20\nDe : \"Q\" <q@x.test>\n"
+     "A : m@x.test\nSujet :  test\n\nVieux texte", "Merci", "Vieux texte", ""),
+    ("chinese outlook", "Please cancel my order.\n\n发件人: \"shop\" <cs@x.test>\n日期: 2020年3月6日 "
+     "星期五 上午1:04\n收件人: <me@x.test>\n主题: Order shipped\n\nShipping Confirmation",
+     "Please cancel my order.", "Shipping Confirmation", ""),
+    # more phone and app footers
+    ("outlook for android", "Thanks\n\nDownload Outlook for Android<https://aka.ms/x>",
+     "Thanks", "", "Android"),
+    ("french outlook", "Merci\n\nTélécharger Outlook pour iOS<https://aka.ms/x>", "Merci", "",
+     "iOS"),
+    ("typeapp", "Thanks\n\nSent from TypeApp<http://www.typeapp.test/r>", "Thanks", "", "TypeApp"),
+    ("finnish iphone", "Kiitos\n\nLähetetty iPhonesta", "Kiitos", "", "iPhonesta"),
+    ("french iphone", "Merci\n\nEnvoyé à partir de mon iPhone", "Merci", "", "iPhone"),
+    ("german mail app", "Danke\nGesendet mit der mobilen Mail App", "Danke", "", "Mail App"),
+    ("hungarian iphone", "Thanks\n\nAz iPhone-omról küldve", "Thanks", "", "iPhone"),
+    ("romanian iphone", "Mersi\n\nTrimis de pe iPhone-ul meu", "Mersi", "", "iPhone"),
     ("answer after a question stays visible", "Ver abajo.\n\nEl 23/11/2026 10:00, S "
      "<s@x.test> escribió:\n> ¿Puede indicarnos el número de serie del equipo afectado, "
      "por favor?\nsí, es el 12345\n> Gracias", "Ver abajo.\n\nEl 23/11/2026 10:00, S "
