@@ -19,7 +19,13 @@ from daemon.ingest.ses import ses_notification
 
 _STATUS_TYPES = ("message/delivery-status", "message/global-delivery-status")
 _ORIGINAL_TYPES = ("message/rfc822", "message/global", "text/rfc822-headers",
-                   "message/global-headers")
+                   "message/global-headers", "text/rfc822")
+_SUCCESS_ACTIONS = ("delivered", "relayed", "expanded")
+# An MTA's own verdict outranks a remote server's wording ("451 Temporary lookup failure"
+# in a bounce Exim gave up on)
+_PERMANENT = re.compile(r"permanent (?:error|failure)|permanently|fatal error|"
+                        r"retry (?:timeout|time not reached for any host) exceeded|giving up",
+                        re.IGNORECASE)
 _ADDRESS = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
 # X.400 gateways (old Exchange) write the address typed: "dda:SMTP=user@example.org"
 _ADDRESS_TYPE = re.compile(r"^(?:smtp|rfc822)=", re.IGNORECASE)
@@ -78,13 +84,15 @@ def bounce_info(msg: ParsedMessage, ignore: tuple[str, ...] = ()) -> BounceInfo:
     else:
         # the MTA's own list, when it gives one, is better than anything scraped
         recipients = [] if listed else _scraped_recipients(msg.text)
-        permanent = not _TEMPORARY.search(msg.subject + "\n" + _before_copy_marker(msg.text))
+        report = msg.subject + "\n" + _before_copy_marker(msg.text)
+        permanent = bool(_PERMANENT.search(report)) or not _TEMPORARY.search(report)
         diagnostic = _scraped_diagnostic(msg.text)
     recipients += listed
     return BounceInfo(
-        original_message_ids=_original_ids(originals, msg.text),
+        # a bounce that says In-Reply-To (Zoho) names the message it returns
+        original_message_ids=_original_ids(originals, msg.text) or msg.in_reply_to,
         failed_recipients=_unique(a.lower().strip("'") for a in recipients
-                                  if a.lower().strip("'") not in ignore),
+                                  if a.lower().strip("'") not in ignore + (msg.from_addr,)),
         permanent=permanent,
         diagnostic=diagnostic,
         original_subject=_original_subject(originals, msg.text),
@@ -147,6 +155,14 @@ def _typed_address(value: str) -> str:
     return found.group(0).lower() if found else ""
 
 
+def delivery_succeeded(msg: ParsedMessage) -> bool:
+    """A delivery report that only says "delivered" or "relayed" (a return receipt
+    asked for by a sender, status 2.x.x): not a failure of anything."""
+    statuses = _statuses(msg)
+    return bool(statuses) and all(s.action in _SUCCESS_ACTIONS or s.status.strip().startswith("2")
+                                  for s in statuses)
+
+
 def _dsn_permanent(statuses: list[_Status]) -> bool:
     for status in statuses:
         if status.action == "failed" or status.status.strip().startswith("5"):
@@ -159,7 +175,11 @@ def _originals(msg: ParsedMessage) -> list[Message]:
 
 
 def _headers_of(att: Attachment) -> Message:
-    return message_from_bytes(att.payload, policy=compat32)
+    payload = att.payload
+    if att.content_type == "text/rfc822" and payload[:1] in (b" ", b"\t"):
+        # Zoho indents the returned headers; unindented, they are headers again
+        payload = re.sub(rb"(?m)^[ \t]+", b"", payload)
+    return message_from_bytes(payload, policy=compat32)
 
 
 def _original_ids(originals: list[Message], text: str) -> tuple[str, ...]:

@@ -38,7 +38,7 @@ def verdict(name: str):
     ("auto_submitted_auto_replied.eml", "autoreply", "Auto-Submitted: auto-replied"),
     ("auto_reply_with_null_sender.eml", "autoreply", "Auto-Submitted: auto-replied (vacation)"),
     ("x_autoreply.eml", "autoreply", "x-autoreply header"),
-    ("outlook_out_of_office.eml", "autoreply", "x-auto-response-suppress header"),
+    ("outlook_out_of_office.eml", "autoreply", "auto-reply subject (Respuesta automática)"),
     ("out_of_office_subject_only.eml", "autoreply", "auto-reply subject (Out of Office)"),
     ("bulk_list_id.eml", "bulk", "Precedence: bulk"),
 ])
@@ -74,7 +74,7 @@ def message(headers=(), subject="Hola", from_addr="cliente@cliente.test", from_n
     ([("Precedence", "normal")], "accept"),
     ([("List-Unsubscribe", "<mailto:u@x.test>")], "bulk"),
     ([("List-Id", "<l.x.test>")], "bulk"),
-    ([("Return-Path", "<>")], "bounce"),
+    ([("Return-Path", "<>")], "autoreply"),   # a responder, unless the text reports a failure
     ([("Return-Path", "<cliente@cliente.test>")], "accept"),
     ([("X-Failed-Recipients", "a@b.test")], "bounce"),
     ([("X-Loop", "<SOPORTE@example.test>")], "own"),
@@ -84,31 +84,42 @@ def message(headers=(), subject="Hola", from_addr="cliente@cliente.test", from_n
     ([("X-Failed-Recipients", "a@b.test"), ("Auto-Submitted", "auto-replied")], "bounce"),
     ([("Auto-Submitted", "auto-replied"), ("Precedence", "bulk")], "autoreply"),
     ([("Auto-Submitted", "auto-replied"), ("Return-Path", "<>")], "autoreply"),
-    ([("Precedence", "bulk"), ("Return-Path", "<>")], "bounce"),
+    ([("Precedence", "bulk"), ("Return-Path", "<>")], "autoreply"),
+    # a request not to auto-reply, put on everything some gateways send: a person
+    ([("X-Auto-Response-Suppress", "DR, OOF, AutoReply")], "accept"),
+    ([("X-Bluebottle-Request", "<1234>")], "autoreply"),   # challenge-response
 ])
 def test_header_variants(headers, kind):
     assert classify(message(headers), OWN).kind == kind
 
 
-@pytest.mark.parametrize("subject, kind", [
-    ("Undelivered Mail Returned to Sender", "bounce"),
-    ("Delivery Status Notification (Failure)", "bounce"),
-    ("Mail delivery failed: returning message to sender", "bounce"),
-    ("Undeliverable: [SOP-000001] Hola", "bounce"),
-    ("No se puede entregar: Presupuesto", "bounce"),
-    ("Returned mail: see transcript for details", "bounce"),
-    ("Respuesta automática: Presupuesto", "autoreply"),
-    ("Fuera de la oficina: Presupuesto", "autoreply"),
-    ("RE: Automatic reply: Presupuesto", "autoreply"),
-    ("Autoreply: hola", "autoreply"),
-    ("Abwesenheitsnotiz: Angebot", "autoreply"),
-    ("Réponse automatique : Devis", "autoreply"),
-    ("Mi impresora dice out of office", "accept"),
-    ("La respuesta automática del termostato falla", "accept"),
-    ("Presupuesto para instalación", "accept"),
+_FAILURE = "Delivery to the following recipient failed permanently:\n\n  ana@cliente.test\n"
+
+
+@pytest.mark.parametrize("subject, text, kind", [
+    ("Undelivered Mail Returned to Sender", _FAILURE, "bounce"),
+    ("Delivery Status Notification (Failure)", _FAILURE, "bounce"),
+    ("Mail delivery failed: returning message to sender", "550 5.1.1 no such user", "bounce"),
+    ("Undeliverable: [SOP-000001] Hola", "Your message couldn't be delivered.", "bounce"),
+    ("No se puede entregar: Presupuesto", "No se pudo entregar el mensaje.", "bounce"),
+    ("Returned mail: see transcript for details", "<ana@cliente.test>... User unknown", "bounce"),
+    # customers: a delivery of their order, a bounce forwarded to ask about it
+    ("Error de entrega de mi pedido 4471", "No llegó el paquete.\n--\nAna - ana@cliente.test", "accept"),
+    ("Returned mail", "Os devuelvo el pedido, llegó roto.", "accept"),
+    ("Fwd: Undelivered Mail Returned to Sender", "¿Qué significa esto?\n\n" + _FAILURE, "accept"),
+    ("AUTO: Ana Ruiz is out of the office (returning 05/01/2027)", "", "autoreply"),
+    ("Respuesta automática: Presupuesto", "", "autoreply"),
+    ("Fuera de la oficina: Presupuesto", "", "autoreply"),
+    ("RE: Automatic reply: Presupuesto", "", "autoreply"),
+    ("Autoreply: hola", "", "autoreply"),
+    ("Abwesenheitsnotiz: Angebot", "", "autoreply"),
+    ("Réponse automatique : Devis", "", "autoreply"),
+    ("Mi impresora dice out of office", "", "accept"),
+    ("La respuesta automática del termostato falla", "", "accept"),
+    ("Presupuesto para instalación", "", "accept"),
 ])
-def test_subjects(subject, kind):
-    assert classify(message(subject=subject), OWN).kind == kind
+def test_subjects(subject, text, kind):
+    assert classify(message(subject=subject, text=text), OWN).kind == kind
 
 
 @pytest.mark.parametrize("from_addr, from_name, kind", [
@@ -259,3 +270,59 @@ def test_amazon_ses_notifications_are_machine_mail(text, kind, reason):
         assert verdict.bounce.permanent and verdict.bounce.original_message_ids == ("x7@soporte.example.test",)
         assert verdict.bounce.diagnostic == "smtp; 550 5.1.1 user unknown"
         assert verdict.bounce.original_subject == "[SOP-000007] Recibido"
+
+
+@pytest.mark.parametrize("headers, from_addr, text, kind, failed", [
+    # a vacation responder using the null sender, its signature holds its own address
+    ([("Return-Path", "<>"), ("Precedence", "bulk")], "john@cliente.test",
+     "I will reply as soon as possible.\nJohn - john@cliente.test", "autoreply", None),
+    # the null sender and a failure report
+    ([("Return-Path", "<>")], "john@cliente.test", "550 5.1.1 <ana@cliente.test> user unknown",
+     "bounce", ("ana@cliente.test",)),
+    # no From at all and the null sender: a mail system, whatever else it claims
+    ([("Return-Path", "<>"), ("Auto-Submitted", "auto-replied")], "",
+     "You sent mail to sarah@cfs.test. That's not a valid user here.", "bounce", ("sarah@cfs.test",)),
+], ids=["vacation with null sender", "null sender with a failure", "no from, null sender"])
+def test_null_sender(headers, from_addr, text, kind, failed):
+    verdict = classify(message(headers=headers, from_addr=from_addr, text=text), OWN)
+    assert verdict.kind == kind
+    assert (verdict.bounce.failed_recipients if verdict.bounce else None) == failed
+
+
+def _dsn_message(action: str, status: str) -> bytes:
+    return (b"From: MAILER-DAEMON@mx.test\nTo: soporte@example.test\nSubject: Return receipt\n"
+            b"Content-Type: multipart/report; report-type=delivery-status; boundary=T\n\n--T\n"
+            b"Content-Type: message/delivery-status\n\nReporting-MTA: dns; mx.test\n\n"
+            b"Final-Recipient: rfc822; ana@cliente.test\nAction: " + action.encode()
+            + b"\nStatus: " + status.encode() + b"\n--T--\n")
+
+
+@pytest.mark.parametrize("action, status, kind", [
+    ("relayed", "2.1.5", "autoreply"), ("delivered", "2.0.0", "autoreply"),
+    ("failed", "5.1.1", "bounce"), ("delayed", "4.4.1", "bounce"),
+])
+def test_a_report_of_success_is_not_a_bounce(action, status, kind):
+    assert classify(parse_message(_dsn_message(action, status)), OWN).kind == kind
+
+
+def test_exim_says_permanent_whatever_the_remote_server_said():
+    bounce = message(headers=[("X-Failed-Recipients", "ana@cliente.test")], from_addr="mailer-daemon@mx.test",
+                     subject="Mail delivery failed: returning message to sender",
+                     text="This is a permanent error. The following address(es) failed:\n  ana@cliente.test\n"
+                          "    451 4.3.0 Temporary lookup failure\n    retry timeout exceeded\n")
+    assert classify(bounce, OWN).bounce.permanent
+
+
+def test_zoho_returns_indented_headers_as_text_rfc822():
+    raw = (b"From: mailer-daemon@mail.zoho.test\nTo: soporte@example.test\nSubject: Undelivered\n"
+           b"Content-Type: multipart/report; report-type=delivery-status; boundary=Z\n\n--Z\n"
+           b"Content-Type: message/delivery-status\n\nReporting-MTA: dns; mx.zoho.test\n\n"
+           b"Final-Recipient: rfc822; ana@cliente.test\nAction: failed\n\n--Z\n"
+           b"Content-Type: text/rfc822\n\n Message-ID:<g1@soporte.example.test>\n Subject:Hola\n--Z--\n")
+    info = classify(parse_message(raw), OWN).bounce
+    assert (info.original_message_ids, info.original_subject) == (("g1@soporte.example.test",), "Hola")
+
+
+def test_hotmail_complaint_is_machine_mail():
+    complaint = message(from_addr="staff@hotmail.com", subject="complaint about message from 192.0.2.222")
+    assert classify(complaint, OWN).kind == "autoreply"
