@@ -40,6 +40,8 @@ _WINDOWS_DEVICE = re.compile(r"(?:con|prn|aux|nul|com[0-9]|lpt[0-9])(?:\.|$)", r
 _MISSING_SEMICOLON = re.compile(r"^(\s*[\w.+-]+/[\w.+-]+)(?:\s*,\s*|\s+)(?=[\w*-]+\s*=)")
 _EXT_OK = re.compile(r"^\.[A-Za-z0-9_-]{1,12}$")
 _FIELD = re.compile(rb"[!-9;-~]+[ \t]*:")     # a header line: printable name, colon
+_SPACED_COLON = re.compile(rb"([!-9;-~]+)[ \t]+(:)")
+_ADDRESS_FIELD = re.compile(rb"(?:from|sender|reply-to|to|cc|bcc)[ \t]*:", re.IGNORECASE)
 _KNOWN_FIELD = re.compile(rb"(?:from|to|cc|subject|date|message-id|mime-version|"
                           rb"content-type|received|return-path|reply-to|x-[!-9;-~]+)[ \t]*:",
                           re.IGNORECASE)
@@ -64,21 +66,40 @@ class _Collector:
 
 
 def mend_header_block(raw: bytes) -> bytes | None:
-    """The raw message with stray lines inside its header block (a continuation that lost
-    its indent, a name with a space in it) folded into the header above them, so that the
-    headers after them are still read as headers; None when there is nothing to mend.
-    Only lines above a well-known header move: lines after the last one may be a body
-    that came without its blank separator line."""
-    end = body_start(raw)
-    lines = raw[:end].split(b"\n")
-    last_known = max((i for i, line in enumerate(lines) if _KNOWN_FIELD.match(line)), default=-1)
-    stray = [i for i, line in enumerate(lines[1:max(last_known, 1)], 1)
-             if line.strip(b"\r") and line[:1] not in b" \t" and not _FIELD.match(line)]
-    if not stray:
+    """The raw message with its header block mended so that every header is read as
+    one; None when there is nothing to mend. Blank lines or an indent before the first
+    header go; "Subject : x" loses the space before its colon; a stray line (a
+    continuation that lost its indent) is folded into the header above it, or dropped
+    where folding would corrupt an address (From, To ...) and where it is a broken
+    header itself ("X-Spam Score: 5"). Only lines above a well-known header are
+    touched, and none after a MIME delimiter: lines after them may be a body that came
+    without its blank separator line."""
+    head = raw.lstrip(b"\r\n \t")
+    skipped = len(raw) - len(head)
+    end = body_start(head)
+    lines = head[:end].split(b"\n")
+    delimiter = next((i for i, line in enumerate(lines) if line.startswith(b"--")), len(lines))
+    last_known = max((i for i, line in enumerate(lines[:delimiter]) if _KNOWN_FIELD.match(line)), default=-1)
+    mended: list[bytes] = []
+    changed, current = bool(skipped), b""
+    for i, line in enumerate(lines):
+        if i > last_known or not line.strip(b"\r") or line[:1] in b" \t":
+            mended.append(line)
+            continue
+        spaced = _SPACED_COLON.match(line)
+        if spaced:
+            line, changed = spaced.group(1) + line[spaced.start(2):], True
+        if i == 0 or _FIELD.match(line):
+            mended.append(line)
+            current = line
+        elif b":" in line[:80] or _ADDRESS_FIELD.match(current):
+            changed = True           # a broken header, or a stray line under an address
+        else:
+            mended.append(b" " + line)
+            changed = True
+    if not changed:
         return None
-    for i in stray:
-        lines[i] = b" " + lines[i]
-    return b"\n".join(lines) + raw[end:]
+    return b"\n".join(mended) + head[end:]
 
 
 def repair_headers(message: Message) -> None:

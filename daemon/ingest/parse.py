@@ -12,7 +12,7 @@ import hashlib
 import logging
 import re
 from datetime import datetime, timezone
-from email.errors import MissingHeaderBodySeparatorDefect
+from email.errors import FirstHeaderLineIsContinuationDefect, MissingHeaderBodySeparatorDefect
 from email.message import Message
 from email.policy import compat32
 from email.utils import getaddresses, parsedate_to_datetime
@@ -33,6 +33,7 @@ MISSING_ID_DOMAIN = "missing-message-id.invalid"
 _MSGID = re.compile(r"<\s*([^<>\s]+?)\s*>")
 _PLAIN_ADDRESS = re.compile(r"[^\s<>\"(),;:@]+@[^\s<>\"(),;:@]+")
 _TAGS = re.compile(r"<[^>]*>")
+_HEADER_BLOCK_DEFECTS = (MissingHeaderBodySeparatorDefect, FirstHeaderLineIsContinuationDefect)
 _AT_NAME = re.compile(r'(^|,)(\s*)([^,"<>()]*@[^,"<>()]*?)(\s*<[^<>@\s]+@[^<>\s]+>)')
 
 
@@ -62,11 +63,11 @@ def parse_message(raw: bytes) -> ParsedMessage:
 
 def _parse(raw: bytes, digest: str, refs: Mapping[str, BodyRef]) -> ParsedMessage:
     message, mp_date, defects = _load(raw)
-    if any(isinstance(d, MissingHeaderBodySeparatorDefect) for d in message.defects):
+    if _broken_header_block(message, raw):
         mended = mend_header_block(raw)
         if mended is not None:
             message, mp_date, defects = _load(mended)
-            defects = defects + ["a stray line inside the headers was read as a continuation"]
+            defects = defects + ["a broken header block was mended"]
     try:
         repair_headers(message)
         parts = split_parts(message, refs)
@@ -96,6 +97,14 @@ def _parse(raw: bytes, digest: str, refs: Mapping[str, BodyRef]) -> ParsedMessag
         attachments=parts.attachments,
         defects=tuple(dict.fromkeys(defects + list(parts.defects) + date_note)),
     )
+
+
+def _broken_header_block(message: Message, raw: bytes) -> bool:
+    """The stdlib stopped reading headers early (a stray line, "Subject : x"), read an
+    indented first header as a continuation, or found none after a leading blank line."""
+    if any(isinstance(d, _HEADER_BLOCK_DEFECTS) for d in message.defects):
+        return True
+    return raw[:1] in (b"\n", b"\r") and not message.keys()
 
 
 def _load(raw: bytes) -> tuple[Message, datetime | None, list[str]]:

@@ -250,6 +250,23 @@ ODD_MAIL = {
     "no well-known header at all": (
         b"Asunto: hola\nel texto empieza aqui\nOtra: cosa\n\nmas\n",
         ("", "", "", "el texto empieza aqui\nOtra: cosa\n\nmas")),
+    "a broken header under From is dropped, not folded into it": (
+        b"From: ana@cliente.test\nX-Spam Score: 5\nSubject: Impresora\n\nNo imprime.\n",
+        ("", "ana@cliente.test", "Impresora", "No imprime.")),
+    "a stray line under To is dropped": (
+        b"From: ana@cliente.test\nTo: s@x.test\ninva@id*header\nSubject: Hola\n\nTexto\n",
+        ("", "ana@cliente.test", "Hola", "Texto")),
+    "a space before the colon": (
+        b"From: ana@cliente.test\nSubject : Impresora rota\nTo: s@x.test\n\nNo imprime.\n",
+        ("", "ana@cliente.test", "Impresora rota", "No imprime.")),
+    "an indented first header": (
+        b" From: Ana <ana@cliente.test>\nSubject: Hola\n\nTexto\n", ("Ana", "ana@cliente.test", "Hola", "Texto")),
+    "a blank line before the headers": (
+        b"\r\nFrom: ana@cliente.test\r\nSubject: Hola\r\n\r\nTexto\r\n", ("", "ana@cliente.test", "Hola", "Texto")),
+    "a preamble with no blank line before it": (
+        b"From: ana@cliente.test\nSubject: s\nContent-Type: multipart/alternative; boundary=\"XX\"\n"
+        b"This is a multi-part message in MIME format.\n--XX\nContent-Type: text/plain\n\nHola\n"
+        b"--XX\nContent-Type: text/html\n\n<p>Hola html</p>\n--XX--\n", ("", "ana@cliente.test", "s", "Hola")),
     "a display name with an @": (
         b"From: ana.ruiz@cliente <ana.ruiz@cliente.example.test>\nSubject: x\n\nbody\n",
         ("ana.ruiz@cliente", "ana.ruiz@cliente.example.test", "x", "body")),
