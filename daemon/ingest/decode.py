@@ -7,21 +7,27 @@ replacement characters rather than refused.
 """
 from __future__ import annotations
 
+import binascii
 import codecs
 import re
-from email.header import decode_header
+from email.quoprimime import header_decode
 
 _FALLBACKS = ("utf-8",)
 _LAST_RESORT = "cp1252"
 _SMUGGLED = re.compile("[\udc80-\udcff]")
 _FOLD = re.compile(r"\r?\n[ \t]*")
-_ENCODED_WORD = re.compile(r"=\?[^?\s]+\?[bBqQ]\?[^?\s]*\?=")
+# Q words with a raw space inside are broken but common ("=?utf-8?q?Caf=C3=A9 abierto?=")
+_ENCODED_WORD = re.compile(r"=\?([^?\s]+)\?(?:([bB])\?([^?\s]*)|([qQ])\?([^?]*?))\?=")
+_ENCODED_RUN = re.compile(r"(?:=\?[^?\s]+\?(?:[bB]\?[^?\s]*|[qQ]\?[^?]*?)\?=)+")
 # Adjacent encoded words are joined without the whitespace between them (RFC 2047
 # §6.2); the stdlib only does this when it can decode every word at once.
 _BETWEEN_WORDS = re.compile(r"(\?=)\s+(=\?)")
 
 
 # Senders declare a charset and write its common superset (as browsers assume too).
+_ALIASES = {"x-sjis": "cp932", "windows-31j": "cp932", "sjis": "cp932", "x-euc-jp": "euc_jp",
+            "gb_2312-80": "gb18030", "x-gbk": "gb18030", "x-mac-roman": "mac_roman",
+            "x-mac-cyrillic": "mac_cyrillic", "ks_c_5601-1987": "cp949", "unicode-1-1-utf-7": "utf-7"}
 _SUPERSETS = {"gb2312": "gb18030", "gbk": "gb18030", "latin-1": "cp1252", "iso8859-1": "cp1252", "euc_kr": "cp949",
               "shift_jis": "cp932", "big5": "big5hkscs", "iso8859-8-i": "iso8859-8"}
 
@@ -31,15 +37,69 @@ def _codec(charset: str | None) -> str | None:
     if not charset:
         return None
     name = charset.strip().strip('"').lower()
-    try:
-        name = codecs.lookup(name).name
-    except LookupError:
-        return _SUPERSETS.get(name)
-    return _SUPERSETS.get(name, name)
+    for candidate in (name, _ALIASES.get(name), _loosened(name)):
+        try:
+            found = codecs.lookup(candidate).name if candidate else None
+        except (LookupError, ValueError):   # ValueError: a NUL inside the name
+            continue
+        if found:
+            return _SUPERSETS.get(found, found)
+    return _SUPERSETS.get(name)
 
 
-# Japanese mail is often labelled with one of its encodings and written in another.
-_SIBLINGS = {"iso2022_jp": ("cp932", "euc_jp"), "cp932": ("euc_jp",), "euc_jp": ("cp932",)}
+def _loosened(name: str) -> str:
+    """Labels mailers write that Python does not know: "x-" prefixes, "win-1251",
+    "cp-1250", and the ISO "-i"/"-e" suffixes (logical and explicit Hebrew/Arabic)."""
+    name = re.sub(r"^x-", "", name)
+    name = re.sub(r"^(?:win|cp|windows)[-_]?(\d{3,4})$", r"cp\1", name)
+    return re.sub(r"^(iso[-_]?8859[-_]\d+)[-_][ie]$", r"\1", name)
+
+
+# Japanese mail is often labelled with one of its encodings and written in another;
+# and Windows writes ISO-2022-JP with its own characters (㈱, ①, №), which Python's
+# codec refuses: read as JIS mapped onto cp932 first.
+_JIS_AS_CP932 = "iso2022_jp as cp932"
+_SIBLINGS = {"iso2022_jp": (_JIS_AS_CP932, "cp932", "euc_jp"), "cp932": ("euc_jp",),
+             "euc_jp": ("cp932",)}
+_JIS_ESCAPE = re.compile(rb"\x1b(\$[@B]|\$\(D|\([BJI])")
+
+
+def _decoded(data: bytes, codec: str) -> str:
+    return _jis_as_cp932(data) if codec == _JIS_AS_CP932 else data.decode(codec)
+
+
+def _jis_as_cp932(data: bytes) -> str:
+    """ISO-2022-JP turned into Shift_JIS byte by byte, then read as cp932 (Microsoft's
+    CP50220 in effect). Raises UnicodeDecodeError when the bytes are not such JIS."""
+    if b"\x1b" not in data:
+        raise UnicodeDecodeError("iso2022_jp", data, 0, 1, "no escape sequence")
+    out = bytearray()
+    mode = b"(B"
+    pieces = _JIS_ESCAPE.split(data)
+    for i, piece in enumerate(pieces):
+        if i % 2:
+            mode = piece
+            continue
+        if mode in (b"$@", b"$B", b"$(D"):
+            out += _jis_pairs_as_sjis(piece.replace(b"\r", b"").replace(b"\n", b""))
+        elif mode == b"(I":
+            out += bytes(b + 0x80 if 0x21 <= b <= 0x5F else b for b in piece)
+        else:
+            out += piece
+    return bytes(out).decode("cp932")
+
+
+def _jis_pairs_as_sjis(piece: bytes) -> bytes:
+    if len(piece) % 2:
+        raise UnicodeDecodeError("iso2022_jp", piece, 0, len(piece), "odd JIS run")
+    out = bytearray()
+    for j1, j2 in zip(piece[::2], piece[1::2]):
+        if not (0x21 <= j1 <= 0x7E and 0x21 <= j2 <= 0x7E):
+            raise UnicodeDecodeError("iso2022_jp", piece, 0, len(piece), "not JIS X 0208")
+        s1 = (j1 - 0x21) // 2 + 0x81
+        out.append(s1 + 0x40 if s1 > 0x9F else s1)
+        out.append(j2 + (0x1F if j2 < 0x60 else 0x20) if j1 % 2 else j2 + 0x7E)
+    return bytes(out)
 
 
 def decode_bytes(data: bytes, declared: str | None) -> tuple[str, str | None]:
@@ -49,7 +109,7 @@ def decode_bytes(data: bytes, declared: str | None) -> tuple[str, str | None]:
     codec = _codec(declared)
     for candidate in ((codec,) + _SIBLINGS.get(codec, ()) if codec else ()) + _FALLBACKS:
         try:
-            return data.decode(candidate), _fallback_note(declared, codec, candidate)
+            return _decoded(data, candidate), _fallback_note(declared, codec, candidate)
         except UnicodeDecodeError:
             continue
     note = (f"charset {declared or 'undeclared'!s} undecodable; "
@@ -99,16 +159,35 @@ def decode_header_value(value: object, hint: str | None = None) -> str:
     if "=?" not in text:
         return text
     text = _BETWEEN_WORDS.sub(r"\1\2", text)
-    # Word by word, so one broken encoded word cannot spoil the rest of the header.
-    return _ENCODED_WORD.sub(lambda m: _decode_word(m.group(0)), text)
+    return _ENCODED_RUN.sub(lambda m: _decode_run(m.group(0)), text)
 
 
-def _decode_word(word: str) -> str:
+def _decode_run(run: str) -> str:
+    """Adjacent words in one charset are decoded together (a character may be split
+    between two of them); a broken word is kept as it is and spoils nothing else."""
+    out: list[str] = []
+    charset, pending = "", b""
+    for found in _ENCODED_WORD.finditer(run):
+        data = _word_bytes(found)
+        word_charset = found.group(1).split("*", 1)[0].lower()   # RFC 2231 language dropped
+        if data is None or word_charset != charset:
+            if pending:
+                out.append(decode_bytes(pending, charset or "us-ascii")[0])
+            charset, pending = word_charset, b""
+        if data is None:
+            out.append(found.group(0))
+        else:
+            pending += data
+    if pending:
+        out.append(decode_bytes(pending, charset or "us-ascii")[0])
+    return "".join(out)
+
+
+def _word_bytes(found: re.Match) -> bytes | None:
     try:
-        [(chunk, charset)] = decode_header(word)
-    except Exception:  # noqa: BLE001 - malformed encoded word: keep it readable as-is
-        return word
-    if isinstance(chunk, str):
-        return chunk
-    text, _ = decode_bytes(chunk, charset or "us-ascii")
-    return text
+        if found.group(2):
+            payload = found.group(3)
+            return binascii.a2b_base64(payload + "=" * (-len(payload) % 4))
+        return header_decode(found.group(5)).encode("latin-1")
+    except (binascii.Error, ValueError, UnicodeEncodeError):
+        return None
