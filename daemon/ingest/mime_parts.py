@@ -31,7 +31,8 @@ _EXTENSIONS = {"message/rfc822": ".eml", "message/global": ".eml",
                "text/rfc822-headers": ".txt", "message/delivery-status": ".txt",
                "message/global-delivery-status": ".txt", "text/plain": ".txt",
                "message/disposition-notification": ".txt", "message/feedback-report": ".txt",
-               "text/enriched": ".txt", "image/jpg": ".jpg", "image/pjpeg": ".jpg"}
+               "text/enriched": ".txt", "image/jpg": ".jpg", "image/pjpeg": ".jpg",
+               "text/calendar": ".ics", "application/ics": ".ics"}
 _LOCATION_NAME = re.compile(r"[^/\\?#]{1,100}\.[A-Za-z0-9]{1,8}$")
 # Built-in table only: the system's mime.types would make names differ per machine.
 _MIME = mimetypes.MimeTypes()
@@ -49,10 +50,13 @@ _KNOWN_FIELD = re.compile(rb"(?:from|to|cc|subject|date|message-id|mime-version|
 
 @dataclass(frozen=True)
 class Parts:
-    text: str
-    html: str
+    text: str               # the plain-text bodies, joined
+    html: str               # the HTML bodies, joined
     attachments: tuple[Attachment, ...]
     defects: tuple[str, ...]
+    # what the customer wrote, in order: ("text", ...) or ("html", ...) where a part
+    # exists only as HTML (an HTML body with a plain-text list footer after it)
+    body: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass
@@ -63,6 +67,11 @@ class _Collector:
     defects: list[str]
     refs: Mapping[str, BodyRef]
     named_texts: list[tuple[Message, Attachment]] = field(default_factory=list)
+    body: list[tuple[str, str]] = field(default_factory=list)
+
+    def sharing_attachments(self) -> "_Collector":
+        """A collector for one alternative: its own bodies, the shared attachments."""
+        return _Collector([], [], self.attachments, self.defects, self.refs, self.named_texts)
 
 
 def mend_header_block(raw: bytes) -> bytes | None:
@@ -142,7 +151,7 @@ def split_parts(message: Message, refs: Mapping[str, BodyRef] | None = None) -> 
     if not out.texts and not out.htmls and out.named_texts:
         _promote_named_text(out)
     return Parts("\n".join(out.texts), "\n".join(out.htmls),
-                 tuple(out.attachments), tuple(out.defects))
+                 tuple(out.attachments), tuple(out.defects), tuple(out.body))
 
 
 def _visit(part: Message, out: _Collector) -> None:
@@ -150,6 +159,8 @@ def _visit(part: Message, out: _Collector) -> None:
     ctype = part.get_content_type()
     if ctype in _WHOLE_PARTS:
         out.attachments.append(_whole_attachment(part, ctype, len(out.attachments) + 1))
+    elif isinstance(part.get_payload(), list) and ctype == "multipart/alternative":
+        _visit_alternatives([c for c in part.get_payload() if isinstance(c, Message)], out)
     elif isinstance(part.get_payload(), list):
         for child in part.get_payload():
             if isinstance(child, Message):
@@ -163,8 +174,14 @@ def _visit(part: Message, out: _Collector) -> None:
     else:
         attachment = _leaf_attachment(part, ctype, len(out.attachments) + 1, out.refs)
         out.attachments.append(attachment)
-        if ctype in _BODY_TYPES and _disposition(part) != "attachment" and attachment.body_ref is None:
+        if _declared_type(part) in _BODY_TYPES and _disposition(part) != "attachment" \
+                and attachment.body_ref is None:
             out.named_texts.append((part, attachment))
+
+
+def _declared_type(part: Message) -> str:
+    """The type as written: get_content_type() says text/plain for an invalid one."""
+    return str(part.get("content-type", "")).split(";", 1)[0].strip().lower()
 
 
 def _promote_named_text(out: _Collector) -> None:
@@ -174,6 +191,26 @@ def _promote_named_text(out: _Collector) -> None:
     part, attachment = out.named_texts[0]
     out.attachments[:] = [a for a in out.attachments if a is not attachment]
     _add_body(part, part.get_content_type(), out)
+
+
+def _visit_alternatives(children: list[Message], out: _Collector) -> None:
+    """One version of the same text, not the sum of them: the first with plain text
+    (the plainest, RFC 2046), the last with HTML (the richest). A blank plain version
+    beside a real HTML one does not count: the HTML is what the customer wrote."""
+    versions = []
+    for child in children:
+        version = out.sharing_attachments()
+        _visit(child, version)
+        versions.append(version)
+    plain = next((v for v in versions if any(k == "text" and t.strip() for k, t in v.body)), None)
+    rich = next((v for v in reversed(versions) if v.htmls), None)
+    if plain is not None:
+        out.texts.extend(t for k, t in plain.body if k == "text")
+        out.body.extend(s for s in plain.body if s[0] == "text")
+    elif rich is not None:
+        out.body.extend(s for s in rich.body if s[0] == "html")
+    if rich is not None:
+        out.htmls.extend(rich.htmls)
 
 
 def _visit_epilogue(part: Message, out: _Collector) -> None:
@@ -226,10 +263,14 @@ def _add_body(part: Message, ctype: str, out: _Collector) -> None:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     if ctype == "text/plain" and _param(part, "format") == "flowed":
         text = unflow(text, delsp=_param(part, "delsp") == "yes")
+    if text.startswith("\ufeff"):   # a byte order mark would hide a first-line #command
+        text = text[1:]
     if ctype == "text/html":
         out.htmls.append(text)
+        out.body.append(("html", text))
     elif text:
         out.texts.append(text)
+        out.body.append(("text", text))
 
 
 def _leaf_attachment(part: Message, ctype: str, index: int,

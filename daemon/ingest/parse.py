@@ -216,9 +216,9 @@ def _date(value: str, fallback: datetime | None) -> tuple[datetime | None, list[
 
 
 def _text(parts: Parts) -> str:
-    if parts.text or not parts.html:
+    if all(kind == "text" for kind, _ in parts.body):
         return parts.text
-    return html_text(parts.html)
+    return "\n".join(text if kind == "text" else html_text(text) for kind, text in parts.body)
 
 
 def html_text(html: str) -> str:

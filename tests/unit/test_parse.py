@@ -318,6 +318,41 @@ def _with_part(part: bytes) -> bytes:
             + part + b"--b--\n")
 
 
+def _multipart(kind: str, *parts: bytes) -> bytes:
+    return (b"From: a@x.test\nSubject: s\nContent-Type: multipart/" + kind.encode() + b"; boundary=b\n\n"
+            + b"".join(b"--b\n" + part + b"\n" for part in parts) + b"--b--\n")
+
+
+@pytest.mark.parametrize("raw, text, html", [
+    # an HTML body with a plain-text list or gateway footer after it
+    (_multipart("mixed", b"Content-Type: text/html\n\n<p>La impresora no imprime</p>",
+                b"Content-Type: text/plain\n\n-- \nlista@x.test"),
+     "La impresora no imprime\n-- \nlista@x.test", "<p>La impresora no imprime</p>"),
+    # two versions of one text: the plain one, not both
+    (_multipart("alternative", b"Content-Type: text/plain\n\nSection one",
+                b"Content-Type: text/plain\n\nSection two"), "Section one", ""),
+    # a blank plain version beside the real HTML one
+    (_multipart("alternative", b"Content-Type: text/plain\n\n ", b"Content-Type: text/html\n\n<p>Real</p>"),
+     "Real", "<p>Real</p>"),
+    (_multipart("alternative", b"Content-Type: text/plain\n\nHola", b"Content-Type: text/html\n\n<b>Hola</b>"),
+     "Hola", "<b>Hola</b>"),
+], ids=["html then plain footer", "two plain alternatives", "blank plain alternative", "usual alternative"])
+def test_which_bodies_make_the_text(raw, text, html):
+    msg = parse_message(raw)
+    assert (msg.text.strip(), msg.html.strip()) == (text, html)
+
+
+def test_byte_order_mark_and_calendar_and_unknown_types():
+    bom = parse_message(b"From: a@x.test\nSubject: s\nContent-Type: text/plain; charset=utf-8\n\n"
+                        b"\xef\xbb\xbf#estado resuelto\n")
+    assert bom.text.startswith("#estado")
+    invite = parse_message(_multipart("mixed", b"Content-Type: text/plain\n\nHola",
+                                      b"Content-Type: text/calendar; method=REQUEST\n\nBEGIN:VCALENDAR"))
+    assert [a.filename for a in invite.attachments] == ["attachment-1.ics"]
+    binary = parse_message(b"From: a@x.test\nSubject: s\nContent-Type: unknown; name=test\n\n\x00\x01\n")
+    assert (binary.text, [a.filename for a in binary.attachments]) == ("", ["test"])
+
+
 def test_recipient_lists_with_odd_names_and_no_commas():
     msg = parse_message(b"From: a@x.test\nTo: soporte@empresa <soporte@empresa.example>, Bob <b@y.test>,"
                         b" \"Ruiz, Ana\" <ana@x.test>\nCc: c@x.test d@x.test\nSubject: x\n\nb\n")
