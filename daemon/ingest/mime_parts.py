@@ -8,6 +8,7 @@ as attachments, never mixed into the body. Never raises on a malformed tree.
 """
 from __future__ import annotations
 
+import binascii
 import mimetypes
 import re
 import unicodedata
@@ -39,6 +40,10 @@ _MIME = mimetypes.MimeTypes()
 _DELIMITER = re.compile(r"^--([^\s\"]{1,70}?)[ \t]*\r?$", re.MULTILINE)
 _WINDOWS_DEVICE = re.compile(r"(?:con|prn|aux|nul|com[0-9]|lpt[0-9])(?:\.|$)", re.IGNORECASE)
 _MISSING_SEMICOLON = re.compile(r"^(\s*[\w.+-]+/[\w.+-]+)(?:\s*,\s*|\s+)(?=[\w*-]+\s*=)")
+_TYPE_JUNK = re.compile(r"^(\s*[\w.+-]+/[\w.+-]+)[>\"'\]),.]+(?=\s*(?:;|$))")
+_NOT_BASE64 = re.compile(r"[^A-Za-z0-9+/=]+")
+_BASE64_CHUNK = re.compile(r"[A-Za-z0-9+/]+=*")
+_META_CHARSET = re.compile(rb"<meta[^>]{0,200}?charset\s*=\s*[\"']?\s*([\w.:-]{1,40})", re.IGNORECASE)
 _EXT_OK = re.compile(r"^\.[A-Za-z0-9_-]{1,12}$")
 _FIELD = re.compile(rb"[!-9;-~]+[ \t]*:")     # a header line: printable name, colon
 _SPACED_COLON = re.compile(rb"([!-9;-~]+)[ \t]+(:)")
@@ -125,10 +130,11 @@ def repair_headers(message: Message) -> None:
 
 def _mended_value(name: str, value: str) -> str:
     """A Content-Type missing the ";" before its parameters ("text/plain charset=utf-8")
-    read as one unknown type, so the body became an attachment."""
+    or with junk after its type ("text/plain>") read as one unknown type, so the body
+    became an attachment."""
     if name.lower() != "content-type":
         return value
-    return _MISSING_SEMICOLON.sub(r"\1; ", value, count=1)
+    return _MISSING_SEMICOLON.sub(r"\1; ", _TYPE_JUNK.sub(r"\1", value, count=1), count=1)
 
 
 def _declared_charset(part: Message) -> str | None:
@@ -256,7 +262,12 @@ def is_body(part: Message, ctype: str) -> bool:
 
 
 def _add_body(part: Message, ctype: str, out: _Collector) -> None:
-    text, note = decode_bytes(_payload_bytes(part), _declared_charset(part))
+    payload = _payload_bytes(part)
+    declared = _declared_charset(part)
+    if declared is None and ctype == "text/html":
+        found = _META_CHARSET.search(payload[:4096])
+        declared = found.group(1).decode("ascii") if found else None
+    text, note = decode_bytes(payload, declared)
     if note:
         out.defects.append(note)
     if "\r" in text:   # a CRLF encoded inside quoted-printable or base64
@@ -291,7 +302,7 @@ def _body_ref(part: Message, refs: Mapping[str, BodyRef]) -> BodyRef | None:
     raw = part._payload
     if not refs or not isinstance(raw, str):
         return None
-    if str(part.get("content-transfer-encoding", "")).strip().lower() != "base64":
+    if _transfer_encoding(part) != "base64":
         return None
     return refs.get(raw.strip())
 
@@ -302,6 +313,11 @@ def _whole_attachment(part: Message, ctype: str, index: int) -> Attachment:
         # The stdlib splits these into sub-messages; their serialisation is the body.
         data = "\n".join(_as_text(m) for m in payload if isinstance(m, Message))
         body = data.encode("utf-8", "surrogateescape")
+        encoding = _transfer_encoding(part)
+        if encoding == "base64":     # the stdlib parsed the still-encoded text as a message
+            body = base64_bytes(data)
+        elif encoding == "quoted-printable":
+            body = binascii.a2b_qp(body)
     else:
         body = _payload_bytes(part)
     return Attachment(safe_filename(_raw_filename(part), ctype, index), ctype, body,
@@ -316,6 +332,9 @@ def _as_text(message: Message) -> str:
 
 
 def _payload_bytes(part: Message) -> bytes:
+    raw = part._payload
+    if isinstance(raw, str) and _transfer_encoding(part) == "base64":
+        return base64_bytes(raw)
     try:
         data = part.get_payload(decode=True)
     except Exception:  # noqa: BLE001 - undecodable transfer encoding: keep the raw text
@@ -324,6 +343,27 @@ def _payload_bytes(part: Message) -> bytes:
         return data
     raw = part._payload  # get_payload() would already have replaced 8-bit octets
     return raw.encode("utf-8", "surrogateescape") if isinstance(raw, str) else b""
+
+
+def base64_bytes(text: str) -> bytes:
+    """Base64 as encoders really write it: chunks padded one by one and concatenated
+    ("SGVsbG8=IHdvcmxk..."), a stray character at the end, junk between lines. The
+    stdlib stops at the first padding or gives the encoded text back."""
+    compact = _NOT_BASE64.sub("", text)
+    chunks = _BASE64_CHUNK.findall(compact) if "=" in compact.rstrip("=") else [compact]
+    out = []
+    for chunk in chunks:
+        body = chunk.rstrip("=")
+        body = body[:-1] if len(body) % 4 == 1 else body   # a lone sextet holds no byte
+        try:
+            out.append(binascii.a2b_base64(body + "=" * (-len(body) % 4)))
+        except binascii.Error:
+            continue
+    return b"".join(out)
+
+
+def _transfer_encoding(part: Message) -> str:
+    return str(part.get("content-transfer-encoding", "")).strip().lower()
 
 
 def _disposition(part: Message) -> str:

@@ -33,6 +33,20 @@ MISSING_ID_DOMAIN = "missing-message-id.invalid"
 _MSGID = re.compile(r"<\s*([^<>\s]+?)\s*>")
 _PLAIN_ADDRESS = re.compile(r"[^\s<>\"(),;:@]+@[^\s<>\"(),;:@]+")
 _TAGS = re.compile(r"<[^>]*>")
+# "ceo@victim.example"@attacker.example is a mailbox at attacker.example, whatever its
+# quoted local part says: kept whole, never cut down to the address inside the quotes
+_QUOTED_LOCAL = re.compile(r'"[^"\r\n]{1,64}"@[^\s<>"(),;:@]+')
+_ATOM = re.compile(r"[a-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[a-z0-9!#$%&'*+/=?^_`{|}~-]+)*")
+# "+01:00" and zone names the stdlib reads as UTC without a word (it knows only the
+# American ones)
+_COLON_OFFSET = re.compile(r"([+-]\d{2}):(\d{2})(?=\s*(?:\(.*\))?\s*$)")
+_ZONES = {"CET": "+0100", "CEST": "+0200", "MET": "+0100", "MEST": "+0200", "WET": "+0000",
+          "WEST": "+0100", "BST": "+0100", "EET": "+0200", "EEST": "+0300", "MSK": "+0300",
+          "IST": "+0530", "SGT": "+0800", "HKT": "+0800", "JST": "+0900", "KST": "+0900",
+          "AEST": "+1000", "AEDT": "+1100", "NZST": "+1200", "NZDT": "+1300", "ART": "-0300",
+          "BRT": "-0300", "CLT": "-0400", "COT": "-0500", "PET": "-0500", "VET": "-0400",
+          "UYT": "-0300", "MEZ": "+0100", "MESZ": "+0200"}
+_ZONE_NAME = re.compile(r"(\d\d:\d\d(?::\d\d)?)\s+(" + "|".join(_ZONES) + r")\b", re.IGNORECASE)
 _HEADER_BLOCK_DEFECTS = (MissingHeaderBodySeparatorDefect, FirstHeaderLineIsContinuationDefect)
 _AT_NAME = re.compile(r'(^|,)(\s*)([^,"<>()]*@[^,"<>()]*?)(\s*<[^<>@\s]+@[^<>\s]+>)')
 
@@ -173,6 +187,9 @@ def _clean_address(value: str) -> str:
     value = value.strip().lower()
     if not value or _PLAIN_ADDRESS.fullmatch(value):
         return value
+    if _QUOTED_LOCAL.fullmatch(value):
+        local, _, domain = value.rpartition("@")
+        return local[1:-1] + "@" + domain if _ATOM.fullmatch(local[1:-1]) else value
     found = _PLAIN_ADDRESS.search(value)
     return found.group(0) if found else ""
 
@@ -205,14 +222,26 @@ def _date(value: str, fallback: datetime | None) -> tuple[datetime | None, list[
     if not value:
         return None, []
     try:
-        parsed = parsedate_to_datetime(value)
+        parsed = parsedate_to_datetime(_ZONE_NAME.sub(_zone_offset, _COLON_OFFSET.sub(r"\1\2", value)))
     except (TypeError, ValueError, IndexError, OverflowError):
-        parsed = fallback
+        parsed = _iso_date(value) or fallback
     if parsed is None:
         return None, ["unparseable Date header"]
     if parsed.tzinfo is None:  # "-0000" means UTC with no local zone known
         parsed = parsed.replace(tzinfo=timezone.utc)
     return parsed, []
+
+
+def _zone_offset(found: re.Match) -> str:
+    return f"{found.group(1)} {_ZONES[found.group(2).upper()]}"
+
+
+def _iso_date(value: str) -> datetime | None:
+    """ISO 8601, as some web forms and scripts write the Date header."""
+    try:
+        return datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
 
 
 def _text(parts: Parts) -> str:

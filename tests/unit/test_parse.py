@@ -1,6 +1,7 @@
 """The parser adapter over the `.eml` fixtures: fields, bodies, attachments, defects."""
 from __future__ import annotations
 
+import base64
 import hashlib
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -294,6 +295,22 @@ ODD_MAIL = {
         b"From: a@x.test\nSubject: x\nContent-Type: text/plain charset=utf-8\n"
         b"Content-Transfer-Encoding: 8bit\n\nAlbar\xc3\xa1n firmado\n",
         ("", "a@x.test", "x", "Albarán firmado")),
+    "a quoted local part is a mailbox of its domain": (
+        b"From: \"ceo@victim.example\"@attacker.example\nSubject: x\n\nbody\n",
+        ("", "\"ceo@victim.example\"@attacker.example", "x", "body")),
+    "a needlessly quoted local part": (
+        b"From: Ana <\"ana.ruiz\"@cliente.test>\nSubject: x\n\nbody\n", ("Ana", "ana.ruiz@cliente.test", "x", "body")),
+    "junk after the type": (
+        b"From: a@x.test\nSubject: x\nContent-Type: text/plain>\n\nhola\n", ("", "a@x.test", "x", "hola")),
+    "base64 padded chunk by chunk": (
+        b"From: a@x.test\nSubject: x\nContent-Transfer-Encoding: base64\n\nSGVsbG8=\n"
+        b"IHdvcmxkLCB0aGUgcHJpbnRlciBpcyBicm9rZW4=\n", ("", "a@x.test", "x", "Hello world, the printer is broken")),
+    "base64 with a stray character": (
+        b"From: a@x.test\nSubject: x\nContent-Transfer-Encoding: base64\n\nSGVsbG8gV29ybGQhA\n",
+        ("", "a@x.test", "x", "Hello World!")),
+    "html charset in a meta tag": (
+        b"From: a@x.test\nSubject: x\nContent-Type: text/html\n\n<html><head><meta charset=\"windows-1250\">"
+        b"</head><body>D\xeckuji</body></html>", ("", "a@x.test", "x", "Děkuji")),
     "a named text part as the only body": (
         b"From: a@x.test\nSubject: x\nMIME-Version: 1.0\n"
         b"Content-Type: text/plain; charset=utf-8; name=\"mensaje.txt\"\n\nLa pantalla parpadea.\n",
@@ -351,6 +368,27 @@ def test_byte_order_mark_and_calendar_and_unknown_types():
     assert [a.filename for a in invite.attachments] == ["attachment-1.ics"]
     binary = parse_message(b"From: a@x.test\nSubject: s\nContent-Type: unknown; name=test\n\n\x00\x01\n")
     assert (binary.text, [a.filename for a in binary.attachments]) == ("", ["test"])
+
+
+def test_a_forwarded_message_sent_as_base64_is_stored_decoded():
+    inner = b"From: Bob <bob@x.test>\nSubject: orig\n\nhello\n"
+    msg = parse_message(_multipart("mixed", b"Content-Type: text/plain\n\nver adjunto",
+                                   b"Content-Type: message/rfc822; name=orig.eml\nContent-Transfer-Encoding: base64\n\n"
+                                   + base64.encodebytes(inner)))
+    assert [(a.filename, a.payload) for a in msg.attachments] == [("orig.eml", inner)]
+
+
+@pytest.mark.parametrize("value, expected", [
+    ("Mon, 23 Nov 2026 10:00:00 +01:00", "2026-11-23T10:00:00+01:00"),
+    ("Mon, 23 Nov 2026 10:00:00 CEST", "2026-11-23T10:00:00+02:00"),
+    ("Mon, 23 Nov 2026 10:00 CET", "2026-11-23T10:00:00+01:00"),
+    ("Mon, 23 Nov 2026 10:00:00 +0100 (CET)", "2026-11-23T10:00:00+01:00"),
+    ("2026-11-23T10:00:00+01:00", "2026-11-23T10:00:00+01:00"),
+    ("Mon, 23 Nov 2026 10:00:00 -0500 (EST)", "2026-11-23T10:00:00-05:00"),
+])
+def test_dates_with_offsets_and_zone_names_keep_their_zone(value, expected):
+    msg = parse_message(b"From: a@x.test\nDate: " + value.encode() + b"\nSubject: s\n\nx\n")
+    assert msg.date.isoformat() == expected
 
 
 def test_recipient_lists_with_odd_names_and_no_commas():
