@@ -15,6 +15,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Mapping
 from email import message_from_bytes
+from email.errors import MissingHeaderBodySeparatorDefect
 from email.message import Message
 from email.policy import compat32
 
@@ -42,6 +43,7 @@ _WINDOWS_DEVICE = re.compile(r"(?:con|prn|aux|nul|com[0-9]|lpt[0-9])(?:\.|$)", r
 _MISSING_SEMICOLON = re.compile(r"^(\s*[\w.+-]+/[\w.+-]+)(?:\s*,\s*|\s+)(?=[\w*-]+\s*=)")
 _TYPE_JUNK = re.compile(r"^(\s*[\w.+-]+/[\w.+-]+)[>\"'\]),.]+(?=\s*(?:;|$))")
 _NOT_BASE64 = re.compile(r"[^A-Za-z0-9+/=]+")
+_NOT_BASE64_LINE = re.compile(r"[^A-Za-z0-9+/=\r\n]")
 _BASE64_CHUNK = re.compile(r"[A-Za-z0-9+/]+=*")
 _META_CHARSET = re.compile(rb"<meta[^>]{0,200}?charset\s*=\s*[\"']?\s*([\w.:-]{1,40})", re.IGNORECASE)
 _EXT_OK = re.compile(r"^\.[A-Za-z0-9_-]{1,12}$")
@@ -49,7 +51,7 @@ _FIELD = re.compile(rb"[!-9;-~]+[ \t]*:")     # a header line: printable name, c
 _SPACED_COLON = re.compile(rb"([!-9;-~]+)[ \t]+(:)")
 _ADDRESS_FIELD = re.compile(rb"(?:from|sender|reply-to|to|cc|bcc)[ \t]*:", re.IGNORECASE)
 _KNOWN_FIELD = re.compile(rb"(?:from|to|cc|subject|date|message-id|mime-version|"
-                          rb"content-type|received|return-path|reply-to|x-[!-9;-~]+)[ \t]*:",
+                          rb"content-[a-z-]+|received|return-path|reply-to|x-[!-9;-~]+)[ \t]*:",
                           re.IGNORECASE)
 
 
@@ -163,6 +165,10 @@ def split_parts(message: Message, refs: Mapping[str, BodyRef] | None = None) -> 
 def _visit(part: Message, out: _Collector) -> None:
     out.defects.extend(type(d).__name__ for d in getattr(part, "defects", ()))
     ctype = part.get_content_type()
+    if ctype == "application/applefile":
+        return   # the Mac resource fork of the file beside it in multipart/appledouble
+    if part.defects and not isinstance(part.get_payload(), list) and (mended := _mended_part(part)):
+        part, ctype = mended, mended.get_content_type()
     if ctype in _WHOLE_PARTS:
         out.attachments.append(_whole_attachment(part, ctype, len(out.attachments) + 1))
     elif isinstance(part.get_payload(), list) and ctype == "multipart/alternative":
@@ -197,6 +203,17 @@ def _promote_named_text(out: _Collector) -> None:
     part, attachment = out.named_texts[0]
     out.attachments[:] = [a for a in out.attachments if a is not attachment]
     _add_body(part, part.get_content_type(), out)
+
+
+def _mended_part(part: Message) -> Message | None:
+    """A part whose header block broke (a parameter line that lost its indent): read
+    again with its headers mended, so the rest of them are not taken for its body."""
+    if not any(isinstance(d, MissingHeaderBodySeparatorDefect) for d in part.defects):
+        return None
+    raw = part._payload if isinstance(part._payload, str) else ""
+    text = "".join(f"{k}: {v}\n" for k, v in part._headers) + raw
+    mended = mend_header_block(text.encode("utf-8", "surrogateescape"))
+    return message_from_bytes(mended, policy=compat32) if mended is not None else None
 
 
 def _visit_alternatives(children: list[Message], out: _Collector) -> None:
@@ -334,7 +351,7 @@ def _as_text(message: Message) -> str:
 def _payload_bytes(part: Message) -> bytes:
     raw = part._payload
     if isinstance(raw, str) and _transfer_encoding(part) == "base64":
-        return base64_bytes(raw)
+        return raw.encode("utf-8", "surrogateescape") if _plain_text(raw) else base64_bytes(raw)
     try:
         data = part.get_payload(decode=True)
     except Exception:  # noqa: BLE001 - undecodable transfer encoding: keep the raw text
@@ -360,6 +377,12 @@ def base64_bytes(text: str) -> bytes:
         except binascii.Error:
             continue
     return b"".join(out)
+
+
+def _plain_text(text: str) -> bool:
+    """Text labelled base64 that is not (spaces and punctuation inside its lines):
+    read as it is, not decoded into garbage."""
+    return len(_NOT_BASE64_LINE.findall(text)) > max(2, len(text) // 50)
 
 
 def _transfer_encoding(part: Message) -> str:

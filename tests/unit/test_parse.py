@@ -370,6 +370,24 @@ def test_byte_order_mark_and_calendar_and_unknown_types():
     assert (binary.text, [a.filename for a in binary.attachments]) == ("", ["test"])
 
 
+def test_broken_part_headers_plain_text_labelled_base64_and_resource_forks():
+    wrapped = parse_message(_multipart(
+        "mixed", b"Content-Type: text/plain\n\nhi",
+        b"Content-Type: application/zip; x-unix-mode=0600;\nname=\"foo.zip\"\n"
+        b"Content-Disposition: attachment; filename=\"foo.zip\"\nContent-Transfer-Encoding: base64\n\n"
+        b"PGh0bWw+Cg=="))
+    assert [(a.filename, a.payload) for a in wrapped.attachments] == [("foo.zip", b"<html>\n")]
+    mislabelled = parse_message(b"From: a@x.test\nSubject: s\nContent-Transfer-Encoding: base64\n\n"
+                                b"Hello team, the printer is broken again.\nRegards\n")
+    assert mislabelled.text.startswith("Hello team, the printer")
+    appledouble = parse_message(_multipart(
+        "mixed", b"Content-Type: text/plain\n\nver adjunto",
+        b"Content-Type: multipart/appledouble; boundary=ad\n\n--ad\nContent-Type: application/applefile; "
+        b"name=doc.pdf\nContent-Transfer-Encoding: base64\n\nAAUWBw==\n--ad\nContent-Type: application/pdf; "
+        b"name=doc.pdf\nContent-Transfer-Encoding: base64\n\nJVBERi0=\n--ad--"))
+    assert [(a.filename, a.content_type) for a in appledouble.attachments] == [("doc.pdf", "application/pdf")]
+
+
 def test_a_forwarded_message_sent_as_base64_is_stored_decoded():
     inner = b"From: Bob <bob@x.test>\nSubject: orig\n\nhello\n"
     msg = parse_message(_multipart("mixed", b"Content-Type: text/plain\n\nver adjunto",
