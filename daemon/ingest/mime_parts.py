@@ -167,13 +167,13 @@ def _visit(part: Message, out: _Collector) -> None:
     ctype = part.get_content_type()
     if ctype == "application/applefile":
         return   # the Mac resource fork of the file beside it in multipart/appledouble
-    if part.defects and not isinstance(part.get_payload(), list) and (mended := _mended_part(part)):
+    if part.defects and not part.is_multipart() and (mended := _mended_part(part)):
         part, ctype = mended, mended.get_content_type()
     if ctype in _WHOLE_PARTS:
         out.attachments.append(_whole_attachment(part, ctype, len(out.attachments) + 1))
-    elif isinstance(part.get_payload(), list) and ctype == "multipart/alternative":
+    elif part.is_multipart() and ctype == "multipart/alternative":
         _visit_alternatives([c for c in part.get_payload() if isinstance(c, Message)], out)
-    elif isinstance(part.get_payload(), list):
+    elif part.is_multipart():
         for child in part.get_payload():
             if isinstance(child, Message):
                 _visit(child, out)
@@ -260,7 +260,7 @@ def _reboundaried(part: Message) -> Message | None:
         return None
     head = f'Content-Type: multipart/mixed; boundary="{found.group(1)}"\n\n'
     repaired = _reparse(head + body)
-    return repaired if isinstance(repaired.get_payload(), list) else None
+    return repaired if repaired.is_multipart() else None
 
 
 def _reparse(text: str) -> Message:
@@ -325,7 +325,7 @@ def _body_ref(part: Message, refs: Mapping[str, BodyRef]) -> BodyRef | None:
 
 
 def _whole_attachment(part: Message, ctype: str, index: int) -> Attachment:
-    payload = part.get_payload()
+    payload = part._payload   # not get_payload(): it decodes with a charset that may be broken
     if isinstance(payload, list):
         # The stdlib splits these into sub-messages; their serialisation is the body.
         data = "\n".join(_as_text(m) for m in payload if isinstance(m, Message))

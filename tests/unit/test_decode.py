@@ -46,3 +46,10 @@ def test_a_nul_in_a_charset_name_does_not_stop_the_message():
     msg = parse_message(b'From: a@x.test\nSubject: =?utf\x00-8?q?hi?=\n'
                         b'Content-Type: text/plain; charset="utf-8\x00"\n\nhello\n')
     assert (msg.subject, msg.text.strip()) == ("hi", "hello")
+
+
+def test_a_nul_in_a_part_charset_does_not_stop_the_message():
+    msg = parse_message(b"From: a@x.test\nSubject: s\nContent-Type: multipart/mixed; boundary=b\n\n--b\n"
+                        b"Content-Type: text/plain; charset=\"utf-8\x00\"\n\nhola\n--b\n"
+                        b"Content-Type: message/rfc822; charset=\"x\x00\"\n\nSubject: dentro\n\ntexto\n--b--\n")
+    assert msg.text.strip() == "hola" and msg.attachments[0].payload.startswith(b"Subject: dentro")
