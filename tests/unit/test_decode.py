@@ -50,6 +50,6 @@ def test_a_nul_in_a_charset_name_does_not_stop_the_message():
 
 def test_a_nul_in_a_part_charset_does_not_stop_the_message():
     msg = parse_message(b"From: a@x.test\nSubject: s\nContent-Type: multipart/mixed; boundary=b\n\n--b\n"
-                        b"Content-Type: text/plain; charset=\"utf-8\x00\"\n\nhola\n--b\n"
+                        b"Content-Type: text/plain; charset=\"utf-8\x00\"\n\nespa\xc3\xb1a\n--b\n"
                         b"Content-Type: message/rfc822; charset=\"x\x00\"\n\nSubject: dentro\n\ntexto\n--b--\n")
-    assert msg.text.strip() == "hola" and msg.attachments[0].payload.startswith(b"Subject: dentro")
+    assert msg.text.strip() == "españa" and msg.attachments[0].payload.startswith(b"Subject: dentro")
