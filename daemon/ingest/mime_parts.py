@@ -41,6 +41,7 @@ _MIME = mimetypes.MimeTypes()
 _DELIMITER = re.compile(r"^--([^\s\"]{1,70}?)[ \t]*\r?$", re.MULTILINE)
 _WINDOWS_DEVICE = re.compile(r"(?:con|prn|aux|nul|com[0-9]|lpt[0-9])(?:\.|$)", re.IGNORECASE)
 _MISSING_SEMICOLON = re.compile(r"^(\s*[\w.+-]+/[\w.+-]+)(?:\s*,\s*|\s+)(?=[\w*-]+\s*=)")
+_TYPE_OK = re.compile(r"\s*[\w.+-]+/[\w.+-]+\s*(?:;|$)")
 _TYPE_JUNK = re.compile(r"^(\s*[\w.+-]+/[\w.+-]+)[>\"'\]),.]+(?=\s*(?:;|$))")
 _NOT_BASE64 = re.compile(r"[^A-Za-z0-9+/=]+")
 _NOT_BASE64_LINE = re.compile(r"[^A-Za-z0-9+/=\r\n]")
@@ -125,16 +126,18 @@ def repair_headers(message: Message) -> None:
         raw = getattr(part, "_headers", None)
         if not isinstance(raw, list):
             continue
-        hint = _declared_charset(part)
-        part._headers = [(k, _mended_value(k, unsmuggle(v, hint)) if isinstance(v, str) else v)
-                         for k, v in raw]
+        # the part's charset only when a value needs it: reading parameters is costly
+        smuggled = any(isinstance(v, str) and not v.isascii() for _, v in raw)
+        hint = _declared_charset(part) if smuggled else None
+        part._headers = [(k, _mended_value(k, unsmuggle(v, hint) if smuggled else v))
+                         if isinstance(v, str) else (k, v) for k, v in raw]
 
 
 def _mended_value(name: str, value: str) -> str:
     """A Content-Type missing the ";" before its parameters ("text/plain charset=utf-8")
     or with junk after its type ("text/plain>") read as one unknown type, so the body
     became an attachment."""
-    if name.lower() != "content-type":
+    if name.lower() != "content-type" or _TYPE_OK.match(value):
         return value
     return _MISSING_SEMICOLON.sub(r"\1; ", _TYPE_JUNK.sub(r"\1", value, count=1), count=1)
 
@@ -289,7 +292,8 @@ def _add_body(part: Message, ctype: str, out: _Collector) -> None:
         out.defects.append(note)
     if "\r" in text:   # a CRLF encoded inside quoted-printable or base64
         text = text.replace("\r\n", "\n").replace("\r", "\n")
-    if ctype == "text/plain" and _param(part, "format") == "flowed":
+    if ctype == "text/plain" and "flowed" in str(part.get("content-type", "")).lower() \
+            and _param(part, "format") == "flowed":
         text = unflow(text, delsp=_param(part, "delsp") == "yes")
     if text.startswith("\ufeff"):   # a byte order mark would hide a first-line #command
         text = text[1:]
