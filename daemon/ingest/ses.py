@@ -6,8 +6,10 @@ acknowledged; a bounce among them names its failed recipients in the JSON. Pure.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 
+_OPENS_OBJECT = re.compile(r"\s*\{")
 # SES feedback notifications (notificationType) and event publishing (eventType)
 _KINDS = {"bounce", "complaint", "delivery", "deliverydelay", "reject", "send", "open",
           "click", "renderingfailure", "subscription"}
@@ -53,11 +55,11 @@ def _payload(text: str) -> dict | None:
     """The notification's JSON object: the whole body (SNS 'email-json', possibly with
     the SES message as a string inside) or an object opening the body (SNS 'email',
     followed by the unsubscribe footer). A customer quoting one writes something first."""
-    start = len(text) - len(text.lstrip())
-    if not text.startswith("{", start) or ("notificationType" not in text and "eventType" not in text):
+    opening = _OPENS_OBJECT.match(text)
+    if not opening or ("notificationType" not in text and "eventType" not in text):
         return None
     try:
-        data, _ = json.JSONDecoder().raw_decode(text[start:])
+        data, _ = json.JSONDecoder().raw_decode(text, opening.end() - 1)
     except ValueError:
         return None
     if isinstance(data, dict) and isinstance(data.get("Message"), str):
