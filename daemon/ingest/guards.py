@@ -53,7 +53,10 @@ _BOUNCE_SUBJECT = re.compile(_PREFIXES + r"(?:undeliverable|undelivered|unzustel
     r"mensaje no entregado|error de entrega|user unknown", re.IGNORECASE)
 # What a mail system's report says and a customer's message does not
 _BOUNCE_EVIDENCE = re.compile(
-    r"\b[45]\d\d[ -]#?[45]\.\d{1,3}\.\d{1,3}\b|\b[45]\.\d{1,3}\.\d{1,3}\b|\b5[0-5]\d[ -]|"
+    # an enhanced status code where a mail system writes one ("550 5.1.1", "Status: 5.1.1",
+    # "#5.1.1"), not a version number; a bare "550" only beside its words
+    r"(?:\b[45]\d\d[ -]|status:?\s*|#|\()[45]\.[0-7]\.\d{1,3}\b|"
+    r"\b5[0-5]\d[ -].{0,60}?(?:user|mailbox|recipient|address|rejected|denied|unknown|relay)|"
     r"could ?n[o']t be delivered|not be delivered|undeliverable|delivery (?:has )?failed|"
     r"(?:user|recipient|mailbox|address) (?:unknown|not found|unavailable|is full)|"
     r"no such (?:user|mailbox|recipient)|not a valid (?:user|recipient|mailbox)|"

@@ -107,6 +107,7 @@ _FAILURE = "Delivery to the following recipient failed permanently:\n\n  ana@cli
     ("Error de entrega de mi pedido 4471", "No llegó el paquete.\n--\nAna - ana@cliente.test", "accept"),
     ("Returned mail", "Os devuelvo el pedido, llegó roto.", "accept"),
     ("Fwd: Undelivered Mail Returned to Sender", "¿Qué significa esto?\n\n" + _FAILURE, "accept"),
+    ("Error de entrega", "Pagué 500 euros y con la versión 4.2.1 no llega nada.", "accept"),
     ("AUTO: Ana Ruiz is out of the office (returning 05/01/2027)", "", "autoreply"),
     ("Respuesta automática: Presupuesto", "", "autoreply"),
     ("Fuera de la oficina: Presupuesto", "", "autoreply"),
