@@ -44,7 +44,7 @@ _MISSING_SEMICOLON = re.compile(r"^(\s*[\w.+-]+/[\w.+-]+)(?:\s*,\s*|\s+)(?=[\w*-
 _TYPE_OK = re.compile(r"\s*[\w.+-]+/[\w.+-]+\s*(?:;|$)")
 _TYPE_JUNK = re.compile(r"^(\s*[\w.+-]+/[\w.+-]+)[>\"'\]),.]+(?=\s*(?:;|$))")
 _NOT_BASE64 = re.compile(r"[^A-Za-z0-9+/=]+")
-_NOT_BASE64_LINE = re.compile(r"[^A-Za-z0-9+/=\r\n]")
+_NOT_BASE64_LINE = re.compile(r"[^A-Za-z0-9+/=\s]|(?<=\S)[ \t]+(?=\S)")   # trailing blanks do not count
 _BASE64_CHUNK = re.compile(r"[A-Za-z0-9+/]+=*")
 _META_CHARSET = re.compile(rb"<meta[^>]{0,200}?charset\s*=\s*[\"']?\s*([\w.:-]{1,40})", re.IGNORECASE)
 _EXT_OK = re.compile(r"^\.[A-Za-z0-9_-]{1,12}$")
@@ -176,6 +176,7 @@ def _visit(part: Message, out: _Collector) -> None:
         out.attachments.append(_whole_attachment(part, ctype, len(out.attachments) + 1))
     elif part.is_multipart() and ctype == "multipart/alternative":
         _visit_alternatives([c for c in part.get_payload() if isinstance(c, Message)], out)
+        _visit_epilogue(part, out)
     elif part.is_multipart():
         for child in part.get_payload():
             if isinstance(child, Message):

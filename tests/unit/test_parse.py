@@ -380,6 +380,11 @@ def test_broken_part_headers_plain_text_labelled_base64_and_resource_forks():
     mislabelled = parse_message(b"From: a@x.test\nSubject: s\nContent-Transfer-Encoding: base64\n\n"
                                 b"Hello team, the printer is broken again.\nRegards\n")
     assert mislabelled.text.startswith("Hello team, the printer")
+    padded = "\n".join(line + "   " for line in base64.encodebytes(bytes(range(256)) * 8).decode().splitlines())
+    trailing = parse_message(_multipart("mixed", b"Content-Type: text/plain\n\nhi",
+                                        b"Content-Type: application/octet-stream; name=x.bin\n"
+                                        b"Content-Transfer-Encoding: base64\n\n" + padded.encode()))
+    assert trailing.attachments[0].payload == bytes(range(256)) * 8
     appledouble = parse_message(_multipart(
         "mixed", b"Content-Type: text/plain\n\nver adjunto",
         b"Content-Type: multipart/appledouble; boundary=ad\n\n--ad\nContent-Type: application/applefile; "
