@@ -198,7 +198,8 @@ def _ses_report(msg: ParsedMessage, own: OwnIdentity) -> str | None:
 
 def _auto_submitted(msg: ParsedMessage, own: OwnIdentity) -> str | None:
     value = (msg.header("auto-submitted") or "").split(";")[0].strip().lower()
-    return f"Auto-Submitted: {value}" if value and value != "no" else None
+    # auto-forwarded: a person's mail passed on by a forwarding rule, still theirs
+    return f"Auto-Submitted: {value}" if value and value not in ("no", "auto-forwarded") else None
 
 
 def _autoreply_header(msg: ParsedMessage, own: OwnIdentity) -> str | None:

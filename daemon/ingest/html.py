@@ -113,6 +113,7 @@ _LINE = {"div", "li", "tr", "dt", "dd", "section", "article", "header", "footer"
          "address", "center", "form", "fieldset", "figure", "figcaption", "caption",
          "main", "nav", "aside", "details", "summary", "tbody", "thead", "tfoot"}
 _SPACES = re.compile(r"\s+")
+_SIGNATURE_BLOCK = re.compile(r"\bgmail_signature\b")
 _TAG = re.compile(r"<[^>]{0,10000}>")
 
 
@@ -154,6 +155,9 @@ class _TextRenderer(HTMLParser):
         if self._skipping:
             return
         self._open_block(tag)
+        if tag == "div" and _SIGNATURE_BLOCK.search(" ".join(v or "" for k, v in attrs if k in ("class", "id"))):
+            self._soft_break()
+            self._lines.append(self._prefix("-- "))   # Gmail's signature, as the plain part writes it
         if tag == "a":
             href = (dict(attrs).get("href") or "").strip()
             self._links.append((href, len(self._lines), len(self._buffer)))

@@ -130,8 +130,11 @@ def split_reply(text: str, *, forwarded: bool = False) -> Reply:
     if not _has_text(visible) and not _has_text(signature) and cut < len(lines):
         cut = len(lines)  # nothing written above the history: not sure it IS history
         visible, quoted, signature = _peel(lines)
+    if not _has_text(visible) and not _has_text(signature) and not _has_header(quoted):
+        return Reply(_join(lines), "", "")   # only "> " lines, under no reply header: a quotation sent on purpose
     if not _has_text(visible):
-        visible, signature = signature, []  # a lone signature is still what they sent
+        # a lone signature is still what they sent; a bare "--" is not
+        visible, signature = ([] if _join(signature) == "--" else signature), []
     return Reply(_join(visible), _join(quoted + lines[cut:]), _join(signature))
 
 
@@ -159,6 +162,8 @@ def _peel(lines: list[str]) -> tuple[list[str], list[str], list[str]]:
     while True:
         end = _skip_blank_back(lines, end)
         start = _quote_tail_start(lines, end, attributions)
+        if start < end and _quoted_on_purpose(lines, start):
+            return lines[:end], _flatten(quoted), _flatten(signature)
         if start < end:
             quoted.append(lines[start:end])
         elif (start := _signature_start(lines, end)) is not None:
@@ -166,6 +171,21 @@ def _peel(lines: list[str]) -> tuple[list[str], list[str], list[str]]:
         else:
             return lines[:end], _flatten(quoted), _flatten(signature)
         end = start
+
+
+def _quoted_on_purpose(lines: list[str], start: int) -> bool:
+    """A quote under "They wrote me this:" (a lead-in with no date or address, so not
+    a reply header we failed to read) is part of what the customer is telling us."""
+    above = _skip_blank_back(lines, start)
+    if above == 0 or _is_quote(lines[above - 1]):
+        return False
+    lead = lines[above - 1].strip()
+    return _ends_with_colon(lead) and not any(c.isdigit() or c == "@" for c in lead)
+
+
+def _has_header(lines: list[str]) -> bool:
+    """Any line in a peeled block that is not a "> " line: a reply header or a rule."""
+    return any(line.strip() and not _is_quote(line) for line in lines)
 
 
 def _flatten(blocks_bottom_up: list[list[str]]) -> list[str]:
@@ -328,7 +348,9 @@ def _outlook_block_at(lines: list[str], i: int) -> bool:
         groups.add(group)
     if "@" in sender:
         return len(groups & {"date", "to", "subject"}) >= 2
-    return {"date", "subject"} <= groups  # a name only: demand the date and subject too
+    # a name only: demand the date and the subject or recipient too (Windows Mail
+    # writes From, Sent and To with names alone)
+    return "date" in groups and bool(groups & {"subject", "to"})
 
 
 def _continues_value(line: str) -> bool:

@@ -119,6 +119,11 @@ def test_html_to_text(html: str, text: str) -> None:
 @pytest.mark.parametrize(("html", "visible"), [
     (GMAIL_REPLY, "Hola,\n\nLa caldera pierde agua & no enciende.\n\nMarta"),
     (OUTLOOK_REPLY, "Thanks, go ahead."),
+    # Gmail's signature block, which its HTML marks but does not delimit with "-- "
+    ('<div dir="auto">Gracias</div><div class="gmail_signature">Ana Lopez<br>Gerente</div>', "Gracias"),
+    # a blockquote the customer quotes on purpose, not a reply's history
+    ("<p>Mirad esta frase:</p><blockquote><p>El cliente siempre tiene razon.</p></blockquote>",
+     "Mirad esta frase:\n\n> El cliente siempre tiene razon."),
 ])
 def test_rendered_replies_split_cleanly(html: str, visible: str) -> None:
     assert split_reply(html_to_text(html)).visible == visible

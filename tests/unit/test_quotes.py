@@ -30,7 +30,15 @@ CASES = [
     ("lone cr", "Hola\r\r> cita\r", "Hola", "> cita", ""),
     ("trailing spaces", "Hola   \n\n\n", "Hola", "", ""),
     ("quote at end", "Sí.\n\n> ¿Está en casa?\n> Gracias", "Sí.", "> Gracias", ""),
-    ("only a quote", "> nada nuevo\n> de verdad", "", "> nada nuevo", ""),
+    # "> " lines under no reply header are a quotation the customer sends on purpose
+    ("only a quote", "> nada nuevo\n> de verdad", "> nada nuevo\n> de verdad", "", ""),
+    ("only a reply header and its quote", "On 23/11/2026 10:00, S <s@x.test> wrote:\n> nada nuevo",
+     "", "> nada nuevo", ""),
+    ("a quote under a lead-in", "Me escribieron esto:\n\n> su pedido fue cancelado",
+     "Me escribieron esto:\n\n> su pedido fue cancelado", "", ""),
+    ("a bare delimiter over a quote", "--\n> texto anterior", "", "> texto anterior", ""),
+    ("windows mail, names only", "Gracias\n\nFrom: Soporte\nSent: Friday, November 28, 2014 "
+     "12:35 PM\nTo: Ana\n\nSu ticket 123 fue cerrado.", "Gracias", "Su ticket", ""),
     ("lone digit rating", "5\n\nEl 23/11/2026 10:00, Soporte <s@x.test> escribió:\n> ¿Cómo nos "
      "valora del 1 al 5?", "5", "escribió:", ""),
     ("sig dash space", "Listo.\n\n-- \nAna\nTel. 600 000 000", "Listo.", "", "Ana"),
