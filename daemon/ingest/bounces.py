@@ -164,6 +164,8 @@ def delivery_succeeded(msg: ParsedMessage) -> bool:
 
 
 def _dsn_permanent(statuses: list[_Status]) -> bool:
+    if not any(s.action or s.status.strip() for s in statuses):
+        return True     # a report that names recipients and no delay: they failed
     for status in statuses:
         if status.action == "failed" or status.status.strip().startswith("5"):
             return True

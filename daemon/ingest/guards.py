@@ -42,7 +42,8 @@ Check = Callable[[ParsedMessage, OwnIdentity], "str | None"]
 _PREFIXES = r"^\s*(?:(?:re|aw|rv|fw|fwd|tr|wg|sv|vs|enc)\s*:\s*)*"
 # Only with a failure report in the text (a customer writes about the failed delivery
 # of an order too), and never forwarded: a person forwarding a bounce asks about it.
-_FORWARDED = re.compile(r"^\s*(?:fw|fwd|tr|wg|rv|enc|vs)\s*:", re.IGNORECASE)
+_FORWARDED = re.compile(r"^\s*(?:fw|fwd|tr|wg|rv|enc|vs|vb|vl|i|pd|doorst|továbbítás|转发|轉寄|전달)\s*[:：]",
+                        re.IGNORECASE)
 _BOUNCE_SUBJECT = re.compile(_PREFIXES + r"(?:undeliverable|undelivered|unzustellbar|"
     r"no se puede entregar|non recapitabile|non remis|onbestelbaar|mail error)\b|"
     r"undelivered mail returned to sender|delivery status notification \((?:failure|delay)\)|"
@@ -57,16 +58,21 @@ _BOUNCE_EVIDENCE = re.compile(
     # "#5.1.1"), not a version number; a bare "550" only beside its words
     r"(?:\b[45]\d\d[ -]|status:?\s*|#|\()[45]\.[0-7]\.\d{1,3}\b|"
     r"\b5[0-5]\d[ -].{0,60}?(?:user|mailbox|recipient|address|rejected|denied|unknown|relay)|"
-    r"could ?n[o']t be delivered|not be delivered|undeliverable|delivery (?:has )?failed|"
+    r"could ?n[o']t be delivered|(?:was|were|be|been) not (?:be )?delivered|undeliverable|"
+    r"delivery (?:has )?failed|delivery failure|"
     r"(?:user|recipient|mailbox|address) (?:unknown|not found|unavailable|is full)|"
+    r"unknown (?:user|recipient|address)|"
     r"no such (?:user|mailbox|recipient)|not a valid (?:user|recipient|mailbox)|"
     r"permanent (?:error|failure)|failed permanently|delivery to the following recipients? failed|"
     r"mail delivery (?:failed|system|subsystem)|"
     r"returned to sender|no se ha podido entregar|no se pudo entregar", re.IGNORECASE)
-_DAEMON_SENDER = re.compile(r"^(?:mailer-daemon|post_?master|mail-daemon|mailerdaemon|"
-                            r"mmdf|mail\.daemon|mdaemon|bounces?)@", re.IGNORECASE)
-_DAEMON_NAME = re.compile(r"mail delivery (?:subsystem|system|service)|mailer[- ]daemon|"
-                          r"postmaster|mail administrator", re.IGNORECASE)
+_DAEMON_SENDER = re.compile(r"^(?:mailer-daemon|mail-daemon|mailerdaemon|mmdf|mail\.daemon|"
+                            r"mdaemon|bounces?)@", re.IGNORECASE)
+_DAEMON_NAME = re.compile(r"mail delivery (?:subsystem|system|service)|mailer[- ]daemon", re.IGNORECASE)
+# Roles people answer from too ("I am the mail admin at Cliente"): a bounce only with a
+# failure report
+_ROLE_SENDER = re.compile(r"^post_?master@", re.IGNORECASE)
+_ROLE_NAME = re.compile(r"postmaster|mail administrator", re.IGNORECASE)
 _AUTOREPLY_SUBJECT = re.compile(_PREFIXES + r"(?:respuesta autom[aá]tica|fuera de la oficina|"
     r"out of (?:the )?office|automatic reply|auto[- ]?reply|auto[- ]?response|"
     r"abwesenheitsnotiz|r[ée]ponse automatique|risposta automatica|ausente)\b|"
@@ -141,17 +147,31 @@ def _failed_recipients(msg: ParsedMessage, own: OwnIdentity) -> str | None:
 
 
 def _daemon_sender(msg: ParsedMessage, own: OwnIdentity) -> str | None:
-    if _DAEMON_SENDER.match(msg.from_addr) or _DAEMON_NAME.search(msg.from_name):
+    machine = _DAEMON_SENDER.match(msg.from_addr) or _DAEMON_NAME.search(msg.from_name)
+    role = _ROLE_SENDER.match(msg.from_addr) or _ROLE_NAME.search(msg.from_name)
+    if machine or (role and (_bounce_subject_line(msg) or _failure_reported(msg))):
         return f"sent by a mail system ({msg.from_addr or msg.from_name})"
     return None
 
 
+def _failure_reported(msg: ParsedMessage) -> bool:
+    """The text, outside any "> " quote, reads like a mail system's failure report: a
+    customer quoting a bounce under their own words is not one."""
+    if not _BOUNCE_EVIDENCE.search(msg.text):
+        return False
+    own_words = "\n".join(line for line in msg.text.splitlines() if not line.lstrip().startswith(">"))
+    return _BOUNCE_EVIDENCE.search(own_words) is not None
+
+
 def _bounce_subject(msg: ParsedMessage, own: OwnIdentity) -> str | None:
-    found = _BOUNCE_SUBJECT.search(msg.subject)
-    if found and not _FORWARDED.match(msg.subject) and (
-            _BOUNCE_EVIDENCE.search(msg.text) or _null_return_path(msg)):
+    found = _bounce_subject_line(msg)
+    if found and (_failure_reported(msg) or _null_return_path(msg)):
         return f"bounce subject ({found.group(0).strip()})"
     return None
+
+
+def _bounce_subject_line(msg: ParsedMessage) -> re.Match | None:
+    return None if _FORWARDED.match(msg.subject) else _BOUNCE_SUBJECT.search(msg.subject)
 
 
 def _ses_bounce(msg: ParsedMessage, own: OwnIdentity) -> str | None:
@@ -160,7 +180,7 @@ def _ses_bounce(msg: ParsedMessage, own: OwnIdentity) -> str | None:
 
 
 def _empty_return_path(msg: ParsedMessage, own: OwnIdentity) -> str | None:
-    bounce = _null_return_path(msg) and _BOUNCE_EVIDENCE.search(msg.text)
+    bounce = _null_return_path(msg) and _failure_reported(msg)
     return "empty Return-Path and a delivery failure report" if bounce else None
 
 
@@ -224,10 +244,20 @@ def _autoreply_subject(msg: ParsedMessage, own: OwnIdentity) -> str | None:
 
 def _bulk_precedence(msg: ParsedMessage, own: OwnIdentity) -> str | None:
     value = _word(msg.header("precedence") or "")
-    return f"Precedence: {value}" if value in _BULK_PRECEDENCE else None
+    return f"Precedence: {value}" if value in _BULK_PRECEDENCE and not _our_group(msg, own) else None
+
+
+def _our_group(msg: ParsedMessage, own: OwnIdentity) -> bool:
+    """The support address is itself a group (Google Groups, a Microsoft 365 group)
+    that passes every customer's mail on with list headers: its list id is the
+    support address written with a dot for the "@"."""
+    ours = own.support_address.lower().replace("@", ".")
+    return any(_bare(v) == ours or _bare(v).endswith("<" + ours) for v in msg.header_all("list-id"))
 
 
 def _list_headers(msg: ParsedMessage, own: OwnIdentity) -> str | None:
+    if _our_group(msg, own):
+        return None
     for name in ("list-id", "list-unsubscribe"):
         if msg.header(name) is not None:
             return f"mailing list ({name} header)"

@@ -127,8 +127,9 @@ def test_subjects(subject, text, kind):
 @pytest.mark.parametrize("from_addr, from_name, kind", [
     ("mailer-daemon@mx.test", "", "bounce"),
     ("MAILER-DAEMON@mx.test".lower(), "", "bounce"),
-    ("postmaster@mx.test", "", "bounce"),
-    ("post_master@vtext.example.test", "", "bounce"),
+    # a role people answer from: a bounce only with a failure report or a bounce subject
+    ("postmaster@mx.test", "", "accept"),
+    ("post_master@vtext.example.test", "Postmaster", "accept"),
     ("noreply@mx.test", "Mail Delivery Subsystem", "bounce"),
     ("daemon.fan@cliente.test", "", "accept"),
     ("soporte@example.test", "", "own"),
@@ -328,3 +329,37 @@ def test_zoho_returns_indented_headers_as_text_rfc822():
 def test_hotmail_complaint_is_machine_mail():
     complaint = message(from_addr="staff@hotmail.com", subject="complaint about message from 192.0.2.222")
     assert classify(complaint, OWN).kind == "autoreply"
+
+
+@pytest.mark.parametrize("from_addr, subject, text, kind", [
+    ("postmaster@mx.test", "Undeliverable: Hola", "Your message was not delivered.", "bounce"),
+    ("post_master@vtext.example.test", "Hola", "550 5.1.1 <ana@cliente.test> user unknown", "bounce"),
+    ("postmaster@cliente.test", "Your newsletters are rejected",
+     "Hello, I am the mail admin at Cliente. Please check your SPF record.", "accept"),
+    # customers quoting or forwarding a bounce, in any language
+    ("ana@cliente.test", "RE: Undelivered Mail Returned to Sender",
+     "We fixed the mailbox, please resend.\n\n> 550 5.1.1 User unknown", "accept"),
+    ("ana@cliente.test", "I: Mail delivery failed: returning message to sender",
+     "Perché il mio ordine torna indietro?\n\n> 550 5.1.1 User unknown", "accept"),
+    ("ana@cliente.test", "转发：Undelivered Mail Returned to Sender", "为什么？\n550 5.1.1 User unknown", "accept"),
+], ids=["postmaster bounce subject", "postmaster failure text", "postmaster person",
+        "customer replies to a bounce", "italian forward", "chinese forward"])
+def test_roles_and_customers_asking_about_bounces(from_addr, subject, text, kind):
+    assert classify(message(from_addr=from_addr, subject=subject, text=text), OWN).kind == kind
+
+
+def test_our_own_google_group_passes_customers_on():
+    headers = [("Precedence", "list"), ("List-ID", "<soporte.example.test>"),
+               ("List-Unsubscribe", "<mailto:x@example.test>")]
+    assert classify(message(headers=headers), OWN).kind == "accept"
+    other = [("Precedence", "list"), ("List-ID", "<noticias.example.test>")]
+    assert classify(message(headers=other), OWN).kind == "bulk"
+
+
+def test_a_dsn_naming_recipients_without_action_is_a_permanent_failure():
+    raw = (b"From: MAILER-DAEMON@mx.test\nTo: soporte@example.test\nSubject: Undelivered Mail Returned to Sender\n"
+           b"Content-Type: multipart/report; report-type=delivery-status; boundary=T\n\n--T\n"
+           b"Content-Type: message/delivery-status\n\nReporting-MTA: dns; mx.test\n\n"
+           b"Final-Recipient: rfc822; ana@cliente.test\n--T--\n")
+    info = classify(parse_message(raw), OWN).bounce
+    assert info.failed_recipients == ("ana@cliente.test",) and info.permanent
