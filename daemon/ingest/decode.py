@@ -22,6 +22,7 @@ _ENCODED_RUN = re.compile(r"(?:=\?[^?\s]+\?(?:[bB]\?[^?\s]*|[qQ]\?[^?]*?)\?=)+")
 # Adjacent encoded words are joined without the whitespace between them (RFC 2047
 # §6.2); the stdlib only does this when it can decode every word at once.
 _BETWEEN_WORDS = re.compile(r"(\?=)\s+(=\?)")
+_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]+")
 
 
 # Senders declare a charset and write its common superset (as browsers assume too).
@@ -159,7 +160,10 @@ def decode_header_value(value: object, hint: str | None = None) -> str:
     if "=?" not in text:
         return text
     text = _BETWEEN_WORDS.sub(r"\1\2", text)
-    return _ENCODED_RUN.sub(lambda m: _decode_run(m.group(0)), text)
+    text = _ENCODED_RUN.sub(lambda m: _decode_run(m.group(0)), text)
+    # a CR, LF or other control character smuggled inside an encoded word: never part
+    # of a subject or a name (and never a second header line)
+    return _CONTROL.sub(" ", text).strip() if _CONTROL.search(text) else text
 
 
 def _decode_run(run: str) -> str:

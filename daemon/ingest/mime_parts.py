@@ -126,11 +126,17 @@ def repair_headers(message: Message) -> None:
         raw = getattr(part, "_headers", None)
         if not isinstance(raw, list):
             continue
-        # the part's charset only when a value needs it: reading parameters is costly
+        # the part's charset only when a value needs it: reading parameters is costly;
+        # a multipart declares none, so its headers take the first its text parts declare
         smuggled = any(isinstance(v, str) and not v.isascii() for _, v in raw)
-        hint = _declared_charset(part) if smuggled else None
+        hint = (_declared_charset(part) or _text_charset(message)) if smuggled else None
         part._headers = [(k, _mended_value(k, unsmuggle(v, hint) if smuggled else v))
                          if isinstance(v, str) else (k, v) for k, v in raw]
+
+
+def _text_charset(message: Message) -> str | None:
+    return next((found for part in message.walk() if part.get_content_maintype() == "text"
+                 and (found := _declared_charset(part))), None)
 
 
 def _mended_value(name: str, value: str) -> str:

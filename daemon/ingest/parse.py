@@ -33,6 +33,7 @@ MISSING_ID_DOMAIN = "missing-message-id.invalid"
 _MSGID = re.compile(r"<\s*([^<>\s]+?)\s*>")
 _PLAIN_ADDRESS = re.compile(r"[^\s<>\"(),;:@]+@[^\s<>\"(),;:@]+")
 _TAGS = re.compile(r"<[^>]*>")
+_COMMENT = re.compile(r"\(([^()]{1,200})\)")
 # "ceo@victim.example"@attacker.example is a mailbox at attacker.example, whatever its
 # quoted local part says: kept whole, never cut down to the address inside the quotes
 _QUOTED_LOCAL = re.compile(r'"[^"\r\n]{1,64}"@[^\s<>"(),;:@]+')
@@ -90,7 +91,7 @@ def _parse(raw: bytes, digest: str, refs: Mapping[str, BodyRef]) -> ParsedMessag
     headers = _headers(message)
     message_id = _first_id(_header(headers, "message-id"))
     date, date_note = _date(_header(headers, "date"), mp_date)
-    from_name, from_addr = _first_address(message, "from")
+    from_name, from_addr = _group_sender(message, *_first_address(message, "from"))
     return ParsedMessage(
         message_id=message_id or f"{digest[:32]}@{MISSING_ID_DOMAIN}",
         has_message_id=bool(message_id),
@@ -175,7 +176,10 @@ def _parsed_addresses(values: list[str]) -> list[tuple[str, str]]:
             pairs = [(decode_header_value(n), _clean_address(a)) for n, a in getaddresses([value])]
         except Exception:  # noqa: BLE001 - hostile address syntax: no address, not a crash
             pairs = []
-        pairs = [(n.strip().strip('"').strip(), a) for n, a in pairs if a]
+        # an address the parser glued together from pieces ("a@x.com www.x.com" gives
+        # "a@x.comwww.x.com") is not in the header as written
+        written = value.lower().replace('"', "")
+        pairs = [(n.strip().strip('"').strip(), a) for n, a in pairs if a and a.replace('"', "") in written]
         # addresses with no commas between them ("a@x b@x") read as one broken address
         found.extend(pairs or [("", _clean_address(a)) for a in _PLAIN_ADDRESS.findall(value)])
     return found
@@ -202,8 +206,36 @@ def _first_address(message: Message, name: str) -> tuple[str, str]:
     values = _raw_values(message, name)
     pairs = _parsed_addresses(values)
     if pairs:
-        return pairs[0]
-    return (decode_header_value(values[0]) if values else ""), ""
+        name, address = pairs[0]
+        return (name or (_display_name(values[0], address) if len(pairs) == 1 else "")), address
+    return (_display_name(values[0], "") if values else ""), ""
+
+
+def _display_name(value: str, address: str) -> str:
+    """The name of a sender whose address part is empty or odd ('"Ana" <>', '""
+    (Mail Delivery System)', 'Foo [x] <a@x>', 'Ana ana@x'): the words before the angle
+    bracket, or the comment."""
+    before = value.split("<", 1)[0]
+    if address:
+        before = re.sub(re.escape(address), " ", before, flags=re.IGNORECASE)
+    before = _COMMENT.sub(" ", before).strip().strip('"').strip()
+    if before and "@" not in before:
+        return decode_header_value(before)
+    comment = _COMMENT.search(value)
+    return decode_header_value(comment.group(1)).strip() if comment else ""
+
+
+def _group_sender(message: Message, name: str, address: str) -> tuple[str, str]:
+    """A group that rewrites From to its own address ("'Ana' via Soporte <soporte@...>",
+    Google Groups, for DMARC) names the person in X-Original-Sender: the customer is
+    them, not the group (and, when the group is the support address, not us)."""
+    if " via " not in name and message.get("list-id") is None:
+        return name, address
+    original = _parsed_addresses(_raw_values(message, "x-original-sender"))
+    if not original or original[0][1] == address:
+        return name, address
+    shown = name.rsplit(" via ", 1)[0].strip().strip("'\"").strip() if " via " in name else ""
+    return shown or original[0][0], original[0][1]
 
 
 def _ids(value: str) -> tuple[str, ...]:

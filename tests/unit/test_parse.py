@@ -311,6 +311,24 @@ ODD_MAIL = {
     "html charset in a meta tag": (
         b"From: a@x.test\nSubject: x\nContent-Type: text/html\n\n<html><head><meta charset=\"windows-1250\">"
         b"</head><body>D\xeckuji</body></html>", ("", "a@x.test", "x", "Děkuji")),
+    "a name with an empty address": (b'From: "Mark Whatney" <>\nSubject: x\n\nbody\n', ("Mark Whatney", "", "x", "body")),
+    "a name only in a comment": (b'From: "" (Mail Delivery System)\nSubject: x\n\nbody\n',
+                                 ("Mail Delivery System", "", "x", "body")),
+    "a name the address parser refuses": (b"From: Foo Bar [IT] <foo@bar.test>\nSubject: x\n\nbody\n",
+                                          ("Foo Bar [IT]", "foo@bar.test", "x", "body")),
+    "a name and an address without brackets": (b"From: Test test@example.test\nSubject: x\n\nbody\n",
+                                               ("Test", "test@example.test", "x", "body")),
+    "control characters inside encoded words": (
+        b"From: =?UTF-8?B?QW5hDQpCY2M6IGV2aWxAeC5leGFtcGxl?= <ana@cliente.test>\n"
+        b"Subject: =?UTF-8?B?DQrooK3pvpXkuK3lsaTnrqHnkIbogIU=?=\n\nhola\n",
+        ("Ana Bcc: evil@x.example", "ana@cliente.test", "蠭龕中層管理者", "hola")),
+    "a raw 8-bit subject in a multipart message": (
+        b"From: a@x.test\nSubject: \xc7\xe0\xea\xe0\xe7 \xed\xe5 \xef\xf0\xe8\xf8\xb8\xeb\n"
+        b"Content-Type: multipart/mixed; boundary=x\n\n--x\nContent-Type: text/plain; charset=windows-1251\n\n"
+        b"\xe4\xee\xe1\xf0\xfb\xe9 \xe4\xe5\xed\xfc\n--x--\n", ("", "a@x.test", "Заказ не пришёл", "добрый день")),
+    "a group that rewrote From": (
+        b"From: 'Jane Doe' via Soporte <soporte@example.test>\nX-Original-Sender: jane@cliente.test\n"
+        b"List-ID: <soporte.example.test>\nSubject: x\n\nbody\n", ("Jane Doe", "jane@cliente.test", "x", "body")),
     "a named text part as the only body": (
         b"From: a@x.test\nSubject: x\nMIME-Version: 1.0\n"
         b"Content-Type: text/plain; charset=utf-8; name=\"mensaje.txt\"\n\nLa pantalla parpadea.\n",
@@ -418,6 +436,8 @@ def test_recipient_lists_with_odd_names_and_no_commas():
     msg = parse_message(b"From: a@x.test\nTo: soporte@empresa <soporte@empresa.example>, Bob <b@y.test>,"
                         b" \"Ruiz, Ana\" <ana@x.test>\nCc: c@x.test d@x.test\nSubject: x\n\nb\n")
     assert (msg.to, msg.cc) == (("soporte@empresa.example", "b@y.test", "ana@x.test"), ("c@x.test", "d@x.test"))
+    glued = parse_message(b"From: a@x.test\nTo: vishnu@chatwoot.test www.chatwoot.test\nSubject: x\n\nb\n")
+    assert glued.to == ("vishnu@chatwoot.test",)
 
 
 def test_a_named_text_part_stays_an_attachment_beside_a_body_or_when_attached():
