@@ -43,6 +43,8 @@ _WINDOWS_DEVICE = re.compile(r"(?:con|prn|aux|nul|com[0-9]|lpt[0-9])(?:\.|$)", r
 _MISSING_SEMICOLON = re.compile(r"^(\s*[\w.+-]+/[\w.+-]+)(?:\s*,\s*|\s+)(?=[\w*-]+\s*=)")
 _TYPE_OK = re.compile(r"\s*[\w.+-]+/[\w.+-]+\s*(?:;|$)")
 _TYPE_JUNK = re.compile(r"^(\s*[\w.+-]+/[\w.+-]+)[>\"'\]),.]+(?=\s*(?:;|$))")
+_UUENCODINGS = ("x-uuencode", "uuencode", "x-uue", "uue")
+_UU_BEGIN = re.compile(r"^begin [0-7]{3,4} ", re.MULTILINE)
 _NOT_BASE64 = re.compile(r"[^A-Za-z0-9+/=]+")
 _NOT_BASE64_LINE = re.compile(r"[^A-Za-z0-9+/=\s]|(?<=\S)[ \t]+(?=\S)")   # trailing blanks do not count
 _BASE64_CHUNK = re.compile(r"[A-Za-z0-9+/]+=*")
@@ -361,8 +363,11 @@ def _as_text(message: Message) -> str:
 
 def _payload_bytes(part: Message) -> bytes:
     raw = part._payload
-    if isinstance(raw, str) and _transfer_encoding(part) == "base64":
+    encoding = _transfer_encoding(part) if isinstance(raw, str) else ""
+    if encoding == "base64":
         return raw.encode("utf-8", "surrogateescape") if _plain_text(raw) else base64_bytes(raw)
+    if encoding in _UUENCODINGS and not _UU_BEGIN.search(raw):
+        return uu_bytes(raw)   # the stdlib decodes uuencode only after a "begin" line
     try:
         data = part.get_payload(decode=True)
     except Exception:  # noqa: BLE001 - undecodable transfer encoding: keep the raw text
@@ -387,6 +392,25 @@ def base64_bytes(text: str) -> bytes:
             out.append(binascii.a2b_base64(body + "=" * (-len(body) % 4)))
         except binascii.Error:
             continue
+    return b"".join(out)
+
+
+def uu_bytes(text: str) -> bytes:
+    """uuencoded lines with no "begin" and "end" around them, as some mailers send a
+    part they label x-uuencode."""
+    out = []
+    for line in text.splitlines():
+        line = line.rstrip("\r")
+        if not line or line in ("`", "end") or line.startswith("begin "):
+            continue
+        try:
+            out.append(binascii.a2b_uu(line))
+        except binascii.Error:   # padding some encoders leave off or add
+            length = (((ord(line[0]) - 32) & 63) * 4 + 5) // 3
+            try:
+                out.append(binascii.a2b_uu(line[:length]))
+            except binascii.Error:
+                continue
     return b"".join(out)
 
 

@@ -411,6 +411,15 @@ def test_broken_part_headers_plain_text_labelled_base64_and_resource_forks():
     assert [(a.filename, a.content_type) for a in appledouble.attachments] == [("doc.pdf", "application/pdf")]
 
 
+@pytest.mark.parametrize("body", [b",2&5L;&\\@6F%M;6%D\n`\n", b"begin 644 a.txt\n,2&5L;&\\@6F%M;6%D\n`\nend\n"],
+                         ids=["no begin line", "begin and end"])
+def test_uuencoded_parts_are_decoded(body):
+    msg = parse_message(_multipart("mixed", b"Content-Type: text/plain\n\nsee file",
+                                   b"Content-Type: text/plain; name=a.txt\nContent-Disposition: attachment\n"
+                                   b"Content-Transfer-Encoding: x-uuencode\n\n" + body))
+    assert [(a.filename, a.payload) for a in msg.attachments] == [("a.txt", b"Hello Zammad")]
+
+
 def test_a_forwarded_message_sent_as_base64_is_stored_decoded():
     inner = b"From: Bob <bob@x.test>\nSubject: orig\n\nhello\n"
     msg = parse_message(_multipart("mixed", b"Content-Type: text/plain\n\nver adjunto",
