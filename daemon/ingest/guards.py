@@ -51,14 +51,15 @@ _BOUNCE_SUBJECT = re.compile(_PREFIXES + r"(?:undeliverable|undelivered|unzustel
     r"non[- ]?delivery|delivery (?:has )?failed|could not be delivered|"
     r"delivery (?:notification|report)|warning: could not send|message (?:not|could not be) "
     r"delivered|mail system error|returned to sender|rejected mail|"
-    r"mensaje no entregado|error de entrega|user unknown", re.IGNORECASE)
+    r"mensaje no entregado|error de entrega|user unknown|failed mail\b", re.IGNORECASE)
 # What a mail system's report says and a customer's message does not
 _BOUNCE_EVIDENCE = re.compile(
     # an enhanced status code where a mail system writes one ("550 5.1.1", "Status: 5.1.1",
     # "#5.1.1"), not a version number; a bare "550" only beside its words
     r"(?:\b[45]\d\d[ -]|status:?\s*|#|\()[45]\.[0-7]\.\d{1,3}\b|"
     r"\b5[0-5]\d[ -].{0,60}?(?:user|mailbox|recipient|address|rejected|denied|unknown|relay)|"
-    r"could ?n[o']t be delivered|(?:was|were|be|been) not (?:be )?delivered|undeliverable|"
+    r"(?:could ?n[o']t|cannot|can ?not|can't) be delivered|(?:was|were|be|been) not (?:be )?delivered|"
+    r"undeliverable|failed mail|"
     r"delivery (?:has )?failed|delivery failure|"
     r"(?:user|recipient|mailbox|address) (?:unknown|not found|unavailable|is full)|"
     r"unknown (?:user|recipient|address)|"

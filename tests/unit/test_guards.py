@@ -334,6 +334,8 @@ def test_hotmail_complaint_is_machine_mail():
 @pytest.mark.parametrize("from_addr, subject, text, kind", [
     ("postmaster@mx.test", "Undeliverable: Hola", "Your message was not delivered.", "bounce"),
     ("post_master@vtext.example.test", "Hola", "550 5.1.1 <ana@cliente.test> user unknown", "bounce"),
+    ("postmaster@llnl.test", 'FAILED MAIL to "ana" regarding "Hola"', "did not match an address", "bounce"),
+    ("jetmail@x.test", "Mail Error", "Your mail cannot be delivered to the following address(es):", "bounce"),
     ("postmaster@cliente.test", "Your newsletters are rejected",
      "Hello, I am the mail admin at Cliente. Please check your SPF record.", "accept"),
     # customers quoting or forwarding a bounce, in any language
@@ -342,7 +344,8 @@ def test_hotmail_complaint_is_machine_mail():
     ("ana@cliente.test", "I: Mail delivery failed: returning message to sender",
      "Perché il mio ordine torna indietro?\n\n> 550 5.1.1 User unknown", "accept"),
     ("ana@cliente.test", "转发：Undelivered Mail Returned to Sender", "为什么？\n550 5.1.1 User unknown", "accept"),
-], ids=["postmaster bounce subject", "postmaster failure text", "postmaster person",
+], ids=["postmaster bounce subject", "postmaster failure text", "failed mail", "cannot be delivered",
+        "postmaster person",
         "customer replies to a bounce", "italian forward", "chinese forward"])
 def test_roles_and_customers_asking_about_bounces(from_addr, subject, text, kind):
     assert classify(message(from_addr=from_addr, subject=subject, text=text), OWN).kind == kind
