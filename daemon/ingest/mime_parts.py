@@ -51,6 +51,8 @@ _BASE64_CHUNK = re.compile(r"[A-Za-z0-9+/]+=*")
 _META_CHARSET = re.compile(rb"<meta[^>]{0,200}?charset\s*=\s*[\"']?\s*([\w.:-]{1,40})", re.IGNORECASE)
 _EXT_OK = re.compile(r"^\.[A-Za-z0-9_-]{1,12}$")
 _FIELD = re.compile(rb"[!-9;-~]+[ \t]*:")     # a header line: printable name, colon
+# the end of an address or list value, never a sentence: no blanks, no colon
+_VALUE_TAIL = re.compile(rb"[^\s:]{0,100}(?:@[^\s:]{0,100}|[>,;])\r?$")
 _SPACED_COLON = re.compile(rb"([!-9;-~]+)[ \t]+(:)")
 _ADDRESS_FIELD = re.compile(rb"(?:from|sender|reply-to|to|cc|bcc)[ \t]*:", re.IGNORECASE)
 _KNOWN_FIELD = re.compile(rb"(?:from|to|cc|subject|date|message-id|mime-version|"
@@ -99,6 +101,11 @@ def mend_header_block(raw: bytes) -> bytes | None:
     lines = head[:end].split(b"\n")
     delimiter = next((i for i, line in enumerate(lines) if line.startswith(b"--")), len(lines))
     last_known = max((i for i, line in enumerate(lines[:delimiter]) if _KNOWN_FIELD.match(line)), default=-1)
+    tail = last_known + 1
+    while last_known >= 0 and tail < len(lines) and _VALUE_TAIL.match(lines[tail]):
+        tail += 1      # the broken end of the last header's value ("d@\nexample.com>")
+    if tail > last_known + 1 and tail < len(lines) and not lines[tail].strip(b"\r"):
+        last_known = tail - 1
     mended: list[bytes] = []
     changed, current = bool(skipped), b""
     for i, line in enumerate(lines):
@@ -111,14 +118,21 @@ def mend_header_block(raw: bytes) -> bytes | None:
         if i == 0 or _FIELD.match(line):
             mended.append(line)
             current = line
-        elif b":" in line[:80] or _ADDRESS_FIELD.match(current):
-            changed = True           # a broken header, or a stray line under an address
+        elif b":" in line[:80] or (_ADDRESS_FIELD.match(current) and not _cut_mid_address(current)):
+            changed = True           # a broken header, or a stray line under a whole address
         else:
             mended.append(b" " + line)
+            current += b" " + line
             changed = True
     if not changed:
         return None
     return b"\n".join(mended) + head[end:]
+
+
+def _cut_mid_address(header: bytes) -> bool:
+    """An address header that stops inside an address ("D <d@"): its next line ends it."""
+    value = header.rstrip(b"\r \t")
+    return value.endswith((b"@", b"<", b",", b".", b"-")) or value.count(b"<") > value.count(b">")
 
 
 def repair_headers(message: Message) -> None:
@@ -235,7 +249,12 @@ def _visit_alternatives(children: list[Message], out: _Collector) -> None:
     versions = []
     for child in children:
         version = out.sharing_attachments()
-        _visit(child, version)
+        ctype = child.get_content_type()
+        if ctype in _BODY_TYPES and not child.is_multipart() and _disposition(child) != "attachment":
+            version.defects.extend(type(d).__name__ for d in child.defects)
+            _add_body(child, ctype, version)   # a version of the text, even with a name on it
+        else:
+            _visit(child, version)
         versions.append(version)
     plain = next((v for v in versions if any(k == "text" and t.strip() for k, t in v.body)), None)
     rich = next((v for v in reversed(versions) if v.htmls), None)

@@ -33,6 +33,7 @@ MISSING_ID_DOMAIN = "missing-message-id.invalid"
 _MSGID = re.compile(r"<\s*([^<>\s]+?)\s*>")
 _PLAIN_ADDRESS = re.compile(r"[^\s<>\"(),;:@]+@[^\s<>\"(),;:@]+")
 _TAGS = re.compile(r"<[^>]*>")
+_AROUND_DOTS = re.compile(r"\s*([@.])\s*")
 _COMMENT = re.compile(r"\(([^()]{1,200})\)")
 # "ceo@victim.example"@attacker.example is a mailbox at attacker.example, whatever its
 # quoted local part says: kept whole, never cut down to the address inside the quotes
@@ -178,7 +179,7 @@ def _parsed_addresses(values: list[str]) -> list[tuple[str, str]]:
             pairs = []
         # an address the parser glued together from pieces ("a@x.com www.x.com" gives
         # "a@x.comwww.x.com") is not in the header as written
-        written = value.lower().replace('"', "")
+        written = _AROUND_DOTS.sub(r"\1", value.lower()).replace('"', "")   # "d@ example.com" is folded, not glued
         pairs = [(n.strip().strip('"').strip(), a) for n, a in pairs if a and a.replace('"', "") in written]
         # addresses with no commas between them ("a@x b@x") read as one broken address
         found.extend(pairs or [("", _clean_address(a)) for a in _PLAIN_ADDRESS.findall(value)])

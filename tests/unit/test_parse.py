@@ -257,6 +257,9 @@ ODD_MAIL = {
     "a stray line under To is dropped": (
         b"From: ana@cliente.test\nTo: s@x.test\ninva@id*header\nSubject: Hola\n\nTexto\n",
         ("", "ana@cliente.test", "Hola", "Texto")),
+    "an address cut across two lines at the end of the headers": (
+        b"From: ana@cliente.test\nSubject: Hola\nCc: C <c@x.test>, D <d@\nx.test>\n\nTexto\n",
+        ("", "ana@cliente.test", "Hola", "Texto")),
     "a space before the colon": (
         b"From: ana@cliente.test\nSubject : Impresora rota\nTo: s@x.test\n\nNo imprime.\n",
         ("", "ana@cliente.test", "Impresora rota", "No imprime.")),
@@ -371,7 +374,11 @@ def _multipart(kind: str, *parts: bytes) -> bytes:
      "Real", "<p>Real</p>"),
     (_multipart("alternative", b"Content-Type: text/plain\n\nHola", b"Content-Type: text/html\n\n<b>Hola</b>"),
      "Hola", "<b>Hola</b>"),
-], ids=["html then plain footer", "two plain alternatives", "blank plain alternative", "usual alternative"])
+    # a named HTML version is still a version of the text, not an attachment
+    (_multipart("alternative", b"Content-Type: text/plain\n\nplain",
+                b"Content-Type: text/html; name=\"body.html\"\n\n<p>html</p>"), "plain", "<p>html</p>"),
+], ids=["html then plain footer", "two plain alternatives", "blank plain alternative", "usual alternative",
+        "named html alternative"])
 def test_which_bodies_make_the_text(raw, text, html):
     msg = parse_message(raw)
     assert (msg.text.strip(), msg.html.strip()) == (text, html)
@@ -447,6 +454,8 @@ def test_recipient_lists_with_odd_names_and_no_commas():
     assert (msg.to, msg.cc) == (("soporte@empresa.example", "b@y.test", "ana@x.test"), ("c@x.test", "d@x.test"))
     glued = parse_message(b"From: a@x.test\nTo: vishnu@chatwoot.test www.chatwoot.test\nSubject: x\n\nb\n")
     assert glued.to == ("vishnu@chatwoot.test",)
+    cut = parse_message(b"From: a@x.test\nSubject: x\nCc: C <c@x.test>, D <d@\nx.test>\n\nb\n")
+    assert cut.cc == ("c@x.test", "d@x.test")
 
 
 def test_a_named_text_part_stays_an_attachment_beside_a_body_or_when_attached():
