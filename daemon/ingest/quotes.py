@@ -177,8 +177,8 @@ def _quoted_on_purpose(lines: list[str], start: int) -> bool:
     """A quote under "They wrote me this:" (a lead-in with no date or address, so not
     a reply header we failed to read) is part of what the customer is telling us."""
     above = _skip_blank_back(lines, start)
-    if above == 0 or _is_quote(lines[above - 1]):
-        return False
+    if not _is_quote(lines[start]) or above == 0 or _is_quote(lines[above - 1]):
+        return False    # under a reply header it is history, whatever comes before
     lead = lines[above - 1].strip()
     return _ends_with_colon(lead) and not any(c.isdigit() or c == "@" for c in lead)
 

@@ -36,6 +36,8 @@ CASES = [
      "", "> nada nuevo", ""),
     ("a quote under a lead-in", "Me escribieron esto:\n\n> su pedido fue cancelado",
      "Me escribieron esto:\n\n> su pedido fue cancelado", "", ""),
+    ("a reply header under a line ending in a colon", "Awesome!\n\n:boom:\n\nOn Wed, Oct 8, 2014 at "
+     "10:46 AM, Ana <a@x.test>\nwrote:\n\n> Nice", "Awesome!\n\n:boom:", "> Nice", ""),
     ("a bare delimiter over a quote", "--\n> texto anterior", "", "> texto anterior", ""),
     ("windows mail, names only", "Gracias\n\nFrom: Soporte\nSent: Friday, November 28, 2014 "
      "12:35 PM\nTo: Ana\n\nSu ticket 123 fue cerrado.", "Gracias", "Su ticket", ""),
