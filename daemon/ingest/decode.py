@@ -25,12 +25,12 @@ _BETWEEN_WORDS = re.compile(r"(\?=)\s+(=\?)")
 _CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]+")
 
 
+# Labels neither Python nor the loosening below knows ("x-sjis", "ks_c_5601-1987" and
+# the like are Python aliases once loosened)
+_ALIASES = {"windows-31j": "cp932", "gb_2312-80": "gb18030"}
 # Senders declare a charset and write its common superset (as browsers assume too).
-_ALIASES = {"x-sjis": "cp932", "windows-31j": "cp932", "sjis": "cp932", "x-euc-jp": "euc_jp",
-            "gb_2312-80": "gb18030", "x-gbk": "gb18030", "x-mac-roman": "mac_roman",
-            "x-mac-cyrillic": "mac_cyrillic", "ks_c_5601-1987": "cp949", "unicode-1-1-utf-7": "utf-7"}
-_SUPERSETS = {"gb2312": "gb18030", "gbk": "gb18030", "latin-1": "cp1252", "iso8859-1": "cp1252", "euc_kr": "cp949",
-              "shift_jis": "cp932", "big5": "big5hkscs", "iso8859-8-i": "iso8859-8"}
+_SUPERSETS = {"gb2312": "gb18030", "gbk": "gb18030", "iso8859-1": "cp1252", "euc_kr": "cp949",
+              "shift_jis": "cp932", "big5": "big5hkscs"}
 
 
 def _codec(charset: str | None) -> str | None:

@@ -16,7 +16,7 @@ from email.policy import compat32
 from typing import TYPE_CHECKING, Iterator
 
 from daemon.ingest.message import Attachment, BodyRef
-from daemon.ingest.mime_parts import is_body
+from daemon.ingest.mime_parts import is_body, transfer_encoding
 
 if TYPE_CHECKING:
     from daemon.store import BlobStore
@@ -196,7 +196,7 @@ def _boundary(headers: Message) -> bytes | None:
 def _candidate(headers: Message, body: int, end: int) -> bool:
     if end - body < LARGE_PART:
         return False
-    if str(headers.get("content-transfer-encoding", "")).strip().lower() != "base64":
+    if transfer_encoding(headers) != "base64":
         return False
     ctype = headers.get_content_type()
     return not ctype.startswith("message/") and not is_body(headers, ctype)

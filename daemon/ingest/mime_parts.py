@@ -73,17 +73,16 @@ class Parts:
 
 @dataclass
 class _Collector:
-    texts: list[str]
-    htmls: list[str]
+    htmls: list[str]                     # every HTML body, for display
     attachments: list[Attachment]
     defects: list[str]
     refs: Mapping[str, BodyRef]
     named_texts: list[tuple[Message, Attachment]] = field(default_factory=list)
-    body: list[tuple[str, str]] = field(default_factory=list)
+    body: list[tuple[str, str]] = field(default_factory=list)    # Parts.body
 
     def sharing_attachments(self) -> "_Collector":
         """A collector for one alternative: its own bodies, the shared attachments."""
-        return _Collector([], [], self.attachments, self.defects, self.refs, self.named_texts)
+        return _Collector([], self.attachments, self.defects, self.refs, self.named_texts)
 
 
 def mend_header_block(raw: bytes) -> bytes | None:
@@ -170,24 +169,22 @@ def _declared_charset(part: Message) -> str | None:
 
 def _param(part: Message, name: str) -> str:
     """A Content-Type parameter, lower-case; "" when absent or unparseable."""
-    try:
-        value = part.get_param(name)
-    except Exception:  # noqa: BLE001 - unparseable Content-Type parameters
-        return ""
-    return value.strip().lower() if isinstance(value, str) else ""
+    return _parameter(lambda: part.get_param(name)).strip().lower()
 
 
 def split_parts(message: Message, refs: Mapping[str, BodyRef] | None = None) -> Parts:
     """`refs`: placeholders that stand for large bodies left in the raw message."""
-    out = _Collector([], [], [], [], refs or {})
+    out = _Collector([], [], [], refs or {})
     _visit(message, out)
-    if not out.texts and not out.htmls and out.named_texts:
+    if not out.body and not out.htmls and out.named_texts:
         _promote_named_text(out)
-    return Parts("\n".join(out.texts), "\n".join(out.htmls),
+    return Parts("\n".join(text for kind, text in out.body if kind == "text"), "\n".join(out.htmls),
                  tuple(out.attachments), tuple(out.defects), tuple(out.body))
 
 
-def _visit(part: Message, out: _Collector) -> None:
+def _visit(part: Message, out: _Collector, alternative: bool = False) -> None:
+    """`alternative`: the part is one version of a multipart/alternative, where a text
+    part is a version of the text even with a name on it."""
     out.defects.extend(type(d).__name__ for d in getattr(part, "defects", ()))
     ctype = part.get_content_type()
     if ctype == "application/applefile":
@@ -207,7 +204,8 @@ def _visit(part: Message, out: _Collector) -> None:
     elif part.get_content_maintype() == "multipart" and (fixed := _reboundaried(part)):
         out.defects.append("multipart boundary repaired")
         _visit(fixed, out)
-    elif is_body(part, ctype):
+    elif is_body(part, ctype) or (alternative and ctype in _BODY_TYPES
+                                  and _disposition(part) != "attachment"):
         _add_body(part, ctype, out)
     else:
         attachment = _leaf_attachment(part, ctype, len(out.attachments) + 1, out.refs)
@@ -249,17 +247,11 @@ def _visit_alternatives(children: list[Message], out: _Collector) -> None:
     versions = []
     for child in children:
         version = out.sharing_attachments()
-        ctype = child.get_content_type()
-        if ctype in _BODY_TYPES and not child.is_multipart() and _disposition(child) != "attachment":
-            version.defects.extend(type(d).__name__ for d in child.defects)
-            _add_body(child, ctype, version)   # a version of the text, even with a name on it
-        else:
-            _visit(child, version)
+        _visit(child, version, alternative=True)
         versions.append(version)
     plain = next((v for v in versions if any(k == "text" and t.strip() for k, t in v.body)), None)
     rich = next((v for v in reversed(versions) if v.htmls), None)
     if plain is not None:
-        out.texts.extend(t for k, t in plain.body if k == "text")
         out.body.extend(s for s in plain.body if s[0] == "text")
     elif rich is not None:
         out.body.extend(s for s in rich.body if s[0] == "html")
@@ -329,7 +321,6 @@ def _add_body(part: Message, ctype: str, out: _Collector) -> None:
         out.htmls.append(text)
         out.body.append(("html", text))
     elif text:
-        out.texts.append(text)
         out.body.append(("text", text))
 
 
@@ -351,7 +342,7 @@ def _body_ref(part: Message, refs: Mapping[str, BodyRef]) -> BodyRef | None:
     raw = part._payload
     if not refs or not isinstance(raw, str):
         return None
-    if _transfer_encoding(part) != "base64":
+    if transfer_encoding(part) != "base64":
         return None
     return refs.get(raw.strip())
 
@@ -362,9 +353,9 @@ def _whole_attachment(part: Message, ctype: str, index: int) -> Attachment:
         # The stdlib splits these into sub-messages; their serialisation is the body.
         data = "\n".join(_as_text(m) for m in payload if isinstance(m, Message))
         body = data.encode("utf-8", "surrogateescape")
-        encoding = _transfer_encoding(part)
+        encoding = transfer_encoding(part)
         if encoding == "base64":     # the stdlib parsed the still-encoded text as a message
-            body = base64_bytes(data)
+            body = _base64_bytes(data)
         elif encoding == "quoted-printable":
             body = binascii.a2b_qp(body)
     else:
@@ -382,11 +373,11 @@ def _as_text(message: Message) -> str:
 
 def _payload_bytes(part: Message) -> bytes:
     raw = part._payload
-    encoding = _transfer_encoding(part) if isinstance(raw, str) else ""
+    encoding = transfer_encoding(part) if isinstance(raw, str) else ""
     if encoding == "base64":
-        return raw.encode("utf-8", "surrogateescape") if _plain_text(raw) else base64_bytes(raw)
+        return raw.encode("utf-8", "surrogateescape") if _plain_text(raw) else _base64_bytes(raw)
     if encoding in _UUENCODINGS and not _UU_BEGIN.search(raw):
-        return uu_bytes(raw)   # the stdlib decodes uuencode only after a "begin" line
+        return _uu_bytes(raw)   # the stdlib decodes uuencode only after a "begin" line
     try:
         data = part.get_payload(decode=True)
     except Exception:  # noqa: BLE001 - undecodable transfer encoding: keep the raw text
@@ -397,7 +388,7 @@ def _payload_bytes(part: Message) -> bytes:
     return raw.encode("utf-8", "surrogateescape") if isinstance(raw, str) else b""
 
 
-def base64_bytes(text: str) -> bytes:
+def _base64_bytes(text: str) -> bytes:
     """Base64 as encoders really write it: chunks padded one by one and concatenated
     ("SGVsbG8=IHdvcmxk..."), a stray character at the end, junk between lines. The
     stdlib stops at the first padding or gives the encoded text back."""
@@ -414,7 +405,7 @@ def base64_bytes(text: str) -> bytes:
     return b"".join(out)
 
 
-def uu_bytes(text: str) -> bytes:
+def _uu_bytes(text: str) -> bytes:
     """uuencoded lines with no "begin" and "end" around them, as some mailers send a
     part they label x-uuencode."""
     out = []
@@ -439,7 +430,8 @@ def _plain_text(text: str) -> bool:
     return len(_NOT_BASE64_LINE.findall(text)) > max(2, len(text) // 50)
 
 
-def _transfer_encoding(part: Message) -> str:
+def transfer_encoding(part: Message) -> str:
+    """Content-Transfer-Encoding, lower case; "" when absent."""
     return str(part.get("content-transfer-encoding", "")).strip().lower()
 
 
@@ -451,13 +443,13 @@ def _disposition(part: Message) -> str:
 
 
 def _raw_filename(part: Message) -> str:
-    return _name_from(lambda: part.get_filename() or part.get_param("name"))
+    return _parameter(lambda: part.get_filename() or part.get_param("name"))
 
 
 def _location_name(part: Message) -> str:
     """The file name at the end of Content-Location (or a filename parameter put on
     Content-Type), which some clients give an attachment instead of a name."""
-    named = _name_from(lambda: part.get_param("filename"))
+    named = _parameter(lambda: part.get_param("filename"))
     if named.strip():
         return named
     location = decode_header_value(part.get("Content-Location", "")).strip()
@@ -465,8 +457,8 @@ def _location_name(part: Message) -> str:
     return found.group(0).strip() if found else ""
 
 
-def _name_from(read) -> str:
-    """A name parameter, decoded; "" when absent or beyond repair."""
+def _parameter(read) -> str:
+    """A header parameter's value, decoded; "" when absent or beyond repair."""
     try:
         name = read() or ""
     except Exception:  # noqa: BLE001 - broken RFC 2231 parameters

@@ -175,12 +175,10 @@ def _peel(lines: list[str]) -> tuple[list[str], list[str], list[str]]:
 
 def _quoted_on_purpose(lines: list[str], start: int) -> bool:
     """A quote under "They wrote me this:" (a lead-in with no date or address, so not
-    a reply header we failed to read) is part of what the customer is telling us."""
-    above = _skip_blank_back(lines, start)
-    if not _is_quote(lines[start]) or above == 0 or _is_quote(lines[above - 1]):
-        return False    # under a reply header it is history, whatever comes before
-    lead = lines[above - 1].strip()
-    return _ends_with_colon(lead) and not any(c.isdigit() or c == "@" for c in lead)
+    a reply header we failed to read) is part of what the customer is telling us.
+    Under a reply header it is history, whatever comes before."""
+    lead = _lead_in(lines, start) if _is_quote(lines[start]) else None
+    return lead is not None and not any(c.isdigit() or c == "@" for c in lead)
 
 
 def _has_header(lines: list[str]) -> bool:
@@ -202,7 +200,7 @@ def _first_marker(lines: list[str]) -> tuple[str, int] | None:
             continue
         if stripped[0] in "-_—=bBcCdDiI" and (found_at := _separator_at(lines, i)):
             return found_at
-        if ":" in stripped and _outlook_block_at(lines, i) and not _introduced(lines, i):
+        if ":" in stripped and _outlook_block_at(lines, i) and _lead_in(lines, i) is None:
             return ("cut", i)
         found = _attribution_at(lines, i)
         if found is not None:
@@ -218,11 +216,15 @@ def _first_marker(lines: list[str]) -> tuple[str, int] | None:
     return None
 
 
-def _introduced(lines: list[str], i: int) -> bool:
-    """A header block right under "I got this from your team:" or "See my answers
-    below:" was pasted on purpose or is answered inline: it is not history to hide."""
+def _lead_in(lines: list[str], i: int) -> str | None:
+    """The line of the customer's own above line i (blank lines skipped) when it ends
+    in a colon and so introduces what follows: "I got this from your team:", "See my
+    answers below:". A header block or a quote under one is not history to hide."""
     above = _skip_blank_back(lines, i)
-    return above > 0 and _ends_with_colon(lines[above - 1].rstrip()) and not _is_quote(lines[above - 1])
+    if above == 0 or _is_quote(lines[above - 1]):
+        return None
+    lead = lines[above - 1].strip()
+    return lead if _ends_with_colon(lead) else None
 
 
 def _separator_at(lines: list[str], i: int) -> tuple[str, int] | None:
