@@ -156,7 +156,10 @@ def unfold(value: str) -> str:
 
 def decode_header_value(value: object, hint: str | None = None) -> str:
     """Unfolded, RFC 2047-decoded text of one header value; raw text if undecodable."""
-    text = unfold(unsmuggle(str(value), hint))
+    text = str(value)
+    if "=?" not in text and "\n" not in text and text.isascii():
+        return text.strip()     # the common case: nothing to unfold, recover or decode
+    text = unfold(unsmuggle(text, hint))
     if "=?" not in text:
         return text
     text = _BETWEEN_WORDS.sub(r"\1\2", text)
