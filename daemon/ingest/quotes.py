@@ -38,6 +38,8 @@ _CLOSING = re.compile(_CLOSING_WORDS + r"\s?:$|"
 # Without a known opening ("Ana <ana@x> wrote:") it only counts right above a quote, and
 # only with the address right before the word: "I asked bob@x what he wrote:" is prose.
 _LOOSE_SENDER = re.compile(r"@[^\s@]*[\s\]>)\"']*" + _CLOSING_WORDS + r"\s?:$")
+# Some clients drop the colon ("On ..., Ana <ana@x> wrote"): only right above a quote
+_BARE_CLOSING = re.compile(_CLOSING_WORDS + r"$")
 # A date first, as Gmail and Apple write them in many locales ("2014-03-20 8:48 GMT+01:00
 # Ana <ana@x>:", "tir. 18. apr. 2017 kl. 13:09 skrev Ana <ana@x>:").
 _DATE_FIRST = re.compile(r"(?:[^\W\d_]{2,4}\.?,?\s+)?\d")
@@ -250,12 +252,21 @@ def _attribution_at(lines: list[str], i: int) -> tuple[int, bool] | None:
         if not piece or _is_quote(lines[j]) or len(piece) > _MAX_HEADER:
             return None
         parts.append(piece)
-        if not _ends_with_colon(piece):
+        if _ends_with_colon(piece):
+            found = _classify_attribution(" ".join(parts))
+        elif _colonless_end(lines, j):
+            found = _classify_attribution(" ".join(parts) + ":") or None   # a full one only
+        else:
             continue  # every header ends with a colon: skip the costly checks
-        found = _classify_attribution(" ".join(parts))
         if found is not None and (j == i or _wrapped_start(parts[0], found)):
             return (j + 1, found)
     return None
+
+
+def _colonless_end(lines: list[str], j: int) -> bool:
+    """Line j ends in "wrote" with no colon, right above a quote."""
+    return j + 1 < len(lines) and _is_quote(lines[j + 1]) and \
+        _BARE_CLOSING.search(lines[j].rstrip().lower()) is not None
 
 
 def _wrapped_start(first: str, strong: bool) -> bool:
@@ -284,7 +295,7 @@ def _classify_attribution(candidate: str) -> bool | None:
 def _attribution_ends(lines: list[str]) -> dict[int, int]:
     """Map: line index just after an attribution -> where that attribution starts."""
     ends: dict[int, tuple[bool, int]] = {}
-    colons = [i for i, line in enumerate(lines) if _ends_with_colon(line.rstrip())]
+    colons = [i for i, line in enumerate(lines) if _ends_with_colon(line.rstrip()) or _colonless_end(lines, i)]
     for i in sorted({start for c in colons for start in range(max(0, c - 2), c + 1)}):
         found = _attribution_at(lines, i)
         if found is not None and (found[0] not in ends or found[1] >= ends[found[0]][0]):

@@ -246,6 +246,13 @@ CASES = [
      "por favor?\nsí, es el 12345\n> Gracias", "Ver abajo.\n\nEl 23/11/2026 10:00, S "
      "<s@x.test> escribió:\n> ¿Puede indicarnos el número de serie del equipo afectado, "
      "por favor?\nsí, es el 12345", "> Gracias", ""),
+    # a client that drops the colon: a full header right above the quote is still one
+    ("reply header without a colon", "Thanks, fixed.\n\nOn Mon, Jan 1, 2024 at 10:00 AM Ana "
+     "<ana@x.test> wrote\n> old text", "Thanks, fixed.", "wrote\n> old text", ""),
+    ("spanish reply header without a colon", "Gracias.\n\nEl lun, 1 ene 2024 a las 10:00, Ana "
+     "(<ana@x.test>) escribió\n> viejo", "Gracias.", "escribió\n> viejo", ""),
+    ("no colon, no date or address: prose", "Ayer el técnico me escribió\n> reinicie el equipo",
+     "Ayer el técnico me escribió", "> reinicie el equipo", ""),
 ]
 
 
