@@ -18,7 +18,7 @@ _SMUGGLED = re.compile("[\udc80-\udcff]")
 _FOLD = re.compile(r"\r?\n[ \t]*")
 # Q words with a raw space inside are broken but common ("=?utf-8?q?Caf=C3=A9 abierto?=")
 _ENCODED_WORD = re.compile(r"=\?([^?\s]+)\?(?:([bB])\?([^?\s]*)|([qQ])\?([^?]*?))\?=")
-_ENCODED_RUN = re.compile(r"(?:=\?[^?\s]+\?(?:[bB]\?[^?\s]*|[qQ]\?[^?]*?)\?=)+")
+ENCODED_RUN = re.compile(r"(?:=\?[^?\s]+\?(?:[bB]\?[^?\s]*|[qQ]\?[^?]*?)\?=)+")
 # Adjacent encoded words are joined without the whitespace between them (RFC 2047
 # §6.2); the stdlib only does this when it can decode every word at once.
 _BETWEEN_WORDS = re.compile(r"(\?=)\s+(=\?)")
@@ -163,7 +163,7 @@ def decode_header_value(value: object, hint: str | None = None) -> str:
     if "=?" not in text:
         return text
     text = _BETWEEN_WORDS.sub(r"\1\2", text)
-    text = _ENCODED_RUN.sub(lambda m: _decode_run(m.group(0)), text)
+    text = ENCODED_RUN.sub(lambda m: _decode_run(m.group(0)), text)
     # a CR, LF or other control character smuggled inside an encoded word: never part
     # of a subject or a name (and never a second header line)
     return _CONTROL.sub(" ", text).strip() if _CONTROL.search(text) else text

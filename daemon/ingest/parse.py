@@ -20,7 +20,7 @@ from typing import Mapping
 
 import mailparser
 
-from daemon.ingest.decode import decode_header_value, unfold
+from daemon.ingest.decode import ENCODED_RUN, decode_header_value, unfold
 from daemon.ingest.large import slim
 from daemon.ingest.message import BodyRef, ParsedMessage
 from daemon.ingest.mime_parts import Parts, mend_header_block, repair_headers, split_parts
@@ -51,6 +51,7 @@ _ZONES = {"CET": "+0100", "CEST": "+0200", "MET": "+0100", "MEST": "+0200", "WET
 _ZONE_NAME = re.compile(r"(\d\d:\d\d(?::\d\d)?)\s+(" + "|".join(_ZONES) + r")\b", re.IGNORECASE)
 _HEADER_BLOCK_DEFECTS = (MissingHeaderBodySeparatorDefect, FirstHeaderLineIsContinuationDefect)
 _AT_NAME = re.compile(r'(^|,)(\s*)([^,"<>()]*@[^,"<>()]*?)(\s*<[^<>@\s]+@[^<>\s]+>)')
+_ANGLE_ADDRESS = re.compile(r"<\s*([^<>@\s]+@[^<>\s]+?)\s*>")
 
 
 class UnparseableMessage(Exception):
@@ -161,7 +162,23 @@ def _header(headers: tuple[tuple[str, str], ...], name: str) -> str:
 def _raw_values(message: Message, name: str) -> list[str]:
     """Undecoded values: encoded words are decoded per display name, after splitting,
     so a comma inside a decoded name cannot split one address into two."""
-    return [_quoted_at_names(unfold(str(v))) for v in message.get_all(name, [])]
+    return [_quoted_at_names(_address_out_of_encoding(unfold(str(v)))) for v in message.get_all(name, [])]
+
+
+def _address_out_of_encoding(value: str) -> str:
+    """`=?utf-8?Q?Ana_P=C3=A9rez_<ana@x>?=`: a mailer that encoded the whole mailbox,
+    angle address included, hides the address inside what reads as a name."""
+    if "=?" not in value:
+        return value
+
+    def unwrap(found: re.Match) -> str:
+        decoded = decode_header_value(found.group(0))
+        address = _ANGLE_ADDRESS.search(decoded)
+        if address is None:
+            return found.group(0)
+        name = decoded[:address.start()].strip().strip('"').replace("\\", "").replace('"', "")
+        return (f'"{name}" ' if name else "") + f"<{address.group(1)}>"
+    return ENCODED_RUN.sub(unwrap, value)
 
 
 def _quoted_at_names(value: str) -> str:

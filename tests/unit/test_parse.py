@@ -341,6 +341,12 @@ ODD_MAIL = {
         b" delsp=yes\nContent-Transfer-Encoding: quoted-printable\n\n"
         b"No arranca desde que se actualiz=C3=B3 el =20\nfirmware del ter \nminal.\n",
         ("", "a@x.test", "x", "No arranca desde que se actualizó el firmware del terminal.")),
+    "a whole mailbox inside one encoded word": (
+        b"From: =?utf-8?Q?Ana_P=C3=A9rez_<ana@cliente.test>?=\nSubject: x\n\nbody\n",
+        ("Ana Pérez", "ana@cliente.test", "x", "body")),
+    "a whole mailbox inside base64, a comma in the name": (
+        b"From: =?utf-8?B?IlDDqXJleiwgQW5hIiA8YW5hQGNsaWVudGUudGVzdD4=?=\nSubject: x\n\nbody\n",
+        ("Pérez, Ana", "ana@cliente.test", "x", "body")),
 }
 
 
