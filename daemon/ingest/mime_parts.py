@@ -45,6 +45,8 @@ _TYPE_OK = re.compile(r"\s*[\w.+-]+/[\w.+-]+\s*(?:;|$)")
 _TYPE_JUNK = re.compile(r"^(\s*[\w.+-]+/[\w.+-]+)[>\"'\]),.]+(?=\s*(?:;|$))")
 _UUENCODINGS = ("x-uuencode", "uuencode", "x-uue", "uue")
 _UU_BEGIN = re.compile(r"^begin [0-7]{3,4} ", re.MULTILINE)
+_UU_BEGIN_LINE = re.compile(r"begin [0-7]{3,4} +(\S.{0,254}?)\s*$")
+_UU_LINE = re.compile(r"[ -`]{1,85}")
 _NOT_BASE64 = re.compile(r"[^A-Za-z0-9+/=]+")
 _NOT_BASE64_LINE = re.compile(r"[^A-Za-z0-9+/=\s]|(?<=\S)[ \t]+(?=\S)")   # trailing blanks do not count
 _BASE64_CHUNK = re.compile(r"[A-Za-z0-9+/]+=*")
@@ -317,6 +319,8 @@ def _add_body(part: Message, ctype: str, out: _Collector) -> None:
         text = unflow(text, delsp=_param(part, "delsp") == "yes")
     if text.startswith("\ufeff"):   # a byte order mark would hide a first-line #command
         text = text[1:]
+    if ctype == "text/plain" and _UU_BEGIN.search(text):
+        text = _without_uuencoded_files(text, out)
     if ctype == "text/html":
         out.htmls.append(text)
         out.body.append(("html", text))
@@ -422,6 +426,45 @@ def _uu_bytes(text: str) -> bytes:
             except binascii.Error:
                 continue
     return b"".join(out)
+
+
+def _without_uuencoded_files(text: str, out: _Collector) -> str:
+    """Files uuencoded into the body text ("begin 644 informe.pdf" ... "end"), as older
+    clients and report generators still send them, become attachments; the body keeps
+    only what was written around them."""
+    lines, kept, i = text.split("\n"), [], 0
+    while i < len(lines):
+        begin = _UU_BEGIN_LINE.match(lines[i])
+        end = _uu_block_end(lines, i + 1) if begin else None
+        if begin is None or end is None:
+            kept.append(lines[i])
+            i += 1
+            continue
+        name = begin.group(1)
+        ctype = _MIME.guess_type(name, strict=False)[0] or "application/octet-stream"
+        out.attachments.append(Attachment(safe_filename(name, ctype, len(out.attachments) + 1), ctype,
+                                          _uu_bytes("\n".join(lines[i + 1:end]))))
+        i = end + 1
+    return "\n".join(kept)
+
+
+def _uu_block_end(lines: list[str], start: int) -> int | None:
+    """The "end" line closing the uuencoded lines from `start`; None when a line
+    before it is not uuencoded, as in prose that happens to start with "begin 644"."""
+    for j in range(start, len(lines)):
+        line = lines[j].rstrip()
+        if line == "end":   # after the zero-length line every encoder writes
+            return j if j > start + 1 and lines[j - 1].rstrip() in ("`", "") else None
+        if line and not _uu_length_ok(line):
+            return None
+    return None
+
+
+def _uu_length_ok(line: str) -> bool:
+    """A uuencoded line: its first character gives the byte count, which fixes the
+    length; shorter is fine, as mail servers strip the trailing blanks that encode zeros."""
+    return _UU_LINE.fullmatch(line) is not None and \
+        len(line) <= 2 + ((((ord(line[0]) - 32) & 63) + 2) // 3) * 4
 
 
 def _plain_text(text: str) -> bool:

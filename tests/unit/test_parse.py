@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import base64
+import binascii
 import hashlib
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -431,6 +432,24 @@ def test_uuencoded_parts_are_decoded(body):
                                    b"Content-Type: text/plain; name=a.txt\nContent-Disposition: attachment\n"
                                    b"Content-Transfer-Encoding: x-uuencode\n\n" + body))
     assert [(a.filename, a.payload) for a in msg.attachments] == [("a.txt", b"Hello Zammad")]
+
+
+def test_a_file_uuencoded_into_the_body_text_becomes_an_attachment():
+    data = bytes(range(256)) * 2 + bytes(50)     # zeros at the end: trailing blanks a server strips
+    lines = b"".join(binascii.b2a_uu(data[i:i + 45]).rstrip() + b"\n" for i in range(0, len(data), 45))
+    msg = parse_message(b"From: a@x.test\nSubject: x\n\nAdjunto el informe.\n\nbegin 644 informe mayo.pdf\n"
+                        + lines + b"`\nend\n\nSaludos\n")
+    assert [(a.filename, a.content_type, a.payload) for a in msg.attachments] == [
+        ("informe mayo.pdf", "application/pdf", data)]
+    assert msg.text == "Adjunto el informe.\n\n\nSaludos\n"
+
+
+@pytest.mark.parametrize("body", [b"begin 644 is how the log starts\nSTATUS OK\nend\n",
+                                  b"begin 644 x.txt\n,2&5L;&\\@6F%M;6%D\nno end line\n"],
+                         ids=["prose between begin and end", "no end line"])
+def test_text_that_only_looks_uuencoded_stays_text(body):
+    msg = parse_message(b"From: a@x.test\nSubject: x\n\n" + body)
+    assert (msg.text, msg.attachments) == (body.decode(), ())
 
 
 def test_a_forwarded_message_sent_as_base64_is_stored_decoded():
