@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from email import message_from_bytes
+from email import message_from_bytes, message_from_string
 from email.message import Message
 from email.policy import compat32
 
@@ -75,7 +75,7 @@ def bounce_info(msg: ParsedMessage, ignore: tuple[str, ...] = ()) -> BounceInfo:
         return BounceInfo(notice.message_ids, _unique(a for a in notice.recipients if a not in ignore),
                           notice.permanent, notice.diagnostic, notice.subject)
     statuses = _statuses(msg)
-    originals = _originals(msg)
+    originals = [_returned(m) for m in _originals(msg)]
     listed = [a for v in msg.header_all("x-failed-recipients") for a in _ADDRESS.findall(v)]
     if statuses:
         recipients = [s.recipient for s in statuses if s.recipient]
@@ -176,12 +176,28 @@ def _originals(msg: ParsedMessage) -> list[Message]:
     return [_headers_of(att) for att in msg.attachments if att.content_type in _ORIGINAL_TYPES]
 
 
+def _returned(original: Message) -> Message:
+    """The message a report returns: Exchange wraps its whole report in another message
+    (x-ms-embedded-report), whose own Message-ID names no message of ours."""
+    if original.get_content_type() != "multipart/report":
+        return original
+    for part in original.walk():
+        if part is not original and part.get_content_type() in _ORIGINAL_TYPES:
+            inner = part.get_payload()
+            if isinstance(inner, list) and inner and isinstance(inner[0], Message):
+                inner = inner[0] if inner[0].keys() else inner[0].get_payload()
+            if isinstance(inner, str):   # a blank line before the returned headers
+                inner = message_from_string(inner.lstrip("\r\n"), policy=compat32)
+            return inner if isinstance(inner, Message) else original
+    return original
+
+
 def _headers_of(att: Attachment) -> Message:
     payload = att.payload
     if att.content_type == "text/rfc822" and payload[:1] in (b" ", b"\t"):
         # Zoho indents the returned headers; unindented, they are headers again
         payload = re.sub(rb"(?m)^[ \t]+", b"", payload)
-    return message_from_bytes(payload, policy=compat32)
+    return message_from_bytes(payload.lstrip(b"\r\n"), policy=compat32)   # a blank line before them too
 
 
 def _original_ids(originals: list[Message], text: str) -> tuple[str, ...]:

@@ -89,6 +89,12 @@ def message(headers=(), subject="Hola", from_addr="cliente@cliente.test", from_n
     # a request not to auto-reply, put on everything some gateways send: a person
     ([("X-Auto-Response-Suppress", "DR, OOF, AutoReply")], "accept"),
     ([("X-Bluebottle-Request", "<1234>")], "autoreply"),   # challenge-response
+    ([("X-Autoresponder", "Will not send another autoreply for 86400 seconds")], "autoreply"),
+    ([("X-POST-MessageClass", "9; Autoresponder")], "autoreply"),       # Mailtraq
+    ([("X-POST-MessageClass", "1; Normal")], "accept"),
+    # a forwarding server writes the null sender as MAILER-DAEMON
+    ([("Return-Path", "<MAILER-DAEMON@relay.test>")], "autoreply"),
+    ([("Return-Path", "<mailer-daemon.fan@cliente.test>")], "accept"),
 ])
 def test_header_variants(headers, kind):
     assert classify(message(headers), OWN).kind == kind
@@ -112,7 +118,25 @@ _FAILURE = "Delivery to the following recipient failed permanently:\n\n  ana@cli
     ("AUTO: Ana Ruiz is out of the office (returning 05/01/2027)", "", "autoreply"),
     ("Respuesta automática: Presupuesto", "", "autoreply"),
     ("Fuera de la oficina: Presupuesto", "", "autoreply"),
-    ("RE: Automatic reply: Presupuesto", "", "autoreply"),
+    # a person answering an out-of-office, or asking about their own
+    ("RE: Automatic reply: Presupuesto", "", "accept"),
+    ("Out of office replies not working on my account", "", "accept"),
+    ("Automatic Response", "", "autoreply"),
+    ("Out of Office AutoReply: Presupuesto", "", "autoreply"),
+    ("Out of office until 5 May", "", "autoreply"),
+    ("[Auto-Reply] Presupuesto", "", "autoreply"),
+    ("Automatische Antwort: Angebot", "", "autoreply"),
+    ("Resposta automàtica: Pressupost", "", "autoreply"),
+    ("Ana Ruiz is out of the office.", "", "autoreply"),           # Lotus Notes without AUTO:
+    ("Mi compañero is out of the office, ¿quién me atiende?", "", "accept"),
+    ("Ticket Received - 286614 - Presupuesto", "", "autoreply"),   # another helpdesk's acknowledgement
+    ("Report domain: cliente.test Submitter: google.com Report-ID: 9493488", "", "autoreply"),  # DMARC
+    # a customer answering a bounce: Outlook quotes the report without "> "
+    ("RE: Undeliverable: Presupuesto", "Ya está arreglado.\n\nFrom: Microsoft Outlook\nSent: lunes\n\n"
+     "Your message couldn't be delivered.\n550 5.1.1 RESOLVER.ADR.RecipNotFound", "accept"),
+    # a report appending its words to a subject that began with "RE:"
+    ("RE: Your message awaits approval : non remis (delivery failed)",
+     "Your message could not be delivered to\nana@cliente.test", "bounce"),
     ("Autoreply: hola", "", "autoreply"),
     ("Abwesenheitsnotiz: Angebot", "", "autoreply"),
     ("Réponse automatique : Devis", "", "autoreply"),
@@ -306,6 +330,52 @@ def _dsn_message(action: str, status: str) -> bytes:
 ])
 def test_a_report_of_success_is_not_a_bounce(action, status, kind):
     assert classify(parse_message(_dsn_message(action, status)), OWN).kind == kind
+
+
+@pytest.mark.parametrize("subject, kind", [("FW: Pedido 4471 no ha llegado", "accept"),
+                                           ("Pedido 4471 no ha llegado", "autoreply")])
+def test_a_mail_forwarded_by_a_microsoft_365_rule_is_the_customers(subject, kind):
+    """Microsoft marks what an inbox rule forwards (info@ to support@) auto-generated;
+    the same agent's automatic answers have no forward prefix."""
+    forwarded = message(headers=[("Auto-Submitted", "auto-generated"),
+                                 ("X-MS-Exchange-Generated-Message-Source", "Mailbox Rules Agent")],
+                        subject=subject)
+    assert classify(forwarded, OWN).kind == kind
+
+
+def test_an_abuse_report_from_a_bare_mailer_daemon_is_no_bounce():
+    report = parse_message(
+        b"From: MAILER-DAEMON\nTo: soporte@example.test\nSubject: Email Feedback Report for IP 192.0.2.1\n"
+        b"Content-Type: multipart/report; report-type=feedback-report; boundary=b\n\n--b\n"
+        b"Content-Type: text/plain\n\nThis is an email abuse report for an email message with the "
+        b"message-id of <CACQ2dk@mail.gmail.test> received from IP address 192.0.2.1\n\n--b\n"
+        b"Content-Type: message/feedback-report\n\nFeedback-Type: abuse\nVersion: 0.1\n\n--b--\n")
+    assert classify(report, OWN).kind == "autoreply"
+
+
+def test_a_bounce_a_forwarding_server_resent_from_mailer_daemon():
+    bounce = message(headers=[("Return-Path", "<MAILER-DAEMON@relay.test>")], from_addr="",
+                     from_name="Webshield SMTP V4.5 MR3 Mail Service",
+                     subject="Returned Mail: Error During Delivery",
+                     text="    ---- Failed Recipients ----\n\n<ana@cliente.test>\nMail Loop Detected\n")
+    verdict = classify(bounce, OWN)
+    assert (verdict.kind, verdict.bounce.failed_recipients) == ("bounce", ("ana@cliente.test",))
+
+
+def test_a_report_exchange_wrapped_in_another_message_names_the_returned_one():
+    wrapped = parse_message(
+        b"Return-path: <>\nFrom: System Administrator <postmaster@cliente.test>\nTo: soporte@example.test\n"
+        b"Subject: Undeliverable: Presupuesto\nMessage-ID: <own-report@cliente.test>\nx-ms-embedded-report: \n"
+        b"Content-Type: multipart/mixed; boundary=o\n\n--o\nContent-Type: text/plain\n\nFooter\n\n--o\n"
+        b"Content-Type: message/rfc822\n\nFrom: System Administrator <postmaster@cliente.test>\n"
+        b"Message-ID: <own-report@cliente.test>\nContent-Type: multipart/report; boundary=i; "
+        b"report-type=delivery-status\n\n--i\nContent-Type: message/delivery-status\n\nReporting-MTA: dns; mx\n\n"
+        b"Final-recipient: RFC822; ana@cliente.test\nAction: failed\nStatus: 5.1.0\n\n--i\n"
+        b"Content-Type: message/rfc822\n\n\nFrom: Soporte <soporte@example.test>\nTo: ana@cliente.test\n"
+        b"Subject: [SOP-000007] Presupuesto\nMessage-ID: <x7@soporte.example.test>\n\nHola\n\n--i--\n\n--o--\n")
+    bounce = classify(wrapped, OWN).bounce
+    assert bounce.original_message_ids == ("x7@soporte.example.test",)
+    assert (bounce.failed_recipients, bounce.original_subject) == (("ana@cliente.test",), "[SOP-000007] Presupuesto")
 
 
 def test_exim_says_permanent_whatever_the_remote_server_said():
