@@ -27,7 +27,9 @@ _CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]+")
 
 # Labels neither Python nor the loosening below knows ("x-sjis", "ks_c_5601-1987" and
 # the like are Python aliases once loosened)
-_ALIASES = {"windows-31j": "cp932", "gb_2312-80": "gb18030"}
+# Windows' names for UTF-16 ("unicode" is what Outlook writes for little-endian)
+_ALIASES = {"windows-31j": "cp932", "gb_2312-80": "gb18030", "unicode": "utf-16-le",
+            "ucs-2": "utf-16-le", "unicodefffe": "utf-16-be"}
 # Senders declare a charset and write its common superset (as browsers assume too).
 _SUPERSETS = {"gb2312": "gb18030", "gbk": "gb18030", "iso8859-1": "cp1252", "euc_kr": "cp949",
               "shift_jis": "cp932", "big5": "big5hkscs"}
@@ -110,12 +112,17 @@ def decode_bytes(data: bytes, declared: str | None) -> tuple[str, str | None]:
     codec = _codec(declared)
     for candidate in ((codec,) + _SIBLINGS.get(codec, ()) if codec else ()) + _FALLBACKS:
         try:
-            return _decoded(data, candidate), _fallback_note(declared, codec, candidate)
+            return _without_nul(_decoded(data, candidate)), _fallback_note(declared, codec, candidate)
         except UnicodeDecodeError:
             continue
     note = (f"charset {declared or 'undeclared'!s} undecodable; "
             f"read line by line as utf-8 or {_LAST_RESORT}")
-    return "".join(map(_decode_line, data.splitlines(keepends=True))), note
+    return _without_nul("".join(map(_decode_line, data.splitlines(keepends=True)))), note
+
+
+def _without_nul(text: str) -> str:
+    """NUL is no character of any text, and PostgreSQL refuses it in a text column."""
+    return text.replace("\x00", "") if "\x00" in text else text
 
 
 def _decode_line(line: bytes) -> str:
@@ -157,9 +164,9 @@ def unfold(value: str) -> str:
 def decode_header_value(value: object, hint: str | None = None) -> str:
     """Unfolded, RFC 2047-decoded text of one header value; raw text if undecodable."""
     text = str(value)
-    if "=?" not in text and "\n" not in text and text.isascii():
+    if "=?" not in text and "\n" not in text and text.isascii() and "\x00" not in text:
         return text.strip()     # the common case: nothing to unfold, recover or decode
-    text = unfold(unsmuggle(text, hint))
+    text = unfold(unsmuggle(_without_nul(text), hint))
     if "=?" not in text:
         return text
     text = _BETWEEN_WORDS.sub(r"\1\2", text)

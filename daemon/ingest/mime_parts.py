@@ -28,8 +28,8 @@ MAX_FILENAME = 150
 _BODY_TYPES = ("text/plain", "text/html")
 _WHOLE_PARTS = ("message/rfc822", "message/global", "message/delivery-status",
                 "message/global-delivery-status", "message/disposition-notification",
-                "message/feedback-report")
-_EXTENSIONS = {"message/rfc822": ".eml", "message/global": ".eml",
+                "message/feedback-report", "message/news", "message/partial")
+_EXTENSIONS = {"message/rfc822": ".eml", "message/global": ".eml", "message/news": ".eml",
                "text/rfc822-headers": ".txt", "message/delivery-status": ".txt",
                "message/global-delivery-status": ".txt", "text/plain": ".txt",
                "message/disposition-notification": ".txt", "message/feedback-report": ".txt",
@@ -47,6 +47,10 @@ _UUENCODINGS = ("x-uuencode", "uuencode", "x-uue", "uue")
 _UU_BEGIN = re.compile(r"^begin [0-7]{3,4} ", re.MULTILINE)
 _UU_BEGIN_LINE = re.compile(r"begin [0-7]{3,4} +(\S.{0,254}?)\s*$")
 _UU_LINE = re.compile(r"[ -`]{1,85}")
+_WIDE_CHARSET = re.compile(r"utf-?(?:16|32)|ucs|unicode", re.IGNORECASE)   # NUL bytes are text there
+_BINARY = "application/octet-stream"
+_ENCODING_TOKEN = re.compile(r"[a-z0-9-]*")
+_ENCODING_WORD = re.compile(r"[a-z0-9-]+")
 _NOT_BASE64 = re.compile(r"[^A-Za-z0-9+/=]+")
 _NOT_BASE64_LINE = re.compile(r"[^A-Za-z0-9+/=\s]|(?<=\S)[ \t]+(?=\S)")   # trailing blanks do not count
 _BASE64_CHUNK = re.compile(r"[A-Za-z0-9+/]+=*")
@@ -306,6 +310,12 @@ def is_body(part: Message, ctype: str) -> bool:
 def _add_body(part: Message, ctype: str, out: _Collector) -> None:
     payload = _payload_bytes(part)
     declared = _declared_charset(part)
+    if _binary(payload) and not _WIDE_CHARSET.search(declared or ""):
+        # a file sent as an unnamed text part (a zip labelled text/html): kept, not shown
+        out.attachments.append(Attachment(safe_filename(_raw_filename(part), _BINARY, len(out.attachments) + 1),
+                                          _BINARY, payload, _content_id(part), _is_inline(part)))
+        out.defects.append(f"binary data in a {ctype} part kept as an attachment")
+        return
     if declared is None and ctype == "text/html":
         found = _META_CHARSET.search(payload[:4096])
         declared = found.group(1).decode("ascii") if found else None
@@ -326,6 +336,12 @@ def _add_body(part: Message, ctype: str, out: _Collector) -> None:
         out.body.append(("html", text))
     elif text:
         out.body.append(("text", text))
+
+
+def _binary(payload: bytes) -> bool:
+    """Many NUL bytes: a file's; a stray one in a mailer's text is only dropped."""
+    sample = payload[:4096]
+    return sample.count(b"\x00") > max(2, len(sample) // 200)
 
 
 def _leaf_attachment(part: Message, ctype: str, index: int,
@@ -382,6 +398,8 @@ def _payload_bytes(part: Message) -> bytes:
         return raw.encode("utf-8", "surrogateescape") if _plain_text(raw) else _base64_bytes(raw)
     if encoding in _UUENCODINGS and not _UU_BEGIN.search(raw):
         return _uu_bytes(raw)   # the stdlib decodes uuencode only after a "begin" line
+    if encoding == "quoted-printable" and _written_encoding(part) != encoding:
+        return binascii.a2b_qp(raw.encode("utf-8", "surrogateescape"))   # the stdlib wants the exact token
     try:
         data = part.get_payload(decode=True)
     except Exception:  # noqa: BLE001 - undecodable transfer encoding: keep the raw text
@@ -474,8 +492,18 @@ def _plain_text(text: str) -> bool:
 
 
 def transfer_encoding(part: Message) -> str:
-    """Content-Transfer-Encoding, lower case; "" when absent."""
-    return str(part.get("content-transfer-encoding", "")).strip().lower()
+    """Content-Transfer-Encoding, lower case, its first word only ("base64;",
+    "quoted-printable (x)", "Quoted Printable"); "" when absent."""
+    value = _written_encoding(part).strip()
+    if _ENCODING_TOKEN.fullmatch(value):
+        return value
+    word = _ENCODING_WORD.match(value)
+    return "quoted-printable" if value.startswith("quoted") else (word.group(0) if word else "")
+
+
+def _written_encoding(part: Message) -> str:
+    """As the stdlib reads it: a blank after the token is enough to leave the body undecoded."""
+    return str(part.get("content-transfer-encoding", "")).lower()
 
 
 def _disposition(part: Message) -> str:

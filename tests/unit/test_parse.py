@@ -342,6 +342,22 @@ ODD_MAIL = {
         b" delsp=yes\nContent-Transfer-Encoding: quoted-printable\n\n"
         b"No arranca desde que se actualiz=C3=B3 el =20\nfirmware del ter \nminal.\n",
         ("", "a@x.test", "x", "No arranca desde que se actualizó el firmware del terminal.")),
+    "a blank after quoted-printable": (
+        b"From: a@x.test\nSubject: x\nContent-Type: text/plain; charset=utf-8\n"
+        b"Content-Transfer-Encoding: quoted-printable \n\nAtualiza=C3=A7=C3=A3o necess=\n=C3=A1ria\n",
+        ("", "a@x.test", "x", "Atualização necessária")),
+    "quoted printable written with a space": (
+        b"From: a@x.test\nSubject: x\nContent-Type: text/plain; charset=utf-8\n"
+        b"Content-Transfer-Encoding: Quoted Printable\n\nCaf=C3=A9\n", ("", "a@x.test", "x", "Café")),
+    "base64 with a semicolon": (
+        b"From: a@x.test\nSubject: x\nContent-Type: text/plain; charset=utf-8\n"
+        b"Content-Transfer-Encoding: base64;\n\nQ2Fmw6kgY3LDqG1lCg==\n", ("", "a@x.test", "x", "Café crème")),
+    "Outlook's unicode charset": (
+        b"From: a@x.test\nSubject: x\nContent-Type: text/plain; charset=\"unicode\"\n"
+        b"Content-Transfer-Encoding: base64\n\nHwRABDgEMgQ1BEIELAAgAOkA\n", ("", "a@x.test", "x", "Привет, é")),
+    "NUL in the subject and the body": (
+        b"From: a@x.test\nSubject: fa\x00ctura\nContent-Type: text/plain; charset=utf-8\n\nhola\x00 mundo\n",
+        ("", "a@x.test", "factura", "hola mundo")),
     "a whole mailbox inside one encoded word": (
         b"From: =?utf-8?Q?Ana_P=C3=A9rez_<ana@cliente.test>?=\nSubject: x\n\nbody\n",
         ("Ana Pérez", "ana@cliente.test", "x", "body")),
@@ -450,6 +466,22 @@ def test_a_file_uuencoded_into_the_body_text_becomes_an_attachment():
 def test_text_that_only_looks_uuencoded_stays_text(body):
     msg = parse_message(b"From: a@x.test\nSubject: x\n\n" + body)
     assert (msg.text, msg.attachments) == (body.decode(), ())
+
+
+def test_a_file_sent_as_an_unnamed_text_part_is_kept_as_a_file_not_shown():
+    msg = parse_message(_multipart("mixed", b"Content-Type: text/plain\n\nhere is my photo",
+                                   b"Content-Type: text/html; charset=windows-1251\nContent-Transfer-Encoding: base64\n"
+                                   b"Content-Disposition: inline\n\nUEsDBBQAAgAIALRljkKQXQSOwoQAAADQAQAIAAAA"))
+    assert msg.text.strip() == "here is my photo" and msg.html == ""
+    assert [(a.filename, a.content_type, a.payload[:4]) for a in msg.attachments] == [
+        ("attachment-1.bin", "application/octet-stream", b"PK\x03\x04")]
+
+
+def test_a_news_article_is_kept_whole_beside_the_text():
+    msg = parse_message(_multipart("mixed", b"Content-Type: text/plain\n\nSee the attached article.",
+                                   b"Content-Type: message/news\n\nSubject: Original\nNewsgroups: comp.mail\n\nArticle body."))
+    assert msg.text.strip() == "See the attached article."
+    assert [(a.filename, a.content_type) for a in msg.attachments] == [("attachment-1.eml", "message/news")]
 
 
 def test_a_forwarded_message_sent_as_base64_is_stored_decoded():
