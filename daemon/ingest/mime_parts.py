@@ -18,6 +18,7 @@ from email import message_from_bytes
 from email.errors import MissingHeaderBodySeparatorDefect
 from email.message import Message
 from email.policy import compat32
+from email.utils import collapse_rfc2231_value
 
 from daemon.ingest.decode import decode_bytes, decode_header_value, unsmuggle
 from daemon.ingest.flowed import unflow
@@ -514,7 +515,16 @@ def _disposition(part: Message) -> str:
 
 
 def _raw_filename(part: Message) -> str:
-    return _parameter(lambda: part.get_filename() or part.get_param("name"))
+    return _parameter(lambda: _extended(part, "filename", "content-disposition")
+                      or _extended(part, "name", "content-type") or part.get_filename() or part.get_param("name"))
+
+
+def _extended(part: Message, name: str, header: str) -> str | None:
+    """The RFC 2231 form (filename*=utf-8''R%C3%A9sum%C3%A9.pdf), which wins over the
+    ASCII fallback written beside it; the stdlib returns whichever comes first."""
+    value = next((value for key, value in part.get_params(header=header) or ()
+                  if key.lower() == name and isinstance(value, tuple)), None)
+    return collapse_rfc2231_value(value) if value else None
 
 
 def _location_name(part: Message) -> str:

@@ -21,6 +21,7 @@ from typing import Mapping
 import mailparser
 
 from daemon.ingest.decode import ENCODED_RUN, decode_header_value, unfold
+from daemon.ingest.identity import body_start
 from daemon.ingest.large import slim
 from daemon.ingest.message import BodyRef, ParsedMessage
 from daemon.ingest.mime_parts import Parts, mend_header_block, repair_headers, split_parts
@@ -50,6 +51,11 @@ _ZONES = {"CET": "+0100", "CEST": "+0200", "MET": "+0100", "MEST": "+0200", "WET
           "UYT": "-0300", "MEZ": "+0100", "MESZ": "+0200"}
 _ZONE_NAME = re.compile(r"(\d\d:\d\d(?::\d\d)?)\s+(" + "|".join(_ZONES) + r")\b", re.IGNORECASE)
 _HEADER_BLOCK_DEFECTS = (MissingHeaderBodySeparatorDefect, FirstHeaderLineIsContinuationDefect)
+_BLANK_LINE = re.compile(rb"\n\r?\n")
+_DOUBLED_CR = re.compile(rb"\r\r+\n")
+_HEADER_LINE = re.compile(rb"[ \t]|[!-9;-~]+[ \t]*:")
+_BOUNDARY = re.compile(rb'boundary\s*=\s*"?([^"\s;]+)', re.IGNORECASE)
+_MIME_FIELD = re.compile(rb"(?:content-(?:type|transfer-encoding|disposition)|mime-version)[ \t]*:", re.IGNORECASE)
 _AT_NAME = re.compile(r'(^|,)(\s*)([^,"<>()]*@[^,"<>()]*?)(\s*<[^<>@\s]+@[^<>\s]+>)')
 _ANGLE_ADDRESS = re.compile(r"<\s*([^<>@\s]+@[^<>\s]+?)\s*>")
 
@@ -79,12 +85,17 @@ def parse_message(raw: bytes) -> ParsedMessage:
 
 
 def _parse(raw: bytes, digest: str, refs: Mapping[str, BodyRef]) -> ParsedMessage:
+    if b"\r\r\n" in raw:
+        raw = _single_cr_in_headers(raw)
     message, mp_date, defects = _load(raw)
     if _broken_header_block(message, raw):
         mended = mend_header_block(raw)
         if mended is not None:
             message, mp_date, defects = _load(mended)
             defects = defects + ["a broken header block was mended"]
+    elif message.get("content-type") is None and (joined := _headers_after_gap(raw)) is not None:
+        message, mp_date, defects = _load(joined)
+        defects = defects + ["a blank line inside the header block was removed"]
     try:
         repair_headers(message)
         parts = split_parts(message, refs)
@@ -114,6 +125,32 @@ def _parse(raw: bytes, digest: str, refs: Mapping[str, BodyRef]) -> ParsedMessag
         attachments=parts.attachments,
         defects=tuple(dict.fromkeys(defects + list(parts.defects) + date_note)),
     )
+
+
+def _single_cr_in_headers(raw: bytes) -> bytes:
+    """A header line ending in CR CR LF (Tencent's mail) reads as a line and a blank
+    one: the headers would end there and the rest of them become the text."""
+    blank = _BLANK_LINE.search(raw)
+    end = blank.start() if blank else len(raw)
+    return _DOUBLED_CR.sub(b"\r\n", raw[:end]) + raw[end:]
+
+
+def _headers_after_gap(raw: bytes) -> bytes | None:
+    """A blank line inside the header block, with the MIME headers after it (some
+    invoice and Notes gateways): the body opens with them, the message has none."""
+    start = body_start(raw)
+    rest = raw[start:].lstrip(b"\r\n")
+    if not _MIME_FIELD.match(rest):
+        return None
+    block = rest[:body_start(rest)].rstrip(b"\r\n").split(b"\n")
+    if not all(_HEADER_LINE.match(line) for line in block):
+        return None       # prose that opens with "Content-Type:"
+    boundary = _BOUNDARY.search(b"\n".join(block))
+    if sum(1 for line in block if _MIME_FIELD.match(line)) < 2 and \
+            not (boundary and b"\n--" + boundary.group(1) in rest):
+        return None
+    head = raw[:start].rstrip(b"\r\n")
+    return head + (b"\r\n" if b"\r\n" in head else b"\n") + rest
 
 
 def _broken_header_block(message: Message, raw: bytes) -> bool:

@@ -484,6 +484,38 @@ def test_a_news_article_is_kept_whole_beside_the_text():
     assert [(a.filename, a.content_type) for a in msg.attachments] == [("attachment-1.eml", "message/news")]
 
 
+def test_a_header_line_ending_in_two_carriage_returns_does_not_end_the_headers():
+    msg = parse_message(b"From: a@x.test\r\nSubject: Informe\r\r\nDate: Mon, 3 Jun 2019 10:00:00 +0800\r\n"
+                        b"Content-Type: multipart/mixed; boundary=X\r\n\r\n--X\r\nContent-Type: text/plain\r\n\r\n"
+                        b"Hola\r\n--X\r\nContent-Type: application/pdf; name=a.pdf\r\n"
+                        b"Content-Transfer-Encoding: base64\r\n\r\nJVBERi0xLjQK\r\n--X--\r\n")
+    assert (msg.subject, msg.date.isoformat(), msg.text.strip()) == ("Informe", "2019-06-03T10:00:00+08:00", "Hola")
+    assert [(a.filename, a.payload) for a in msg.attachments] == [("a.pdf", b"%PDF-1.4\n")]
+
+
+@pytest.mark.parametrize("raw, text, files", [
+    (b"From: a@x.test\nSubject: Factura\n\nContent-Type: application/pdf\nContent-Disposition: attachment;\n"
+     b" filename=\"Factura 2474.PDF\"\nContent-Transfer-Encoding: base64\n\nJVBERi0xLjQK\n", "", ["Factura 2474.PDF"]),
+    (b"From: a@x.test\nSubject: x\n\n\nContent-type: multipart/alternative; boundary=\"B\"\n\n--B\n"
+     b"Content-type: text/plain\n\nHola\n--B--\n", "Hola", []),
+    # prose that opens with a header name stays the text
+    (b"From: a@x.test\nSubject: x\n\nContent-Type: text/html no llega bien\n\ncomo lo arreglo?\n",
+     "Content-Type: text/html no llega bien\n\ncomo lo arreglo?", []),
+], ids=["a file's headers after the gap", "a multipart's", "prose"])
+def test_a_blank_line_inside_the_header_block(raw, text, files):
+    msg = parse_message(raw)
+    assert (msg.text.strip(), [a.filename for a in msg.attachments]) == (text, files)
+
+
+def test_the_rfc2231_file_name_wins_over_its_ascii_fallback():
+    msg = parse_message(_multipart(
+        "mixed", b"Content-Type: text/plain\n\nadjuntos",
+        b"Content-Type: application/pdf\nContent-Disposition: attachment; filename=\"Resume.pdf\"; "
+        b"filename*=utf-8''R%C3%A9sum%C3%A9.pdf\n\nx",
+        b"Content-Type: application/pdf; name=\"??.pdf\"; name*=utf-8''%E5%A0%B1%E5%91%8A.pdf\n\nx"))
+    assert [a.filename for a in msg.attachments] == ["Résumé.pdf", "報告.pdf"]
+
+
 def test_a_forwarded_message_sent_as_base64_is_stored_decoded():
     inner = b"From: Bob <bob@x.test>\nSubject: orig\n\nhello\n"
     msg = parse_message(_multipart("mixed", b"Content-Type: text/plain\n\nver adjunto",
