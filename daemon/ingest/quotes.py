@@ -26,11 +26,12 @@ _FOOTER_LINES = 6   # a "____" line with at most this many lines after it is a f
 _OPENINGS = ("on ", "el ", "am ", "le ", "em ", "il ", "op ", "den ", "på ", "w dniu ",
              "dnia ", "dne ", "vào ", "在", "in data ", "no dia ", "στις ", "wiadomość ")
 _CLOSING_WORDS = (
-    r"(?:\b(?:wrote|writes|sent|escribi[oó]|escribiu|escreveu|ha escrit|va escriure|"
+    r"(?:\b(?:wrote|writes|sent|escribi[oó]|escribieron|escribiu|escreveu|ha escrit|va escriure|"
     r"a [ée]crit|ha scritto|scrive|hat geschrieben|het volgende geschreven|geschreven|"
-    r"napisa[lł](?:\(a\)|a)?|pisze|napsal(?:\(a\)|a)?|kirjoitti|yazd[ıi]|"
-    r"написал(?:\(а\)|а)?|написав|написала|пишет|írta|đã viết)"
-    r"|έγραψε|a scris|كتب"
+    r"napisa[lł](?:\(a\)|a)?|pisze|nap[ií]sal(?:\(a\)|a)?|kirjoitti|yazd[ıi]|nades[lł]a[lł]|"
+    r"napisao(?: je)?|napisala(?: je)?|ra[sš][eė]|menulis|"
+    r"написал(?:\(а\)|а)?|написав|написала|пишет|пише|írta|đã viết)"
+    r"|έγραψε|a scris|كتب|نوشت|เขียนว่า"
     r"|写道|寫道|작성|のメッセージ|書きました)")
 # verbs that come before the date: "Ana <ana@x> schrieb am Di., 8. Aug. 2023, 10:42:"
 _CLOSING = re.compile(_CLOSING_WORDS + r"\s?:$|"
@@ -56,6 +57,7 @@ _YEAR = re.compile(r"(?<!\d)\d{4}(?!\d)|\b\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4}\b")
 # в 15:19, Ana <ana@x>:", "30.09.2017, 18.30, \"Ana\" <ana@x>:")
 _ADDRESS_END = re.compile(r"@[^\s@<>]+>?\s?:$")
 _LINK_END = re.compile(r"https?://\S+$")
+_URL_REST = re.compile(r"[\w\-.~/?#\[\]@!$&'()*+,;=%]{1,200}")
 
 _ORIGINAL = re.compile(
     r"-{2,}\s*(?:original message|reply message|mensaje original|missatge original|"
@@ -64,7 +66,7 @@ _ORIGINAL = re.compile(
     r"oprindelig (?:meddelelse|besked)|opprinnelig melding|originalmeddelande|"
     r"ursprungligt meddelande|"
     r"alkuperäinen viesti|wiadomość oryginalna|původní zpráva|eredeti üzenet|"
-    r"исходное сообщение|оригинальное сообщение)\s*-{2,}", re.IGNORECASE)
+    r"исходное сообщение|оригинальное сообщение|原始邮件|原始郵件)\s*-{2,}", re.IGNORECASE)
 _FORWARD = re.compile(
     r"(?:-{2,}\s*(?:forwarded message|mensaje reenviado|weitergeleitete nachricht|"
     r"message transf[ée]r[ée]|messaggio inoltrato|mensagem encaminhada|"
@@ -77,41 +79,53 @@ _FORWARD = re.compile(
 # Outlook-style header blocks ("De: / Enviado: / Para: / Asunto:"), by key group.
 _HEADER_KEYS = {
     "from": {"from", "de", "von", "van", "da", "från", "fra", "od", "от", "feladó",
-             "lähettäjä", "kimden", "nadawca", "发件人", "寄件者", "差出人", "보낸 사람"},
+             "lähettäjä", "kimden", "nadawca", "发件人", "寄件者", "差出人", "보낸 사람",
+             "від", "από", "de la", "dari", "từ", "מאת", "من"},
     "date": {"sent", "date", "enviado", "enviado el", "enviat", "fecha", "data", "gesendet",
              "datum", "envoyé", "envoyé le", "inviato", "verzonden", "enviada em", "sendt",
              "skickat", "dato", "wysłano", "wysłane", "odesláno", "отправлено", "дата",
              "küldve", "dátum", "lähetetty", "päivämäärä", "gönderildi", "tarih",
-             "message du", "日期", "发送时间", "寄件日期", "送信日時", "날짜", "보낸 날짜"},
+             "message du", "日期", "发送时间", "寄件日期", "送信日時", "날짜", "보낸 날짜",
+             "elküldve", "odoslané", "poslano", "надіслано", "στάλθηκε", "trimis", "dikirim",
+             "đã gửi", "נשלח", "تاريخ الإرسال"},
     "to": {"to", "para", "per a", "an", "à", "a", "aan", "til", "till", "do", "komu",
            "кому", "címzett", "vastaanottaja", "kime", "adresat", "收件人", "收件者",
-           "宛先", "받는 사람"},
+           "宛先", "받는 사람", "za", "προς", "către", "kepada", "đến", "אל", "إلى"},
     "subject": {"subject", "asunto", "assumpte", "betreff", "objet", "sujet", "oggetto",
                 "onderwerp", "assunto", "emne", "ämne", "temat", "předmět", "тема",
-                "tárgy", "aihe", "konu", "主题", "主旨", "件名", "제목"},
+                "tárgy", "aihe", "konu", "主题", "主旨", "件名", "제목", "predmet", "θέμα",
+                "subiect", "subjek", "chủ đề", "נושא", "الموضوع"},
     "other": {"cc", "cco", "bcc", "reply-to", "responder a", "importance", "importancia",
               "copie à", "kopia", "копия", "抄送", "副本", "cc 收件者", "참조"},
 }
 _HEADER_BLOCK_SPAN = 12
+_GLUED_KEY = re.compile(r"(?<=\S)(Sent|Date|To|Subject|Cc|Enviado|Fecha|Para|Asunto|Gesendet|An|Betreff|"
+                        r"Envoyé|À|Objet|Inviato|Oggetto|Verzonden|Aan|Onderwerp):\s")
 
 _MOBILE = re.compile(
     r"[(\[<«]*\s*(?:"
     r"(?:sent|enviado|enviat|envoy[ée]|inviato|verstuurd|verzonden|skickat|sendt|gesendet|"
-    r"wysłane|отправлено|lähetetty|trimis)(?:\s+(?:wirelessly|sans fil))?\s+"
-    r"(?:from|with|via|desde|des de|des del|con|de|da|do|depuis|par|à partir de|vanaf|vanuit|"
-    r"met|från|fra|von|mit|z|с|de pe)\s+"
-    r"(?:my|mi|el meu|meu|mon|ma|mio|mijn|min|meinem|der|mojego|моего|a (?:phone|mobile|cell)|"
+    r"wysłane|отправлено|lähetetty|trimis|odesláno|odoslané)(?:\s+(?:wirelessly|sans fil))?\s+"
+    r"(?:from|with|via|desde|des de|des del|con|de|da|dal|dalla|do|depuis|par|à partir de|vanaf|"
+    r"vanuit|met|från|fra|von|mit|z|zo|с|из|de pe)\s+"
+    r"(?:my|mi|el meu|meu|mon|ma|mio|mijn|min|meinem|der|mojego|моего|mého|môjho|a (?:phone|mobile|cell)|"
     r"outlook|mail|mailbox|airmail|spark|bluemail|typeapp|windows|correo|yahoo|gmail|aol|"
     r"proton\w*|"
     r"samsung|galaxy|huawei|xiaomi|htc|blackberry|iphone|ipad|android|mobile|phone|cell)\b"
     r"[^,;:!?<>()\[\]]{0,60}"
-    r"|(?:get|obtener|obt[ée]n|descargar?|download|t[ée]l[ée]charger|herunterladen)\s+"
-    r"outlook\s+(?:for|para|pour|voor|für)\s+\w+(?: \w+)?"
+    # "my Verizon, Samsung Galaxy smartphone": brand names only after the comma
+    r"(?:,\s*(?-i:[A-Z][\w&®-]*\s+){1,3}(?:smartphone|phone|device|tablet))?"
+    r"|(?:get|obtener|obt[ée]n|descargar?|download|t[ée]l[ée]charger|herunterladen|hent|scarica|"
+    r"skaffa|pobierz(?: aplikację)?|obter o|obtenha o)\s+"
+    r"outlook\s+(?:for|para|pour|voor|für|til|per|för|dla(?: systemu)?)\s+\w+(?: \w+)?"
+    r"|outlook\s+(?:für|voor)\s+(?:ios|android)\s+(?:beziehen|herunterladen|downloaden)"
     r"|lähetetty\s+\w{1,30}sta|az\s+\S{1,30}\s+küldve|(?:أُ?رسلت|اُرسلت)\s+من\s+[^<>]{1,40}"
     r"|(?:diese nachricht wurde )?von\s+meinem\s+[^,;:!?<>]{1,60}\s+gesendet"
-    r"|(?:发自|從)我的\s*\S{1,30}?(?:\s*傳送)?|\S{1,30}\s?から送信"
+    r"|(?:发自|從)我的\s*\S{1,30}?(?:\s*傳送)?|从我的\s*\S{1,30}?发送|\S{1,30}\s?から送信"
+    r"|\S{1,40}\s+gönderildi|내\s+\S{1,30}에서\s+보냄"
     r")[.!]?(?:[,.]?\s+(?:please\s+)?(?:excuse|disculp|perd[oó]n|pardon)[^<>]{0,60})?"
-    r"\s*[)\]>»]*(?:\s*<[^<>\s]{0,200}>|\s*https?://\S{1,200})?$",
+    r"\s*[)\]>»]*(?:\s*<[^<>\s]{0,200}>|\s*https?://\S{1,200})?"
+    r"(?:\s+(?:for|para|pour|für) windows(?: 1[01])?)?$",   # "Sent from Mail<link> for Windows 10"
     re.IGNORECASE)
 # What a list or company footer under a "____" rule speaks of (a link, an address...)
 _FOOTER_HINT = re.compile(
@@ -202,7 +216,8 @@ def _first_marker(lines: list[str]) -> tuple[str, int] | None:
             continue
         if stripped[0] in "-_—=bBcCdDiI" and (found_at := _separator_at(lines, i)):
             return found_at
-        if ":" in stripped and _outlook_block_at(lines, i) and _lead_in(lines, i) is None:
+        if (":" in stripped or "：" in stripped) and (_outlook_block_at(lines, i) or _glued_block(stripped)) \
+                and _lead_in(lines, i) is None:
             return ("cut", i)
         found = _attribution_at(lines, i)
         if found is not None:
@@ -271,7 +286,9 @@ def _colonless_end(lines: list[str], j: int) -> bool:
 
 def _wrapped_start(first: str, strong: bool) -> bool:
     """A wrapped header opens with the date, not with a sentence of prose."""
-    return strong and any(c.isdigit() for c in first) and first[-1] not in ".!?"
+    low = first.lower().lstrip("-–— ")
+    opens = low.startswith(_OPENINGS) or _DATE_FIRST.match(low) is not None   # not "My order is 48213"
+    return strong and opens and any(c.isdigit() for c in first) and first[-1] not in ".!?"
 
 
 def _classify_attribution(candidate: str) -> bool | None:
@@ -331,39 +348,60 @@ def _rewrapped_quote(lines: list[str], k: int) -> bool:
     if k < 1 or k + 1 >= len(lines) or not _is_quote(lines[k - 1]) or not _is_quote(lines[k + 1]):
         return False
     above, text = lines[k - 1].rstrip(), lines[k].strip()
+    if _LINK_END.search(above) and _URL_REST.fullmatch(text) and any(c in text for c in "=&%/#_"):
+        return True       # a quoted link broken in two ("(http://x/action" / "_nonce=3dd)")
     if len(above) < 60 or not 0 < len(text) <= 80:
         return False
     return above[-1] not in ".?!:" and text[0].islower() and not _LINK_END.search(above)
 
 
 def _outlook_block_at(lines: list[str], i: int) -> bool:
-    """Does an Outlook/Apple header block (From, Sent, To, Subject...) start at line i?"""
+    """Does an Outlook/Apple header block (From, Sent, To, Subject...) start at line i?
+    Some clients put the date first, Hotmail the date and the subject."""
     if i >= len(lines):
         return False
-    key = _header_key(lines[i])[0]
-    if key == "date" and i + 1 < len(lines) and _header_key(lines[i + 1])[0] == "from":
-        return _outlook_block_at(lines, i + 1)  # some clients put the date first
-    if key != "from":
+    first = _header_key(lines[i])[0]
+    if first not in ("from", "date", "subject"):
         return False
-    sender = _header_key(lines[i])[1]
+    sender: str | None = None
     groups: set[str] = set()
     wrapped = False
-    for line in lines[i + 1:i + _HEADER_BLOCK_SPAN]:
+    for line in lines[i:i + _HEADER_BLOCK_SPAN]:
         if not line.strip():
             continue
-        group = _header_key(line)[0]
+        group, value = _header_key(line)
         if group is None and not wrapped and _continues_value(line):
             wrapped = True    # the end of a long value: "bob@x [mailto:" / "bob@x]"
             continue
-        if group is None:
-            break
+        if group is None or (group == "from" and sender is not None):
+            break             # a block has one sender: a second From starts the real block
+        if group == "from":
+            sender = value
         wrapped = False
         groups.add(group)
+    if sender is None:
+        return False
+    named = groups & {"date", "to", "subject"}
+    if first != "from":       # the sender further down: every key, as Hotmail writes them
+        return len(named) == 3 and ("@" in sender or _name_like(sender))
     if "@" in sender:
-        return len(groups & {"date", "to", "subject"}) >= 2
+        return len(named) >= 2
     # a name only: demand the date and the subject or recipient too (Windows Mail
-    # writes From, Sent and To with names alone)
-    return "date" in groups and bool(groups & {"subject", "to"})
+    # writes From, Sent and To with names alone), and a name, not a sentence
+    return "date" in named and bool(named & {"subject", "to"}) and _name_like(sender)
+
+
+def _glued_block(line: str) -> bool:
+    """New Outlook's text version writes the whole block on one line: "From: Ana
+    RuizSent: Monday, 15 September 2025 11:36To: SoporteSubject: Pedido"."""
+    if _header_key(line)[0] != "from":
+        return False
+    glued = {_header_key(found.group(1) + ":")[0] for found in _GLUED_KEY.finditer(line)}
+    return len(glued & {"date", "to", "subject"}) >= 2
+
+
+def _name_like(value: str) -> bool:
+    return len(value) <= 80 and value[-1:] not in ".!?" and value.count(",") <= 1
 
 
 def _continues_value(line: str) -> bool:

@@ -289,6 +289,59 @@ def test_interleaved_answers_stay_with_their_questions() -> None:
 
 
 # Pathological inputs: a quadratic scan would take minutes on these, linear < 1 s.
+# (name, body, visible): clients and languages seen in other projects' reply fixtures
+MORE_CLIENTS = [
+    ('prose lines that open with From: stay', 'Here is my reply.\n\nFrom: the beginning, I thought this was a good idea.\n\nFrom: sender@example.com\nSent: Monday, January 1, 2024 1:00 PM\nTo: recipient@example.com\nSubject: Previous message\n\nThis is the previous email content.\n',
+     'Here is my reply.\n\nFrom: the beginning, I thought this was a good idea.'),
+    ('lower-case prose keys stay', 'Here is my reply.\n\nfrom: the beginning, I thought this was a good idea.\nsent: you an email yesterday about this topic.\nto: summarize what we discussed, I think we should proceed.\nsubject: to change, I think we should proceed.\n',
+     'Here is my reply.\n\nfrom: the beginning, I thought this was a good idea.\nsent: you an email yesterday about this topic.\nto: summarize what we discussed, I think we should proceed.\nsubject: to change, I think we should proceed.'),
+    ("new Outlook's block glued on one line", 'Thanks, that works.\n\nFrom: James ShawSent: Monday, September 15, 2025 11:36To: Elie RashbassSubject: Follow-up\nHi Elie, good to speak last week.\n',
+     'Thanks, that works.'),
+    ('slovak gmail', 'Neposielať\n\nV so 6. 9. 2026 o 18:42 používateľ Adam <adam@gallax.io> napísal(a):\n> Ak si neželáte ďalšie správy.',
+     'Neposielať'),
+    ('ukrainian gmail', 'Thanks, will fix in v2.\n\nср, 4 бер. 2026 р. о 10:32 Sakari Ailus <sakari.ailus@linux.intel.com> пише:\n>\n> Hi Svyatoslav, Hans,\n',
+     'Thanks, will fix in v2.'),
+    ('spanish icloud plural', 'Gracias\n\nEl 19/03/2014 11:34, Juan Pérez <juan.perez@mailcatch.com> escribieron:\n\nHola, ¿cuándo llega?\n',
+     'Gracias'),
+    ('hungarian outlook', 'Rendben, csutortokon egyeztetunk.\n\nFeladó: Kiss Péter <peter@example.hu>\nElküldve: 2026. március 4. 10:12\nCímzett: Szabo Anna <anna@example.hu>\nTárgy: Egyeztetes\n\nSzia Anna, mikor tudunk erről beszelni?\n',
+     'Rendben, csutortokon egyeztetunk.'),
+    ('qq mail separator', '收到\n------------------ 原始邮件 ------------------\n发件人: x',
+     '收到'),
+    ('chinese outlook full-width colons', '收到\n\n发件人：张三 <z@x.cn>\n发送时间：2024年1月1日 10:00\n收件人：李四 <l@x.cn>\n主题：测试\n\n旧内容\n',
+     '收到'),
+    ('a reply ending in a number above an unquoted header', 'My order number is 48213\nOn Mon, Jan 3, 2022 at 10:00 AM Support <help@shop.example> wrote:\nHello,\nWhat is your order number?\n',
+     'My order number is 48213'),
+    ('hotmail block opening with the date', 'Hi. I am fine.\n\nDate: Thu, 26 Jun 2014 13:53:45 +0400\nSubject: Test message\nFrom: abc@example.com\nTo: alex.l@example.com\n\nHello! How are you?\n',
+     'Hi. I am fine.'),
+    ('a quoted link broken in two', 'Fixed, thanks.\n\nOn Monday, 24 September, 2012 at 3:46 PM, bob wrote:\n\n> [Ticket #50] test from bob\n> View ticket (http://example.com/action\n_nonce=3dd518)\n>\n',
+     'Fixed, thanks.'),
+    ('windows 10 mail', 'Thanks for the reply.\n\nSent from Mail<https://go.microsoft.com/fwlink/?LinkId=550123> for Windows 10\n',
+     'Thanks for the reply.'),
+    ('verizon phone', 'Sounds good\nSent from my Verizon, Samsung Galaxy smartphone',
+     'Sounds good'),
+    ('german outlook for ios', 'Hallo Adam\n\nGut, und dir?\n\nLG, Eva\n\nOutlook für iOS beziehen <https://aka.ms/o0ukef>\n',
+     'Hallo Adam\n\nGut, und dir?\n\nLG, Eva'),
+    ('italian iphone', 'Grazie\n\nInviato dal mio iPhone',
+     'Grazie'),
+    ('russian outlook for android', 'Спасибо\n\nОтправлено из Outlook для Android',
+     'Спасибо'),
+    ('czech iphone', 'Díky\n\nOdesláno z mého iPhonu',
+     'Díky'),
+    ('chinese iphone', '好的\n\n从我的iPhone发送',
+     '好的'),
+    ('turkish iphone', "Tamam\n\niPhone'umdan gönderildi",
+     'Tamam'),
+    ('korean iphone', '네\n\n내 iPhone에서 보냄',
+     '네'),
+]
+
+
+@pytest.mark.parametrize(("body", "visible"), [case[1:] for case in MORE_CLIENTS],
+                         ids=[case[0] for case in MORE_CLIENTS])
+def test_more_clients_and_languages(body: str, visible: str) -> None:
+    assert split_reply(body).visible == visible
+
+
 PATHOLOGICAL = [
     ("one huge line", "x" * 2_000_000),
     ("huge line of >", ">" * 2_000_000),
