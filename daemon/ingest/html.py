@@ -114,6 +114,7 @@ _LINE = {"div", "li", "tr", "dt", "dd", "section", "article", "header", "footer"
          "main", "nav", "aside", "details", "summary", "tbody", "thead", "tfoot"}
 _SPACES = re.compile(r"\s+")
 _SIGNATURE_BLOCK = re.compile(r"\bgmail_signature\b")
+_QUOTED_SECTION = re.compile(r"\b(?:x_)?messageReplySection\b")
 _TAG = re.compile(r"<[^>]{0,10000}>")
 
 
@@ -146,6 +147,7 @@ class _TextRenderer(HTMLParser):
         self._indent = ""  # a list item's bullet, put before its line when it ends
         self._quote = 0
         self._pre = 0
+        self._divs: list[bool] = []  # per open div: is it a quoted section
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag == "body":
@@ -155,9 +157,8 @@ class _TextRenderer(HTMLParser):
         if self._skipping:
             return
         self._open_block(tag)
-        if tag == "div" and _SIGNATURE_BLOCK.search(" ".join(v or "" for k, v in attrs if k in ("class", "id"))):
-            self._soft_break()
-            self._lines.append(self._prefix("-- "))   # Gmail's signature, as the plain part writes it
+        if tag == "div":
+            self._open_div(" ".join(v or "" for k, v in attrs if k in ("class", "id", "name")))
         if tag == "a":
             href = (dict(attrs).get("href") or "").strip()
             self._links.append((href, len(self._lines), len(self._buffer)))
@@ -176,7 +177,7 @@ class _TextRenderer(HTMLParser):
             self._close_link(*self._links.pop())
         elif tag in ("ul", "ol") and self._lists:
             self._lists.pop()
-        if tag == "blockquote":
+        if tag == "blockquote" or (tag == "div" and self._divs and self._divs.pop()):
             self._soft_break()  # the last quoted line keeps its "> "
             self._quote = max(0, self._quote - 1)
             self._paragraph()
@@ -215,6 +216,16 @@ class _TextRenderer(HTMLParser):
                 self._lists.append(1 if tag == "ol" else 0)
         elif tag in _LINE:
             self._soft_break()
+
+    def _open_div(self, names: str) -> None:
+        if _SIGNATURE_BLOCK.search(names):
+            self._soft_break()
+            self._lines.append(self._prefix("-- "))   # Gmail's signature, as the plain part writes it
+        quoted = _QUOTED_SECTION.search(names) is not None
+        self._divs.append(quoted)
+        if quoted:          # Outlook on the web puts the history in a section, not a blockquote
+            self._paragraph()
+            self._quote += 1
 
     def _start_item(self) -> None:
         depth = min(max(0, len(self._lists) - 1), 16)

@@ -48,6 +48,8 @@ _GMAIL_DATE_FIRST = re.compile(
     r"(?:\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4})\.?,?\s+"
     r"\d{1,2}:\d{2}\b.*@\S*\s?:$")
 # "reply text On Wed, ... wrote:": a capitalised opening after text on the same line
+# Old Gmail, with the date alone: "2013/11/1 Ana <ana@x>:"
+_GMAIL_DATE_ONLY = re.compile(r"\d{4}[-/.]\d{1,2}[-/.]\d{1,2}\s+[^\d\s].*@\S*\s?:$")
 _GLUED_OPENING = re.compile(r"(?:\s|-{2,})(On|El|Am|Le|Em|Il|Op|Den|På|W dniu|Dnia|Vào) ")
 # Android's "---- Ana wrote ----" and "-----On <date>, Ana wrote-----"
 _DASHED_ATTRIBUTION = re.compile(r"-{2,}\s*(.{1,200}?)\s*-{2,}$")
@@ -279,9 +281,18 @@ def _attribution_at(lines: list[str], i: int) -> tuple[int, bool] | None:
 
 
 def _colonless_end(lines: list[str], j: int) -> bool:
-    """Line j ends in "wrote" with no colon, right above a quote."""
-    return j + 1 < len(lines) and _is_quote(lines[j + 1]) and \
-        _BARE_CLOSING.search(lines[j].rstrip().lower()) is not None
+    """Line j ends in "wrote" or in an address with no colon, right above a quote
+    (old Gmail: "2013/11/1 Ana <ana@x>")."""
+    below = j + 2 if j + 2 < len(lines) and not lines[j + 1].strip() else j + 1
+    if below >= len(lines) or not _is_quote(lines[below]):
+        return False
+    line = lines[j].rstrip()
+    return 0 < len(line) <= _MAX_HEADER and not _is_quote(line) and \
+        (line.endswith(">") or _BARE_CLOSING.search(line.lower()) is not None)
+
+
+def _opens(line: str) -> bool:
+    return line.strip().lower().startswith(_OPENINGS)
 
 
 def _wrapped_start(first: str, strong: bool) -> bool:
@@ -297,8 +308,8 @@ def _classify_attribution(candidate: str) -> bool | None:
     if not low.endswith(":") or not any(c.isdigit() or c == "@" for c in low):
         return None
     if not _CLOSING.search(low):
-        found = _GMAIL_DATE_FIRST.match(low) or (_ADDRESS_END.search(low) and _CLOCK.search(low)
-                                                 and _YEAR.search(low))
+        found = _GMAIL_DATE_FIRST.match(low) or _GMAIL_DATE_ONLY.match(low) or (
+            _ADDRESS_END.search(low) and _CLOCK.search(low) and _YEAR.search(low))
         return True if found else None
     dated = _CLOCK.search(low) is not None and _YEAR.search(low) is not None
     if low.startswith(_OPENINGS):
@@ -315,6 +326,8 @@ def _attribution_ends(lines: list[str]) -> dict[int, int]:
     colons = [i for i, line in enumerate(lines) if _ends_with_colon(line.rstrip()) or _colonless_end(lines, i)]
     for i in sorted({start for c in colons for start in range(max(0, c - 2), c + 1)}):
         found = _attribution_at(lines, i)
+        if found is not None and found[0] in ends and _opens(lines[ends[found[0]][1]]) and not _opens(lines[i]):
+            continue    # "Am 26.5.2017" / "um 12:00 schrieb Ana" / "<ana@x>:" starts at its opening
         if found is not None and (found[0] not in ends or found[1] >= ends[found[0]][0]):
             # the latest start, the shortest header, never prose; but a client's header
             # wrapped inside its address ("El lun ... (<" / "ana@x>) escribió:") is whole,

@@ -124,6 +124,9 @@ def test_html_to_text(html: str, text: str) -> None:
     # a blockquote the customer quotes on purpose, not a reply's history
     ("<p>Mirad esta frase:</p><blockquote><p>El cliente siempre tiene razon.</p></blockquote>",
      "Mirad esta frase:\n\n> El cliente siempre tiene razon."),
+    # Outlook on the web: the history in a section of its own, no blockquote
+    ('<div name="messageBodySection"><p>Ya <b>funciona</b>.</p><div>Ana</div></div>'
+     '<div name="messageReplySection"><p>¿Sigue el fallo?</p><div>Soporte</div></div>', "Ya funciona.\n\nAna"),
 ])
 def test_rendered_replies_split_cleanly(html: str, visible: str) -> None:
     assert split_reply(html_to_text(html)).visible == visible

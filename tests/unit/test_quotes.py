@@ -333,6 +333,10 @@ MORE_CLIENTS = [
      'Tamam'),
     ('korean iphone', '네\n\n내 iPhone에서 보냄',
      '네'),
+    ("old gmail, the date alone and no colon", "Replying ok\n\n2013/11/1 John Smith <\njohn@smith.test>\n\n> ddd\n",
+     "Replying ok"),
+    ("german header wrapped over three lines", "Danke\n\nAm 26.5.2017\num 12:00 schrieb Adam\n<adam@x.test>:\n\n> Hallo\n",
+     "Danke"),
 ]
 
 
