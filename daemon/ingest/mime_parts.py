@@ -185,6 +185,8 @@ def split_parts(message: Message, refs: Mapping[str, BodyRef] | None = None) -> 
     _visit(message, out)
     if not out.body and not out.htmls and out.named_texts:
         _promote_named_text(out)
+    if not out.body and not out.htmls and message.get_content_type() in ("message/rfc822", "message/global"):
+        _read_enclosed(message, out)
     return Parts("\n".join(text for kind, text in out.body if kind == "text"), "\n".join(out.htmls),
                  tuple(out.attachments), tuple(out.defects), tuple(out.body))
 
@@ -198,6 +200,8 @@ def _visit(part: Message, out: _Collector, alternative: bool = False) -> None:
         return   # the Mac resource fork of the file beside it in multipart/appledouble
     if part.defects and not part.is_multipart() and (mended := _mended_part(part)):
         part, ctype = mended, mended.get_content_type()
+    if ctype == "text/plain" and "/" not in _declared_type(part) and part.get("content-type") is not None:
+        ctype = _type_from_name(part) or ctype
     if ctype in _WHOLE_PARTS:
         out.attachments.append(_whole_attachment(part, ctype, len(out.attachments) + 1))
     elif part.is_multipart() and ctype == "multipart/alternative":
@@ -220,6 +224,24 @@ def _visit(part: Message, out: _Collector, alternative: bool = False) -> None:
         if _declared_type(part) in _BODY_TYPES and _disposition(part) != "attachment" \
                 and attachment.body_ref is None:
             out.named_texts.append((part, attachment))
+
+
+def _read_enclosed(message: Message, out: _Collector) -> None:
+    """A message that is nothing but another message (a forward some gateways send
+    bare): the enclosed one's text is what the ticket shows; the .eml stays attached."""
+    enclosed = message.get_payload()
+    if isinstance(enclosed, list) and enclosed and isinstance(enclosed[0], Message):
+        inner = _Collector([], [], out.defects, out.refs)
+        _visit(enclosed[0], inner)
+        out.body.extend(inner.body)
+        out.htmls.extend(inner.htmls)
+
+
+def _type_from_name(part: Message) -> str | None:
+    """A file whose Content-Type is no type ("X-ZIP", "; name=x.jpg", "unknown"): what
+    its name says, not the text/plain the stdlib assumes."""
+    name = _raw_filename(part)
+    return (_MIME.guess_type(name, strict=False)[0] or _BINARY) if name else None
 
 
 def _declared_type(part: Message) -> str:
@@ -288,7 +310,11 @@ def _reboundaried(part: Message) -> Message | None:
     found = _DELIMITER.search(body)
     if not found:
         return None
-    head = f'Content-Type: multipart/mixed; boundary="{found.group(1)}"\n\n'
+    boundary = found.group(1)
+    if not boundary.isascii():    # 8-bit octets in it: the stdlib reads the header's copy as U+FFFD
+        ascii_only = "".join(c if c.isascii() else "_" for c in boundary)
+        body, boundary = body.replace("--" + boundary, "--" + ascii_only), ascii_only
+    head = f'Content-Type: multipart/mixed; boundary="{boundary}"\n\n'
     repaired = _reparse(head + body)
     return repaired if repaired.is_multipart() else None
 

@@ -49,6 +49,8 @@ _ZONES = {"CET": "+0100", "CEST": "+0200", "MET": "+0100", "MEST": "+0200", "WET
           "AEST": "+1000", "AEDT": "+1100", "NZST": "+1200", "NZDT": "+1300", "ART": "-0300",
           "BRT": "-0300", "CLT": "-0400", "COT": "-0500", "PET": "-0500", "VET": "-0400",
           "UYT": "-0300", "MEZ": "+0100", "MESZ": "+0200"}
+_MERIDIEM = re.compile(r"\b(\d{1,2}):(\d{2})(?::(\d{2}))?\s*([ap])\.?m\.?(?![a-z])", re.IGNORECASE)
+_GMT_OFFSET = re.compile(r"\b(?:GMT|UTC)\s*([+-])(\d{1,2})(?::?(\d{2}))?\s*$", re.IGNORECASE)
 _ZONE_NAME = re.compile(r"(\d\d:\d\d(?::\d\d)?)\s+(" + "|".join(_ZONES) + r")\b", re.IGNORECASE)
 _HEADER_BLOCK_DEFECTS = (MissingHeaderBodySeparatorDefect, FirstHeaderLineIsContinuationDefect)
 _BLANK_LINE = re.compile(rb"\n\r?\n")
@@ -309,7 +311,7 @@ def _date(value: str, fallback: datetime | None) -> tuple[datetime | None, list[
     if not value:
         return None, []
     try:
-        parsed = parsedate_to_datetime(_ZONE_NAME.sub(_zone_offset, _COLON_OFFSET.sub(r"\1\2", value)))
+        parsed = parsedate_to_datetime(_normal_date(value))
     except (TypeError, ValueError, IndexError, OverflowError):
         parsed = _iso_date(value) or fallback
     if parsed is None:
@@ -317,6 +319,21 @@ def _date(value: str, fallback: datetime | None) -> tuple[datetime | None, list[
     if parsed.tzinfo is None:  # "-0000" means UTC with no local zone known
         parsed = parsed.replace(tzinfo=timezone.utc)
     return parsed, []
+
+
+def _normal_date(value: str) -> str:
+    """What the stdlib reads: "+01:00" and "GMT+1" as "+0100", zone names as offsets,
+    "2:42:59 pm" as "14:42:59"."""
+    if _MERIDIEM.search(value):
+        value = _MERIDIEM.sub(_twenty_four_hours, value)
+    if _GMT_OFFSET.search(value):
+        value = _GMT_OFFSET.sub(lambda m: f"{m[1]}{int(m[2]):02d}{m[3] or '00'}", value)
+    return _ZONE_NAME.sub(_zone_offset, _COLON_OFFSET.sub(r"\1\2", value))
+
+
+def _twenty_four_hours(found: re.Match) -> str:
+    hour = int(found[1]) % 12 + (12 if found[4].lower() == "p" else 0)
+    return f"{hour:02d}:{found[2]}" + (f":{found[3]}" if found[3] else "")
 
 
 def _zone_offset(found: re.Match) -> str:

@@ -516,6 +516,33 @@ def test_the_rfc2231_file_name_wins_over_its_ascii_fallback():
     assert [a.filename for a in msg.attachments] == ["Résumé.pdf", "報告.pdf"]
 
 
+@pytest.mark.parametrize("charset", ["utf-8", "latin-1"])
+def test_a_boundary_with_an_8bit_character(charset):
+    raw = ('From: a@x.test\nSubject: s\nContent-Type: multipart/mixed; boundary="corte-µ"\n\n--corte-µ\n'
+           "Content-Type: text/plain\n\nHola\n--corte-µ\nContent-Type: application/pdf; name=a.pdf\n"
+           "Content-Transfer-Encoding: base64\n\nJVBERi0xLjQK\n--corte-µ--\n").encode(charset)
+    msg = parse_message(raw)
+    assert (msg.text.strip(), [a.filename for a in msg.attachments]) == ("Hola", ["a.pdf"])
+
+
+def test_a_message_that_only_encloses_another_shows_its_text():
+    msg = parse_message(b"From: a@x.test\nSubject: Fwd: pedido\nMIME-Version: 1.0\nContent-Type: message/rfc822\n\n"
+                        b"From: cliente@x.test\nSubject: pedido\nContent-Type: text/plain\n\nMi pedido 1234 no llega.\n")
+    assert msg.text.strip() == "Mi pedido 1234 no llega."
+    assert [a.content_type for a in msg.attachments] == ["message/rfc822"]
+
+
+def test_a_file_whose_content_type_is_no_type_is_typed_by_its_name():
+    msg = parse_message(_multipart(
+        "mixed", b"Content-Type: text/plain\n\nadjuntos",
+        b'Content-Type: ; name="foto.jpg"\nContent-Disposition: attachment; filename="foto.jpg"\n\nx',
+        b'Content-Type: X-ZIP; name="datos.zip"\n\nx', b'Content-Type: unknown; name="datos.xyz1"\n\nx',
+        b"Content-Type: text; charset=us-ascii\n\nsin subtipo"))
+    assert [(a.filename, a.content_type) for a in msg.attachments] == [
+        ("foto.jpg", "image/jpeg"), ("datos.zip", "application/zip"), ("datos.xyz1", "application/octet-stream")]
+    assert msg.text.split() == ["adjuntos", "sin", "subtipo"]
+
+
 def test_a_forwarded_message_sent_as_base64_is_stored_decoded():
     inner = b"From: Bob <bob@x.test>\nSubject: orig\n\nhello\n"
     msg = parse_message(_multipart("mixed", b"Content-Type: text/plain\n\nver adjunto",
@@ -531,6 +558,10 @@ def test_a_forwarded_message_sent_as_base64_is_stored_decoded():
     ("Mon, 23 Nov 2026 10:00:00 +0100 (CET)", "2026-11-23T10:00:00+01:00"),
     ("2026-11-23T10:00:00+01:00", "2026-11-23T10:00:00+01:00"),
     ("Mon, 23 Nov 2026 10:00:00 -0500 (EST)", "2026-11-23T10:00:00-05:00"),
+    ("Mon, 23 Nov 2026 10:00:00 GMT+0100", "2026-11-23T10:00:00+01:00"),
+    ("Mon, 23 Nov 2026 10:00:00 UTC-5", "2026-11-23T10:00:00-05:00"),
+    ("23 November 2026 2:42:59 pm NZDT", "2026-11-23T14:42:59+13:00"),
+    ("Mon, 23 Nov 2026 12:05 AM +0100", "2026-11-23T00:05:00+01:00"),
 ])
 def test_dates_with_offsets_and_zone_names_keep_their_zone(value, expected):
     msg = parse_message(b"From: a@x.test\nDate: " + value.encode() + b"\nSubject: s\n\nx\n")
