@@ -24,6 +24,7 @@ from daemon.ingest.decode import decode_bytes, decode_header_value, unsmuggle
 from daemon.ingest.flowed import unflow
 from daemon.ingest.identity import body_start
 from daemon.ingest.message import Attachment, BodyRef
+from daemon.ingest.smime import signed_content
 
 MAX_FILENAME = 150
 _BODY_TYPES = ("text/plain", "text/html")
@@ -50,6 +51,7 @@ _UU_BEGIN_LINE = re.compile(r"begin [0-7]{3,4} +(\S.{0,254}?)\s*$")
 _UU_LINE = re.compile(r"[ -`]{1,85}")
 _WIDE_CHARSET = re.compile(r"utf-?(?:16|32)|ucs|unicode", re.IGNORECASE)   # NUL bytes are text there
 _BINARY = "application/octet-stream"
+_PKCS7 = ("application/pkcs7-mime", "application/x-pkcs7-mime")
 _ENCODING_TOKEN = re.compile(r"[a-z0-9-]*")
 _ENCODING_WORD = re.compile(r"[a-z0-9-]+")
 _NOT_BASE64 = re.compile(r"[^A-Za-z0-9+/=]+")
@@ -221,6 +223,8 @@ def _visit(part: Message, out: _Collector, alternative: bool = False) -> None:
     else:
         attachment = _leaf_attachment(part, ctype, len(out.attachments) + 1, out.refs)
         out.attachments.append(attachment)
+        if ctype in _PKCS7 and (signed := signed_content(attachment.payload)) is not None:
+            _visit(message_from_bytes(signed, policy=compat32), out)   # kept signed, read too
         if _declared_type(part) in _BODY_TYPES and _disposition(part) != "attachment" \
                 and attachment.body_ref is None:
             out.named_texts.append((part, attachment))
