@@ -21,13 +21,14 @@ from email.policy import compat32
 from email.utils import collapse_rfc2231_value
 
 from daemon.ingest.decode import decode_bytes, decode_header_value, unsmuggle
+from daemon.ingest.enriched import ENRICHED_TYPES, enriched_to_text
 from daemon.ingest.flowed import unflow
 from daemon.ingest.identity import body_start
 from daemon.ingest.message import Attachment, BodyRef
 from daemon.ingest.smime import signed_content
 
 MAX_FILENAME = 150
-_BODY_TYPES = ("text/plain", "text/html")
+_BODY_TYPES = ("text/plain", "text/html") + ENRICHED_TYPES
 _WHOLE_PARTS = ("message/rfc822", "message/global", "message/delivery-status",
                 "message/global-delivery-status", "message/disposition-notification",
                 "message/feedback-report", "message/news", "message/partial")
@@ -360,6 +361,8 @@ def _add_body(part: Message, ctype: str, out: _Collector) -> None:
         text = unflow(text, delsp=_param(part, "delsp") == "yes")
     if text.startswith("\ufeff"):   # a byte order mark would hide a first-line #command
         text = text[1:]
+    if ctype in ENRICHED_TYPES:
+        text = enriched_to_text(text, richtext=ctype == "text/richtext")
     if ctype == "text/plain" and _UU_BEGIN.search(text):
         text = _without_uuencoded_files(text, out)
     if ctype == "text/html":

@@ -1,0 +1,26 @@
+"""text/enriched (RFC 1896) and its ancestor text/richtext as plain text: what Eudora
+and older Apple Mail send as the body, or as the version beside the HTML. Pure."""
+from __future__ import annotations
+
+import re
+
+ENRICHED_TYPES = ("text/enriched", "text/richtext")
+_PARAM = re.compile(r"<param>.*?</param>", re.IGNORECASE | re.DOTALL)    # data for the command before it
+_TOKEN = re.compile(r"<<|<(/?)([A-Za-z0-9-]{1,60})>")
+_BREAKS = re.compile(r"\n+")
+_RICHTEXT_BREAKS = {"nl": "\n", "np": "\n\n", "lt": "<"}
+
+
+def enriched_to_text(text: str, richtext: bool = False) -> str:
+    """Commands dropped, "<<" read as "<"; in text/enriched a single line break is a
+    space and n breaks are n-1; text/richtext breaks lines only with <nl> and <np>."""
+    text = _PARAM.sub("", text.replace("\r\n", "\n"))
+    if not richtext:
+        text = _BREAKS.sub(lambda m: " " if len(m.group()) == 1 else "\n" * (len(m.group()) - 1), text)
+
+    def command(found: re.Match) -> str:
+        if found.group(0) == "<<":
+            return "<"
+        name = found.group(2).lower()
+        return _RICHTEXT_BREAKS.get(name, "") if richtext and not found.group(1) else ""
+    return _TOKEN.sub(command, text)
