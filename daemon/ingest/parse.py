@@ -264,7 +264,11 @@ def _first_address(message: Message, name: str) -> tuple[str, str]:
     pairs = _parsed_addresses(values)
     if pairs:
         name, address = pairs[0]
-        return (name or (_display_name(values[0], address) if len(pairs) == 1 else "")), address
+        if len(pairs) == 1:
+            # "Doe, John <john@x>" unquoted: the parser keeps "John" and drops "Doe"
+            written = _display_name(values[0], address)
+            name = written if not name or (name in written and "," in written) else name
+        return name, address
     return (_display_name(values[0], "") if values else ""), ""
 
 
@@ -275,7 +279,7 @@ def _display_name(value: str, address: str) -> str:
     before = value.split("<", 1)[0]
     if address:
         before = re.sub(re.escape(address), " ", before, flags=re.IGNORECASE)
-    before = _COMMENT.sub(" ", before).strip().strip('"').strip()
+    before = _COMMENT.sub(" ", before).strip().strip('"<> ').strip()
     if before and "@" not in before:
         return decode_header_value(before)
     comment = _COMMENT.search(value)

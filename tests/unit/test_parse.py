@@ -358,6 +358,10 @@ ODD_MAIL = {
     "NUL in the subject and the body": (
         b"From: a@x.test\nSubject: fa\x00ctura\nContent-Type: text/plain; charset=utf-8\n\nhola\x00 mundo\n",
         ("", "a@x.test", "factura", "hola mundo")),
+    "a surname first with an unquoted comma": (b"From: Ruiz, Ana <ana@cliente.test>\nSubject: x\n\nbody\n",
+                                                 ("Ruiz, Ana", "ana@cliente.test", "x", "body")),
+    "a stray angle bracket after the address": (b"From: ana@cliente.test>\nSubject: x\n\nbody\n",
+                                                ("", "ana@cliente.test", "x", "body")),
     "a whole mailbox inside one encoded word": (
         b"From: =?utf-8?Q?Ana_P=C3=A9rez_<ana@cliente.test>?=\nSubject: x\n\nbody\n",
         ("Ana Pérez", "ana@cliente.test", "x", "body")),
