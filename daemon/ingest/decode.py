@@ -14,6 +14,7 @@ from email.quoprimime import header_decode
 
 _FALLBACKS = ("utf-8",)
 _LAST_RESORT = "cp1252"
+_HIGH_BYTES = re.compile(rb"[\x80-\xff]+")
 _SMUGGLED = re.compile("[\udc80-\udcff]")
 _FOLD = re.compile(r"\r?\n[ \t]*")
 # Q words with a raw space inside are broken but common ("=?utf-8?q?Caf=C3=A9 abierto?=")
@@ -115,9 +116,24 @@ def decode_bytes(data: bytes, declared: str | None) -> tuple[str, str | None]:
             return _without_nul(_decoded(data, candidate)), _fallback_note(declared, codec, candidate)
         except UnicodeDecodeError:
             continue
+    if declared is None and (cyrillic := _cyrillic_codec(data)):
+        return _without_nul(data.decode(cyrillic, errors="replace")), f"charset undeclared; read as {cyrillic}"
     note = (f"charset {declared or 'undeclared'!s} undecodable; "
             f"read line by line as utf-8 or {_LAST_RESORT}")
     return _without_nul("".join(map(_decode_line, data.splitlines(keepends=True)))), note
+
+
+def _cyrillic_codec(data: bytes) -> str | None:
+    """Undeclared 8-bit text whose high bytes run together, as the letters of a
+    Cyrillic word do (Western text has an accented letter here and there): KOI8-R or
+    Windows-1251, told apart by where the lower-case letters fall, as most are."""
+    high = sum(len(run) for run in _HIGH_BYTES.findall(data))
+    words = sum(len(run) for run in _HIGH_BYTES.findall(data) if len(run) >= 3)
+    if high < 4 or words * 2 < high:     # too little to tell
+        return None
+    koi8_lower = sum(1 for b in data if 0xC0 <= b <= 0xDF)
+    cp1251_lower = sum(1 for b in data if 0xE0 <= b)
+    return "koi8_r" if koi8_lower > cp1251_lower else "cp1251"
 
 
 def _without_nul(text: str) -> str:

@@ -547,6 +547,18 @@ def test_a_file_whose_content_type_is_no_type_is_typed_by_its_name():
     assert msg.text.split() == ["adjuntos", "sin", "subtipo"]
 
 
+@pytest.mark.parametrize("charset", ["koi8-r", "cp1251"])
+def test_undeclared_cyrillic_headers_and_text_are_told_apart_from_western(charset):
+    raw = ('From: "Фёдор Достоевский" <fyodor@x.test>\nSubject: Москва - столица России.\n'
+           "Content-Type: text/plain\n\nЭто тестовое письмо.\n").encode(charset)
+    msg = parse_message(raw)
+    assert (msg.subject, msg.from_name, msg.text.strip()) == (
+        "Москва - столица России.", "Фёдор Достоевский", "Это тестовое письмо.")
+    western = parse_message("From: a@x.test\nSubject: Año nuevo, canción\n\nLa facturación está mal, €30\n"
+                            .encode("cp1252"))
+    assert (western.subject, western.text.strip()) == ("Año nuevo, canción", "La facturación está mal, €30")
+
+
 def test_a_forwarded_message_sent_as_base64_is_stored_decoded():
     inner = b"From: Bob <bob@x.test>\nSubject: orig\n\nhello\n"
     msg = parse_message(_multipart("mixed", b"Content-Type: text/plain\n\nver adjunto",
