@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from email import message_from_bytes, message_from_string
 from email.message import Message
 from email.policy import compat32
+from email.utils import getaddresses
 
 from daemon.ingest.decode import decode_header_value, unfold
 from daemon.ingest.message import Attachment, ParsedMessage
@@ -47,7 +48,11 @@ _COPY_MARKERS = re.compile(
     r"^(?:received|return-path):", re.IGNORECASE | re.MULTILINE)
 # Lines that name the sender, not a failed recipient: the SMTP dialogue's MAIL FROM,
 # and the From/Sender lines of an echoed header summary ("Your message / To: / From:")
-_SENDER_LINES = re.compile(r"mail from:[^\n]*|^[ \t>]*(?:from|sender|reply-to|to|cc):[^\n]*",
+# Where a report names the sender, not a failed recipient: "MAIL FROM:<x>", a quoted
+# header, "not accepting mail from x@y" (AOL), "message-id of <x@y>" (abuse reports)
+_SENDER_LINES = re.compile(r"mail from:[^\n]*|^[ \t>]*(?:from|sender|reply-to|to|cc):[^\n]*|"
+                           r"(?:accepting|accept|refuses?|blocking|blocked) (?:mail|messages?|e-?mail) from\s+\S+|"
+                           r"message-id\s+(?:of\s+)?<[^<>\s]+>",
                            re.IGNORECASE | re.MULTILINE)
 
 
@@ -87,7 +92,7 @@ def bounce_info(msg: ParsedMessage, ignore: tuple[str, ...] = ()) -> BounceInfo:
         report = msg.subject + "\n" + _before_copy_marker(msg.text)
         permanent = bool(_PERMANENT.search(report)) or not _TEMPORARY.search(report)
         diagnostic = _scraped_diagnostic(msg.text)
-    recipients += listed
+    recipients += listed or ([] if recipients else _sole_recipient(originals))
     return BounceInfo(
         # a bounce that says In-Reply-To (Zoho) names the message it returns
         original_message_ids=_original_ids(originals, msg.text) or msg.in_reply_to,
@@ -174,6 +179,16 @@ def _dsn_permanent(statuses: list[_Status]) -> bool:
 
 def _originals(msg: ParsedMessage) -> list[Message]:
     return [_headers_of(att) for att in msg.attachments if att.content_type in _ORIGINAL_TYPES]
+
+
+def _sole_recipient(originals: list[Message]) -> list[str]:
+    """A report that names nobody (Postfix returning only the headers): the one address
+    the returned message went to, when it went to one."""
+    for original in originals:
+        found = [a for _, a in getaddresses([str(v) for v in original.get_all("To", [])]) if "@" in a]
+        if found:
+            return found if len(found) == 1 else []
+    return []
 
 
 def _returned(original: Message) -> Message:

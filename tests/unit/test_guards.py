@@ -226,6 +226,10 @@ def test_dsn_prefers_the_original_recipient_over_an_internal_final_one():
 
 
 SCRAPED = {
+    # AOL names the sender it refuses, not the recipient
+    "not accepting mail from the sender": (
+        [], "Your mail to the following recipients could not be delivered because they are not "
+        "accepting mail from rebotes@soporte.example.org:\n\n\tana@cliente.test\n", ("ana@cliente.test",)),
     # Exim names the sender in the SMTP dialogue; X-Failed-Recipients says who failed
     "exim, sender in the SMTP error": (
         [("X-Failed-Recipients", "ana@cliente.test")],
@@ -376,6 +380,17 @@ def test_a_report_exchange_wrapped_in_another_message_names_the_returned_one():
     bounce = classify(wrapped, OWN).bounce
     assert bounce.original_message_ids == ("x7@soporte.example.test",)
     assert (bounce.failed_recipients, bounce.original_subject) == (("ana@cliente.test",), "[SOP-000007] Presupuesto")
+
+
+def test_a_report_naming_nobody_fails_the_one_recipient_of_the_returned_headers():
+    bounce = classify(parse_message(
+        b"Subject: Undelivered Mail Returned to Sender\nFrom: MAILER-DAEMON@mx.test (Mail Delivery System)\n"
+        b"To: soporte@example.test\nReturn-Path: <MAILER-DAEMON>\nContent-Type: multipart/mixed; boundary=b\n\n"
+        b"--b\nContent-Type: text/plain\n\nI'm sorry to have to inform you that your message could not\n"
+        b"be delivered to one or more recipients. It's attached below.\n\n--b\n"
+        b"Content-Type: text/rfc822-headers\n\nMessage-Id: <x7@soporte.example.test>\nSubject: Hola\n"
+        b"From: Soporte <soporte@example.test>\nTo: \"Ana\" <ana@cliente.test>\n\n--b--\n"), OWN).bounce
+    assert (bounce.failed_recipients, bounce.original_message_ids) == (("ana@cliente.test",), ("x7@soporte.example.test",))
 
 
 def test_exim_says_permanent_whatever_the_remote_server_said():
