@@ -31,7 +31,10 @@ from daemon.ingest.mime_parts import Parts, mend_header_block, repair_headers, s
 logging.getLogger("mailparser").setLevel(logging.ERROR)
 
 MISSING_ID_DOMAIN = "missing-message-id.invalid"
-_MSGID = re.compile(r"<\s*([^<>\s]+?)\s*>")
+# A message id as written: in angle brackets (a fold or a space inside them is no part
+# of it), cut off before its ">" at the end of the header, or bare with its "@"
+_MSGID = re.compile(r"<([^<>]*)>|<([^<>\s]+)\s*$|([^\s<>,;\"()]+@[^\s<>,;\"()]+)")
+_WHITESPACE = re.compile(r"\s+")
 _PLAIN_ADDRESS = re.compile(r"[^\s<>\"(),;:@]+@[^\s<>\"(),;:@]+")
 _TAGS = re.compile(r"<[^>]*>")
 _AROUND_DOTS = re.compile(r"\s*([@.])\s*")
@@ -300,9 +303,12 @@ def _group_sender(message: Message, name: str, address: str) -> tuple[str, str]:
 
 
 def _ids(value: str) -> tuple[str, ...]:
-    found = _MSGID.findall(value)
-    if not found and "@" in value and len(value.split()) == 1:
-        found = [value.strip()]  # some clients omit the angle brackets
+    """The same id whichever header holds it (threading compares them): brackets, folds
+    and spaces dropped; bare ids ("a@x b@x", "a@x,b@x") and a bare token kept."""
+    found = [_WHITESPACE.sub("", "".join(groups)) for groups in _MSGID.findall(value)]
+    found = [i for i in found if i]
+    if not found and len(value.split()) == 1 and value.strip("<> \t"):
+        found = [value.strip("<> \t")]  # an id with no "@" and no brackets ("1234567")
     return tuple(dict.fromkeys(found))
 
 

@@ -559,6 +559,27 @@ def test_undeclared_cyrillic_headers_and_text_are_told_apart_from_western(charse
     assert (western.subject, western.text.strip()) == ("Año nuevo, canción", "La facturación está mal, €30")
 
 
+@pytest.mark.parametrize("headers, message_id, in_reply_to, references", [
+    # a space or a fold inside the brackets: the same id in every header
+    (b"Message-ID: <0917.0A0E08 0C0703@x.test>\nIn-Reply-To: <0917.0A0E08 0C0703@x.test>\n",
+     "0917.0A0E080C0703@x.test", ("0917.0A0E080C0703@x.test",), ()),
+    (b"Message-ID: <15434.1\n\t5926.5D@mail.x.test>\nReferences: <p@x.test> <15434.1\n\t5926.5D@mail.x.test>\n",
+     "15434.15926.5D@mail.x.test", (), ("p@x.test", "15434.15926.5D@mail.x.test")),
+    # no brackets, separated by spaces or commas, or a bare token
+    (b"Message-ID: 1234567\nIn-Reply-To: 1234567\nReferences: a@x.test,b@x.test c@x.test@x.test\n",
+     "1234567", ("1234567",), ("a@x.test", "b@x.test", "c@x.test@x.test")),
+    # a header cut before its last ">"
+    (b"Message-ID: <abc@x.test\nReferences: <a@x.test> <b@x.test\n", "abc@x.test", (), ("a@x.test", "b@x.test")),
+], ids=["space inside", "folded inside", "no brackets", "cut off"])
+def test_message_ids_read_the_same_in_every_header(headers, message_id, in_reply_to, references):
+    msg = parse_message(b"From: a@x.test\n" + headers + b"Subject: s\n\nx\n")
+    assert (msg.message_id, msg.in_reply_to, msg.references) == (message_id, in_reply_to, references)
+
+
+def test_an_empty_message_id_is_synthesised():
+    assert not parse_message(b"From: a@x.test\nMessage-ID: <>\nSubject: s\n\nx\n").has_message_id
+
+
 def test_a_forwarded_message_sent_as_base64_is_stored_decoded():
     inner = b"From: Bob <bob@x.test>\nSubject: orig\n\nhello\n"
     msg = parse_message(_multipart("mixed", b"Content-Type: text/plain\n\nver adjunto",
