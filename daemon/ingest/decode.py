@@ -14,6 +14,7 @@ from email.quoprimime import header_decode
 
 _FALLBACKS = ("utf-8",)
 _LAST_RESORT = "cp1252"
+_WESTERN = ("cp1252", "iso8859-15")   # iso-8859-1 is read as its superset cp1252
 _HIGH_BYTES = re.compile(rb"[\x80-\xff]+")
 _SMUGGLED = re.compile("[\udc80-\udcff]")
 _FOLD = re.compile(r"\r?\n[ \t]*")
@@ -111,6 +112,13 @@ def decode_bytes(data: bytes, declared: str | None) -> tuple[str, str | None]:
     utf-8 where a line is (mostly) utf-8, cp1252 elsewhere, so one bad byte or one
     pasted latin-1 line does not turn the whole text into mojibake."""
     codec = _codec(declared)
+    if codec in _WESTERN and not data.isascii():
+        # UTF-8 under a Western label (a misconfigured mailer): valid UTF-8 sequences
+        # are next to impossible in real Latin-1 text, where they would read "Ã©"
+        try:
+            return _without_nul(data.decode("utf-8")), f"charset {declared!r} wrong; read as utf-8"
+        except UnicodeDecodeError:
+            pass
     for candidate in ((codec,) + _SIBLINGS.get(codec, ()) if codec else ()) + _FALLBACKS:
         try:
             return _without_nul(_decoded(data, candidate)), _fallback_note(declared, codec, candidate)

@@ -62,6 +62,7 @@ _HEADER_LINE = re.compile(rb"[ \t]|[!-9;-~]+[ \t]*:")
 _BOUNDARY = re.compile(rb'boundary\s*=\s*"?([^"\s;]+)', re.IGNORECASE)
 _MIME_FIELD = re.compile(rb"(?:content-(?:type|transfer-encoding|disposition)|mime-version)[ \t]*:", re.IGNORECASE)
 _AT_NAME = re.compile(r'(^|,)(\s*)([^,"<>()]*@[^,"<>()]*?)(\s*<[^<>@\s]+@[^<>\s]+>)')
+_SPECIALS = re.compile(r'[,;:<>@"]')
 _ANGLE_ADDRESS = re.compile(r"<\s*([^<>@\s]+@[^<>\s]+?)\s*>")
 
 
@@ -204,20 +205,42 @@ def _header(headers: tuple[tuple[str, str], ...], name: str) -> str:
 def _raw_values(message: Message, name: str) -> list[str]:
     """Undecoded values: encoded words are decoded per display name, after splitting,
     so a comma inside a decoded name cannot split one address into two."""
-    return [_quoted_at_names(_address_out_of_encoding(unfold(str(v)))) for v in message.get_all(name, [])]
+    return [_quoted_at_names(_semicolons_as_commas(_address_out_of_encoding(unfold(str(v)))))
+            for v in message.get_all(name, [])]
+
+
+def _semicolons_as_commas(value: str) -> str:
+    """Outlook users type "a@x; Bob <b@x>": a list, not the end of a group (which only
+    a "name:" opens)."""
+    if ";" not in value:
+        return value
+    out, quoted, angle = [], False, 0
+    for char in value:
+        if char == '"':
+            quoted = not quoted
+        elif not quoted and char in "<>":
+            angle += 1 if char == "<" else -1
+        elif not quoted and angle <= 0 and char == ":":
+            return value                  # a group: its ";" is its end
+        out.append("," if char == ";" and not quoted and angle <= 0 else char)
+    return "".join(out)
 
 
 def _address_out_of_encoding(value: str) -> str:
     """`=?utf-8?Q?Ana_P=C3=A9rez_<ana@x>?=`: a mailer that encoded the whole mailbox,
-    angle address included, hides the address inside what reads as a name."""
+    angle address included, hides the address inside what reads as a name. And
+    `=?utf-8?Q?P=C3=A9rez,_Ana?=`, a comma (or ";", "@", "<") left raw inside an
+    encoded word, would split the name: the word is quoted as the phrase it is."""
     if "=?" not in value:
         return value
 
     def unwrap(found: re.Match) -> str:
-        decoded = decode_header_value(found.group(0))
+        word = found.group(0)
+        decoded = decode_header_value(word)
         address = _ANGLE_ADDRESS.search(decoded)
         if address is None:
-            return found.group(0)
+            quoted = value[found.start() - 1:found.start()] == '"'
+            return f'"{word}"' if _SPECIALS.search(word) and not quoted else word
         name = decoded[:address.start()].strip().strip('"').replace("\\", "").replace('"', "")
         return (f'"{name}" ' if name else "") + f"<{address.group(1)}>"
     return ENCODED_RUN.sub(unwrap, value)
@@ -248,7 +271,7 @@ def _parsed_addresses(values: list[str]) -> list[tuple[str, str]]:
 def _clean_address(value: str) -> str:
     """Lower-case address; from a mangled one (stray quote or bracket), the part that
     looks like an address."""
-    value = value.strip().lower()
+    value = value.strip().lower().rstrip(".")     # "ana@x.com." is ana@x.com: one customer
     if not value or _PLAIN_ADDRESS.fullmatch(value):
         return value
     if _QUOTED_LOCAL.fullmatch(value):

@@ -362,6 +362,14 @@ ODD_MAIL = {
                                                  ("Ruiz, Ana", "ana@cliente.test", "x", "body")),
     "a stray angle bracket after the address": (b"From: ana@cliente.test>\nSubject: x\n\nbody\n",
                                                 ("", "ana@cliente.test", "x", "body")),
+    "a comma left raw inside an encoded name": (b"From: =?utf-8?Q?P=C3=A9rez,_Ana?= <ana@cliente.test>\nSubject: x\n\nbody\n",
+                                                ("Pérez, Ana", "ana@cliente.test", "x", "body")),
+    "a bare address and a named one after a semicolon": (
+        b"From: ana@cliente.test; Bob <bob@cliente.test>\nSubject: x\n\nbody\n", ("", "ana@cliente.test", "x", "body")),
+    "a dot after the domain": (b"From: Ana <ana@cliente.test.>\nSubject: x\n\nbody\n", ("Ana", "ana@cliente.test", "x", "body")),
+    "utf-8 under a latin-1 label": (
+        b"From: a@x.test\nSubject: =?iso-8859-1?Q?Dzie=C5=84_dobry?=\nContent-Type: text/plain; charset=iso-8859-1\n\n"
+        b"A\xc3\xb1o nuevo\n", ("", "a@x.test", "Dzień dobry", "Año nuevo")),
     "a whole mailbox inside one encoded word": (
         b"From: =?utf-8?Q?Ana_P=C3=A9rez_<ana@cliente.test>?=\nSubject: x\n\nbody\n",
         ("Ana Pérez", "ana@cliente.test", "x", "body")),
@@ -603,6 +611,12 @@ def test_a_forwarded_message_sent_as_base64_is_stored_decoded():
 def test_dates_with_offsets_and_zone_names_keep_their_zone(value, expected):
     msg = parse_message(b"From: a@x.test\nDate: " + value.encode() + b"\nSubject: s\n\nx\n")
     assert msg.date.isoformat() == expected
+
+
+def test_semicolon_lists_and_groups():
+    msg = parse_message(b"From: a@x.test\nTo: ana@x.test; \"Ruiz; Bob\" <bob@x.test>\n"
+                        b"Cc: equipo: c@x.test, d@x.test; e@x.test\nSubject: x\n\nb\n")
+    assert (msg.to, msg.cc) == (("ana@x.test", "bob@x.test"), ("c@x.test", "d@x.test", "e@x.test"))
 
 
 def test_recipient_lists_with_odd_names_and_no_commas():
