@@ -124,8 +124,9 @@ def decode_bytes(data: bytes, declared: str | None) -> tuple[str, str | None]:
             return _without_nul(_decoded(data, candidate)), _fallback_note(declared, codec, candidate)
         except UnicodeDecodeError:
             continue
-    if declared is None and (cyrillic := _cyrillic_codec(data)):
-        return _without_nul(data.decode(cyrillic, errors="replace")), f"charset undeclared; read as {cyrillic}"
+    if (declared is None or codec == "utf-8") and (cyrillic := _cyrillic_codec(data)):
+        return _without_nul(data.decode(cyrillic, errors="replace")), \
+            f"charset {declared or 'undeclared'!s} undecodable; read as {cyrillic}"
     note = (f"charset {declared or 'undeclared'!s} undecodable; "
             f"read line by line as utf-8 or {_LAST_RESORT}")
     return _without_nul("".join(map(_decode_line, data.splitlines(keepends=True)))), note

@@ -562,6 +562,9 @@ def test_undeclared_cyrillic_headers_and_text_are_told_apart_from_western(charse
     msg = parse_message(raw)
     assert (msg.subject, msg.from_name, msg.text.strip()) == (
         "Москва - столица России.", "Фёдор Достоевский", "Это тестовое письмо.")
+    under_utf8 = parse_message("Subject: Незакодированная тема\nFrom: a@x.test\nContent-Type: text/plain; "
+                               "charset=utf-8\n\nx\n".encode(charset))     # the body's label is no hint
+    assert under_utf8.subject == "Незакодированная тема"
     western = parse_message("From: a@x.test\nSubject: Año nuevo, canción\n\nLa facturación está mal, €30\n"
                             .encode("cp1252"))
     assert (western.subject, western.text.strip()) == ("Año nuevo, canción", "La facturación está mal, €30")
