@@ -18,6 +18,7 @@ _WESTERN = ("cp1252", "iso8859-15")   # iso-8859-1 is read as its superset cp125
 _HIGH_BYTES = re.compile(rb"[\x80-\xff]+")
 _SMUGGLED = re.compile("[\udc80-\udcff]")
 _FOLD = re.compile(r"\r?\n[ \t]*")
+_WORD_START = re.compile(r"=\?[^?\s]+\?[bBqQ]\?")
 # Q words with a raw space inside are broken but common ("=?utf-8?q?Caf=C3=A9 abierto?=")
 _ENCODED_WORD = re.compile(r"=\?([^?\s]+)\?(?:([bB])\?([^?\s]*)|([qQ])\?([^?]*?))\?=")
 ENCODED_RUN = re.compile(r"(?:=\?[^?\s]+\?(?:[bB]\?[^?\s]*|[qQ]\?[^?]*?)\?=)+")
@@ -191,6 +192,8 @@ def decode_header_value(value: object, hint: str | None = None) -> str:
     text = str(value)
     if "=?" not in text and "\n" not in text and text.isascii() and "\x00" not in text:
         return text.strip()     # the common case: nothing to unfold, recover or decode
+    if "=?" in text and "\n" in text:
+        text = _without_folds_inside_words(text)
     text = unfold(unsmuggle(_without_nul(text), hint))
     if "=?" not in text:
         return text
@@ -199,6 +202,22 @@ def decode_header_value(value: object, hint: str | None = None) -> str:
     # a CR, LF or other control character smuggled inside an encoded word: never part
     # of a subject or a name (and never a second header line)
     return _CONTROL.sub(" ", text).strip() if _CONTROL.search(text) else text
+
+
+def _without_folds_inside_words(text: str) -> str:
+    """An encoded word a mailer folded in its middle ("=?utf-8?B?Q2Fmw6kg" / " YWJp...?="):
+    the fold is no part of it. A linear scan: encoded text never holds a "?"."""
+    out, position = [], 0
+    for start in _WORD_START.finditer(text):
+        if start.start() < position:
+            continue
+        end = text.find("?", start.end())
+        if end < 0:
+            break
+        if text.startswith("?=", end) and "\n" in text[start.end():end]:
+            out += [text[position:start.end()], _FOLD.sub("", text[start.end():end])]
+            position = end
+    return "".join(out) + text[position:]
 
 
 def _decode_run(run: str) -> str:

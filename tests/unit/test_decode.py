@@ -20,6 +20,11 @@ from daemon.ingest.parse import parse_message
     ("=?utf\x00-8?q?hi?=", "hi"),
     # Windows' ISO-2022-JP with its own characters
     ("=?ISO-2022-JP?B?GyRCLWobKEJBQkM=?=", "㈱ABC"),
+    # a fold in the middle of a word, in base64 and in quoted-printable
+    ("=?utf-8?B?Q2Fmw6kg\n YWJpZXJ0bw==?=", "Café abierto"),
+    ("=?utf-8?Q?(=D0=BF=D0=B5=\n D0=B4=D0=B0=D0?=\n =?utf-8?Q?=B9?=", "(педай"),
+    # folds between words and in plain text stay spaces
+    ("=?utf-8?Q?a?=\n =?utf-8?Q?b?= y\n mas", "ab y mas"),
 ])
 def test_header_words(value, text):
     assert decode_header_value(value) == text
@@ -40,6 +45,12 @@ def test_header_words(value, text):
 ])
 def test_body_charsets(data, charset, text):
     assert decode_bytes(data, charset)[0] == text
+
+
+@pytest.mark.parametrize("value", ["=?utf-8?Q?" + "ab  \n   cd " * 20_000, "=?utf-8?Q?a\n " * 20_000,
+                                   "=?utf-8?Q?a\n b?= " * 20_000])
+def test_many_folded_words_finish(value):
+    assert decode_header_value(value)
 
 
 def test_a_nul_in_a_charset_name_does_not_stop_the_message():
