@@ -5,16 +5,27 @@ from __future__ import annotations
 import re
 
 ENRICHED_TYPES = ("text/enriched", "text/richtext")
-_PARAM = re.compile(r"<param>.*?</param>", re.IGNORECASE | re.DOTALL)    # data for the command before it
 _TOKEN = re.compile(r"<<|<(/?)([A-Za-z0-9-]{1,60})>")
 _BREAKS = re.compile(r"\n+")
 _RICHTEXT_BREAKS = {"nl": "\n", "np": "\n\n", "lt": "<"}
 
 
+def _without_params(text: str) -> str:
+    """<param>...</param> is data for the command before it, not text."""
+    low, out, position = text.lower(), [], 0
+    while (start := low.find("<param>", position)) >= 0:
+        end = low.find("</param>", start)
+        if end < 0:
+            break
+        out.append(text[position:start])
+        position = end + len("</param>")
+    return "".join(out) + text[position:]
+
+
 def enriched_to_text(text: str, richtext: bool = False) -> str:
     """Commands dropped, "<<" read as "<"; in text/enriched a single line break is a
     space and n breaks are n-1; text/richtext breaks lines only with <nl> and <np>."""
-    text = _PARAM.sub("", text.replace("\r\n", "\n"))
+    text = _without_params(text.replace("\r\n", "\n"))
     if not richtext:
         text = _BREAKS.sub(lambda m: " " if len(m.group()) == 1 else "\n" * (len(m.group()) - 1), text)
 

@@ -33,7 +33,7 @@ logging.getLogger("mailparser").setLevel(logging.ERROR)
 MISSING_ID_DOMAIN = "missing-message-id.invalid"
 # A message id as written: in angle brackets (a fold or a space inside them is no part
 # of it), cut off before its ">" at the end of the header, or bare with its "@"
-_MSGID = re.compile(r"<([^<>]*)>|<([^<>\s]+)\s*$|([^\s<>,;\"()]+@[^\s<>,;\"()]+)")
+_MSGID = re.compile(r"<([^<>]*)>|<([^<>\s]+)\s*$|([^\s<>,;]+)")   # a bare one counts with its "@"
 _WHITESPACE = re.compile(r"\s+")
 _PLAIN_ADDRESS = re.compile(r"[^\s<>\"(),;:@]+@[^\s<>\"(),;:@]+")
 _TAGS = re.compile(r"<[^>]*>")
@@ -328,7 +328,8 @@ def _group_sender(message: Message, name: str, address: str) -> tuple[str, str]:
 def _ids(value: str) -> tuple[str, ...]:
     """The same id whichever header holds it (threading compares them): brackets, folds
     and spaces dropped; bare ids ("a@x b@x", "a@x,b@x") and a bare token kept."""
-    found = [_WHITESPACE.sub("", "".join(groups)) for groups in _MSGID.findall(value)]
+    found = [_WHITESPACE.sub("", bracketed or cut) if bracketed or cut else bare.strip('"()')
+             for bracketed, cut, bare in _MSGID.findall(value) if bracketed or cut or "@" in bare]
     found = [i for i in found if i]
     if not found and len(value.split()) == 1 and value.strip("<> \t"):
         found = [value.strip("<> \t")]  # an id with no "@" and no brackets ("1234567")

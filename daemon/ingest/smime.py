@@ -9,6 +9,7 @@ from __future__ import annotations
 _SEQUENCE, _OID, _OCTETS, _CHUNKED_OCTETS, _EXPLICIT_0 = 0x30, 0x06, 0x04, 0x24, 0xA0
 _SIGNED_DATA = bytes.fromhex("2a864886f70d010702")    # 1.2.840.113549.1.7.2
 _MAX_CHUNK_DEPTH = 8
+_MAX_DEPTH = 32           # nesting of indefinite lengths: CMS needs about ten
 
 # (tag, content start, content end, position after the element)
 Element = tuple[int, int, int, int]
@@ -32,19 +33,19 @@ def signed_content(data: bytes) -> bytes | None:
         if len(encapsulated) < 2 or encapsulated[1][0] != _EXPLICIT_0:
             return None     # a detached signature: the content travels beside it
         return _octets(data, _only_child(data, encapsulated[1], _EXPLICIT_0), 0)
-    except (_Malformed, IndexError, RecursionError):
+    except (_Malformed, IndexError):
         return None
 
 
-def _element(data: bytes, position: int, limit: int) -> Element:
+def _element(data: bytes, position: int, limit: int, depth: int = 0) -> Element:
     tag = data[position]
-    if tag & 0x1F == 0x1F:
+    if tag & 0x1F == 0x1F or depth > _MAX_DEPTH:
         raise _Malformed                          # high tag numbers: never in CMS
     length, start = data[position + 1], position + 2
     if length == 0x80:                            # indefinite: up to its end marker 00 00
         end = start
         while data[end:end + 2] != b"\x00\x00":
-            end = _element(data, end, limit)[3]
+            end = _element(data, end, limit, depth + 1)[3]
             if end + 2 > limit:
                 raise _Malformed
         return tag, start, end, end + 2

@@ -30,3 +30,7 @@ def test_an_enriched_body_is_the_text_and_an_enriched_version_beside_html_is_no_
                              b"--b\nContent-Type: text/enriched\n\n<bold>Hola</bold>\n--b\n"
                              b"Content-Type: text/html\n\n<b>Hola</b>\n--b--\n")
     assert (versions.text.strip(), versions.attachments) == ("Hola", ())
+
+
+def test_unclosed_params_finish():
+    assert enriched_to_text("<param>" * 200_000 + "fin").endswith("fin")

@@ -587,6 +587,11 @@ def test_message_ids_read_the_same_in_every_header(headers, message_id, in_reply
     assert (msg.message_id, msg.in_reply_to, msg.references) == (message_id, in_reply_to, references)
 
 
+@pytest.mark.parametrize("references", [b"a" * 200_000, b"<a " * 100_000, b"a@" * 100_000])
+def test_hostile_id_headers_finish(references):
+    assert parse_message(b"From: a@x.test\nReferences: " + references + b"\nSubject: s\n\nx\n").subject == "s"
+
+
 def test_an_empty_message_id_is_synthesised():
     assert not parse_message(b"From: a@x.test\nMessage-ID: <>\nSubject: s\n\nx\n").has_message_id
 

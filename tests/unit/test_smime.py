@@ -51,9 +51,9 @@ def test_streamed_signature_with_chunked_content():
     streamed_signature(b"Content-Type: text/plain\r\n\r\ndetached\r\n", attached=False),
     streamed_signature(b"Content-Type: text/plain\r\n\r\ncortado\r\n")[:-9],
     b"", b"\x30", b"\x30\x80", b"\x30\x84\xff\xff\xff\xff", b"\x1f\x00", b"not a signature at all",
-    b"\x30\x80" * 5000,
+    b"\x30\x80" * 5000, b"\x30\x80" * 20 + b"\x04\x01a" * 300_000 + b"\x00\x00" * 20,
 ], ids=["encrypted", "detached", "truncated", "empty", "one byte", "open end", "huge length",
-        "high tag", "text", "deep nesting"])
+        "high tag", "text", "deep nesting", "deep and wide"])
 def test_anything_but_an_attached_signature_gives_nothing(data):
     assert signed_content(data) is None
 
