@@ -234,7 +234,7 @@ def _machine_report(msg: ParsedMessage, own: OwnIdentity) -> str | None:
     about a message; failed deliveries are bounces, recognised before."""
     kinds = [a.content_type for a in msg.attachments if a.content_type in _REPORT_PARTS]
     if msg.content_type == "multipart/report" or kinds:
-        return f"machine-written report ({_report_type(msg) or kinds[0]})"
+        return f"machine-written report ({_report_type(msg) or (kinds + ['no report type'])[0]})"
     if msg.from_addr == "staff@hotmail.com" and _HOTMAIL_COMPLAINT.match(msg.subject):
         return "machine-written report (Hotmail complaint)"   # Microsoft's own format (JMRP)
     if _DMARC_AGGREGATE.match(msg.subject):

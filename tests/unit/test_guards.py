@@ -393,6 +393,11 @@ def test_a_report_naming_nobody_fails_the_one_recipient_of_the_returned_headers(
     assert (bounce.failed_recipients, bounce.original_message_ids) == (("ana@cliente.test",), ("x7@soporte.example.test",))
 
 
+def test_a_report_without_a_report_type_is_machine_mail():
+    verdict = classify(message(content_type="multipart/report"), OWN)
+    assert (verdict.kind, verdict.reason) == ("autoreply", "machine-written report (no report type)")
+
+
 def test_exim_says_permanent_whatever_the_remote_server_said():
     bounce = message(headers=[("X-Failed-Recipients", "ana@cliente.test")], from_addr="mailer-daemon@mx.test",
                      subject="Mail delivery failed: returning message to sender",
