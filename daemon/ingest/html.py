@@ -81,8 +81,8 @@ def _drop_comments(html: str) -> str:
     while (start := html.find("<!--", i)) >= 0:
         out.append(html[i:start])
         end = html.find("-->", start + 4)
-        if end < 0:
-            return "".join(out)  # unclosed: a comment to the end, as browsers read it
+        if end < 0:      # unclosed (Outlook's "<style><!--" cut short): drop the markers, keep the text
+            return "".join(out) + html[start:].replace("<!--", "")
         i = end + 3
     out.append(html[i:])
     return "".join(out)
@@ -112,10 +112,22 @@ _PARAGRAPH = {"p", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "dl", "table"
 _LINE = {"div", "li", "tr", "dt", "dd", "section", "article", "header", "footer",
          "address", "center", "form", "fieldset", "figure", "figcaption", "caption",
          "main", "nav", "aside", "details", "summary", "tbody", "thead", "tfoot"}
+_BODY_CONTENT = _PARAGRAPH | _LINE | {"span", "a", "b", "i", "u", "font", "br", "img", "strong", "em"}
 _SPACES = re.compile(r"\s+")
 _SIGNATURE_BLOCK = re.compile(r"\bgmail_signature\b")
 _QUOTED_SECTION = re.compile(r"\b(?:x_)?messageReplySection\b")
 _TAG = re.compile(r"<[^>]{0,10000}>")
+
+
+def _indent_only(attrs: list[tuple[str, str | None]]) -> bool:
+    """Gmail's and Apple Mail's "indent" (margin, border:none) and Outlook on the web's
+    (margins zeroed, no border) make a blockquote with no cite type and no class: it
+    holds what the writer typed, not a quotation."""
+    given = {k: (v or "") for k, v in attrs}
+    if "type" in given or "class" in given:
+        return False
+    style = given.get("style", "").replace(" ", "").lower()
+    return "border:none" in style or (style.startswith("margin-top:0;margin-bottom:0") and "border" not in style)
 
 
 def html_to_text(html: str) -> str:
@@ -148,14 +160,19 @@ class _TextRenderer(HTMLParser):
         self._quote = 0
         self._pre = 0
         self._divs: list[bool] = []  # per open div: is it a quoted section
+        self._blockquotes: list[bool] = []  # per open blockquote: a quote, or only an indent
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag == "body":
-            self._skipping.clear()  # an unclosed <head> must not hide the body
+        if tag == "body" or (self._skipping == ["head"] and tag in _BODY_CONTENT):
+            self._skipping.clear()  # an unclosed <head> must not hide the body; content ends it
         if tag in _SKIP:
             self._skipping.append(tag)
         if self._skipping:
             return
+        if tag == "blockquote":
+            self._blockquotes.append(not _indent_only(attrs))
+            if not self._blockquotes[-1]:
+                tag = "div"       # the editor's indent button: the writer's own text
         self._open_block(tag)
         if tag == "div":
             self._open_div(" ".join(v or "" for k, v in attrs if k in ("class", "id", "name")))
@@ -177,7 +194,9 @@ class _TextRenderer(HTMLParser):
             self._close_link(*self._links.pop())
         elif tag in ("ul", "ol") and self._lists:
             self._lists.pop()
-        if tag == "blockquote" or (tag == "div" and self._divs and self._divs.pop()):
+        if tag == "blockquote" and self._blockquotes and not self._blockquotes.pop():
+            self._paragraph()
+        elif tag == "blockquote" or (tag == "div" and self._divs and self._divs.pop()):
             self._soft_break()  # the last quoted line keeps its "> "
             self._quote = max(0, self._quote - 1)
             self._paragraph()

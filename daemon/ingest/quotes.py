@@ -58,6 +58,15 @@ _YEAR = re.compile(r"(?<!\d)\d{4}(?!\d)|\b\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4}\b")
 # A header with no verb: a date and time, then the sender's address ("ср, 30 апр. 2025 г.
 # в 15:19, Ana <ana@x>:", "30.09.2017, 18.30, \"Ana\" <ana@x>:")
 _ADDRESS_END = re.compile(r"@[^\s@<>]+>?\s?:$")
+# "See my answers below in red", "respuestas entre líneas", "Antworten unten"
+_BELOW = re.compile(
+    r"\b(?:answers?|comments?|replies|responses?|notes|respuestas?|comentarios?|antworten|kommentare|"
+    r"r[ée]ponses?|commentaires|respostas?|coment[aá]rios|risposte|commenti)\b[^.!?]{0,40}?"
+    r"(?:\bbelow\b|\binline\b|\bin[- ]line\b|\bin (?:red|blue|green|bold)\b|\babajo\b|\bdebajo\b|"
+    r"\ben (?:rojo|azul|verde|negrita)\b|\ben l[ií]nea\b|\bentre l[ií]neas\b|\bintercalad[ao]s\b|\bunten\b|"
+    r"\bin rot\b|ci-dessous|\ben rouge\b|\babaixo\b|\bem vermelho\b|\bsotto\b|\bin rosso\b)|"
+    r"\b(?:see|ver|v[ée]ase|siehe|voir|vedi)\b[^.!?]{0,20}?(?:\bbelow\b|\babajo\b|\bdebajo\b|\bunten\b|"
+    r"ci-dessous|\babaixo\b|\bsotto\b)")
 _LINK_END = re.compile(r"https?://\S+$")
 _URL_REST = re.compile(r"[\w\-.~/?#\[\]@!$&'()*+,;=%]{1,200}")
 
@@ -153,7 +162,17 @@ def split_reply(text: str, *, forwarded: bool = False) -> Reply:
     if not _has_text(visible):
         # a lone signature is still what they sent; a bare "--" is not
         visible, signature = ([] if _join(signature) == "--" else signature), []
+    if (quoted or cut < len(lines)) and not any(map(_is_quote, visible)) and _points_below(visible):
+        # "see my answers below in red", typed inside the history (answers between
+        # "> " lines are already visible, as interleaved context)
+        return Reply(_join(lines), "", "")
     return Reply(_join(visible), _join(quoted + lines[cut:]), _join(signature))
+
+
+def _points_below(visible: list[str]) -> bool:
+    """The last lines written say the answers are further down, inside the history."""
+    last = [line for line in visible if line.strip() and not _is_quote(line)][-3:]
+    return any(_BELOW.search(line[:_MAX_HEADER].lower()) for line in last)
 
 
 def _unglued(lines: list[str]) -> list[str]:

@@ -102,6 +102,10 @@ TO_TEXT = [
     ("blockquote", "<p>Sí</p><blockquote><p>¿Viene?</p><blockquote>x</blockquote>"
      "</blockquote><p>fin</p>", "Sí\n\n> ¿Viene?\n>\n> > x\n\nfin"),
     ("comment", "a<!-- oculto -->b", "ab"),
+    ("an unclosed comment in a style", "<html><head><style><!-- p {margin:0}</style></head><body>"
+     "<div>Devolución del pedido 48213.</div></body></html>", "Devolución del pedido 48213."),
+    ("a head never closed, no body", '<html><head><meta charset="utf-8"><div>Llámenme al 555-0100.</div></html>',
+     "Llámenme al 555-0100."),
     ("conditional comment", "<!--[if mso]><p>solo outlook</p><![endif]-->visible", "visible"),
     ("stray markup", "1 < 2 y 3 > 2 & más", "1 < 2 y 3 > 2 & más"),
     ("gmail reply", GMAIL_REPLY,
@@ -127,6 +131,20 @@ def test_html_to_text(html: str, text: str) -> None:
     # Outlook on the web: the history in a section of its own, no blockquote
     ('<div name="messageBodySection"><p>Ya <b>funciona</b>.</p><div>Ana</div></div>'
      '<div name="messageReplySection"><p>¿Sigue el fallo?</p><div>Soporte</div></div>', "Ya funciona.\n\nAna"),
+    # the editor's indent button makes a blockquote: the writer's own text, kept
+    ('<div>Sigue fallando. Lo que hice</div><blockquote style="margin-top:0;margin-bottom:0"><ol>'
+     "<li>Cerrar sesión</li><li>Borrar la caché</li></ol></blockquote>",
+     "Sigue fallando. Lo que hice\n\n1. Cerrar sesión\n2. Borrar la caché"),
+    ('<div dir="ltr">Mi dirección de envío es<blockquote style="margin:0 0 0 40px;border:none;padding:0px">'
+     "<div>Calle Mayor 5, 2B</div><div>28013 Madrid</div></blockquote></div>",
+     "Mi dirección de envío es\nCalle Mayor 5, 2B\n28013 Madrid"),
+    # answers typed inside Outlook's history, announced above it
+    ("<p class=MsoNormal>Hi, see my answers below in red.</p><div style='border:none;border-top:solid #E1E1E1 "
+     "1.0pt'><p class=MsoNormal><b>From:</b> Soporte &lt;s@x.test&gt;<br><b>Sent:</b> Monday, January 8, 2024 "
+     "10:00 AM<br><b>To:</b> Ana &lt;a@x.test&gt;<br><b>Subject:</b> RE: Pedido</p></div>"
+     "<p class=MsoNormal>1. Which browser?</p><p><span style='color:red'>Chrome 120</span></p>",
+     "Hi, see my answers below in red.\n\nFrom: Soporte <s@x.test>\nSent: Monday, January 8, 2024 10:00 AM\n"
+     "To: Ana <a@x.test>\nSubject: RE: Pedido\n\n1. Which browser?\n\nChrome 120"),
 ])
 def test_rendered_replies_split_cleanly(html: str, visible: str) -> None:
     assert split_reply(html_to_text(html)).visible == visible

@@ -251,6 +251,11 @@ CASES = [
      "<ana@x.test> wrote\n> old text", "Thanks, fixed.", "wrote\n> old text", ""),
     ("spanish reply header without a colon", "Gracias.\n\nEl lun, 1 ene 2024 a las 10:00, Ana "
      "(<ana@x.test>) escribió\n> viejo", "Gracias.", "escribió\n> viejo", ""),
+    # answers typed inside an Outlook history, announced above it: nothing is cut
+    ("answers announced below", "Respuestas abajo, entre líneas.\n\nDe: Soporte <s@x.test>\nEnviado: lunes, "
+     "8 de enero de 2024 10:00\nPara: Ana <a@x.test>\nAsunto: Pedido\n\n¿Modelo?\nHP 4100",
+     "Respuestas abajo, entre líneas.\n\nDe: Soporte <s@x.test>\nEnviado: lunes, 8 de enero de 2024 10:00\n"
+     "Para: Ana <a@x.test>\nAsunto: Pedido\n\n¿Modelo?\nHP 4100", "", ""),
     ("no colon, no date or address: prose", "Ayer el técnico me escribió\n> reinicie el equipo",
      "Ayer el técnico me escribió", "> reinicie el equipo", ""),
 ]
