@@ -32,10 +32,12 @@ _CLOSING_WORDS = (
     r"napisao(?: je)?|napisala(?: je)?|ra[sš][eė]|menulis|"
     r"написал(?:\(а\)|а)?|написав|написала|пишет|пише|írta|đã viết)"
     r"|έγραψε|a scris|كتب|نوشت|เขียนว่า"
-    r"|写道|寫道|작성|のメッセージ|書きました)")
+    r"|写道|寫道|来信|來信|撰写|撰寫|작성|のメッセージ|書きました)")
 # verbs that come before the date: "Ana <ana@x> schrieb am Di., 8. Aug. 2023, 10:42:"
 _CLOSING = re.compile(_CLOSING_WORDS + r"\s?:$|"
-                      r"\b(?:schrieb|schreef|skrev|kirjoitti|írta|napisana przez)\b.*:$")
+                      r"\b(?:schrieb|schreef|skrev|kirjoitti|írta|napisana przez|wrote on)\b.*:$")
+# Horde/IMP: "Quoting Ana <ana@x>:", "Zitat von Ana <ana@x>:"
+_QUOTING = re.compile(r"(?:quoting|zitat von|citando a?|citation de|cytuję)\s.*@.*:$")
 # Without a known opening ("Ana <ana@x> wrote:") it only counts right above a quote, and
 # only with the address right before the word: "I asked bob@x what he wrote:" is prose.
 _LOOSE_SENDER = re.compile(r"@[^\s@]*[\s\]>)\"']*" + _CLOSING_WORDS + r"\s?:$")
@@ -71,13 +73,13 @@ _LINK_END = re.compile(r"https?://\S+$")
 _URL_REST = re.compile(r"[\w\-.~/?#\[\]@!$&'()*+,;=%]{1,200}")
 
 _ORIGINAL = re.compile(
-    r"-{2,}\s*(?:original message|reply message|mensaje original|missatge original|"
+    r"[-‐‑–—]{2,}\s*(?:original message|original|reply message|mensaje original|missatge original|"
     r"ursprüngliche nachricht|antwort nachricht|original-?nachricht|message d'origine|"
     r"messaggio originale|mensagem original|oorspronkelijk bericht|"
     r"oprindelig (?:meddelelse|besked)|opprinnelig melding|originalmeddelande|"
     r"ursprungligt meddelande|"
     r"alkuperäinen viesti|wiadomość oryginalna|původní zpráva|eredeti üzenet|"
-    r"исходное сообщение|оригинальное сообщение|原始邮件|原始郵件)\s*-{2,}", re.IGNORECASE)
+    r"исходное сообщение|оригинальное сообщение|原始邮件|原始郵件)\s*[-‐‑–—]{2,}", re.IGNORECASE)
 _FORWARD = re.compile(
     r"(?:-{2,}\s*(?:forwarded message|mensaje reenviado|weitergeleitete nachricht|"
     r"message transf[ée]r[ée]|messaggio inoltrato|mensagem encaminhada|"
@@ -110,7 +112,7 @@ _HEADER_KEYS = {
               "copie à", "kopia", "копия", "抄送", "副本", "cc 收件者", "참조"},
 }
 _HEADER_BLOCK_SPAN = 12
-_GLUED_KEY = re.compile(r"(?<=\S)(Sent|Date|To|Subject|Cc|Enviado|Fecha|Para|Asunto|Gesendet|An|Betreff|"
+_GLUED_KEY = re.compile(r"(?<=.)(Sent|Date|To|Subject|Cc|Enviado|Fecha|Para|Asunto|Gesendet|An|Betreff|"
                         r"Envoyé|À|Objet|Inviato|Oggetto|Verzonden|Aan|Onderwerp):\s")
 
 _MOBILE = re.compile(
@@ -135,8 +137,9 @@ _MOBILE = re.compile(
     r"|(?:发自|從)我的\s*\S{1,30}?(?:\s*傳送)?|从我的\s*\S{1,30}?发送|\S{1,30}\s?から送信"
     r"|\S{1,40}\s+gönderildi|내\s+\S{1,30}에서\s+보냄"
     r")[.!]?(?:[,.]?\s+(?:please\s+)?(?:excuse|disculp|perd[oó]n|pardon)[^<>]{0,60})?"
-    r"\s*[)\]>»]*(?:\s*<[^<>\s]{0,200}>|\s*https?://\S{1,200})?"
-    r"(?:\s+(?:for|para|pour|für) windows(?: 1[01])?)?$",   # "Sent from Mail<link> for Windows 10"
+    r"\s*[)\]>»]*(?:\s*<[^<>\s]{0,200}>|\s*https?://\S{1,200}|\s*\(https?://[^()\s]{1,200}\))?"
+    # "Sent from Mail<link> for Windows 10", "Sent with Proton Mail (link) secure email."
+    r"(?:\s+(?:for|para|pour|für) windows(?: 1[01])?|\s+secure email\.?)?$",
     re.IGNORECASE)
 # What a list or company footer under a "____" rule speaks of (a link, an address...)
 _FOOTER_HINT = re.compile(
@@ -235,7 +238,7 @@ def _first_marker(lines: list[str]) -> tuple[str, int] | None:
         if not stripped or len(stripped) > _MAX_HEADER or _is_quote(line):
             i += 1
             continue
-        if stripped[0] in "-_—=bBcCdDiI" and (found_at := _separator_at(lines, i)):
+        if stripped[0] in "-‐‑–_—=bBcCdDiI" and (found_at := _separator_at(lines, i)):
             return found_at
         if (":" in stripped or "：" in stripped) and (_outlook_block_at(lines, i) or _glued_block(stripped)) \
                 and _lead_in(lines, i) is None:
@@ -326,6 +329,8 @@ def _classify_attribution(candidate: str) -> bool | None:
     low = candidate.lower().replace("：", ":").lstrip("-–— ")   # Zimbra: "- Le ..."
     if not low.endswith(":") or not any(c.isdigit() or c == "@" for c in low):
         return None
+    if _QUOTING.match(low):
+        return True
     if not _CLOSING.search(low):
         found = _GMAIL_DATE_FIRST.match(low) or _GMAIL_DATE_ONLY.match(low) or (
             _ADDRESS_END.search(low) and _CLOCK.search(low) and _YEAR.search(low))
@@ -425,7 +430,8 @@ def _outlook_block_at(lines: list[str], i: int) -> bool:
 
 def _glued_block(line: str) -> bool:
     """New Outlook's text version writes the whole block on one line: "From: Ana
-    RuizSent: Monday, 15 September 2025 11:36To: SoporteSubject: Pedido"."""
+    RuizSent: Monday, 15 September 2025 11:36To: SoporteSubject: Pedido"; some
+    webmails "From: ana@x Date: Mon, 8 Jan 2024 To: s@x"."""
     if _header_key(line)[0] != "from":
         return False
     glued = {_header_key(found.group(1) + ":")[0] for found in _GLUED_KEY.finditer(line)}

@@ -340,6 +340,19 @@ MORE_CLIENTS = [
      '네'),
     ("old gmail, the date alone and no colon", "Replying ok\n\n2013/11/1 John Smith <\njohn@smith.test>\n\n> ddd\n",
      "Replying ok"),
+    ("horde, german", "Danke\n\nZitat von Ana <ana@x.test>:\n\n> Hallo\n", "Danke"),
+    ("horde, english", "Thanks\n\nQuoting Ana <ana@x.test>:\n\n> Hello\n", "Thanks"),
+    ("lotus notes", "ok\n\nAna <ana@x.test> wrote on 22.08.2020 03:13:13:\n\nold unquoted\n", "ok"),
+    ("chinese proton", "好的\n\n2024年1月1日 10:00，Ana <a@x.test> 来信：\n\n> 旧\n", "好的"),
+    ("chinese zoho", "好的\n\n---- 在 星期一, 01 一月 2024 10:00:00 +0800 Ana <a@x.test> 撰写 ----\n\n旧内容\n", "好的"),
+    ("qq mail in english", "ok\n\n------------------ Original ------------------\nFrom: \"Ana\"<a@x.test>;\n"
+     "Date: Mon, Jan 1, 2024 10:00 AM\nTo: \"s\"<s@x.test>;\nSubject: hi\n\nold\n", "ok"),
+    ("proton's hyphens", "ok\n\n‐‐‐‐‐‐‐ Original Message ‐‐‐‐‐‐‐\nOn Monday, January 1, 2024 10:00 AM, Ana "
+     "<a@x.test> wrote:\n\nold\n", "ok"),
+    ("from and date on one line", "Hi. I am fine.\n\nFrom: bob@x.test Date: Thu, 26 Jun 2014 13:53:45 +0400 "
+     "To: alex@x.test Subject: Test\n\nHello! How are you?\n", "Hi. I am fine."),
+    ("outlook footer as html renders it", "Thanks\n\nGet Outlook for iOS (https://aka.ms/o0ukef)", "Thanks"),
+    ("proton footer", "Thanks\n\nSent with Proton Mail (https://proton.me/) secure email.", "Thanks"),
     ("german header wrapped over three lines", "Danke\n\nAm 26.5.2017\num 12:00 schrieb Adam\n<adam@x.test>:\n\n> Hallo\n",
      "Danke"),
 ]
