@@ -114,7 +114,14 @@ _LINE = {"div", "li", "tr", "dt", "dd", "section", "article", "header", "footer"
          "main", "nav", "aside", "details", "summary", "tbody", "thead", "tfoot"}
 _BODY_CONTENT = _PARAGRAPH | _LINE | {"span", "a", "b", "i", "u", "font", "br", "img", "strong", "em"}
 _SPACES = re.compile(r"\s+")
-_SIGNATURE_BLOCK = re.compile(r"\bgmail_signature\b")
+# Signature containers the clients mark: Gmail, Outlook on the web, Zoho, Spark, Yahoo,
+# Proton. Not Outlook mobile's, which sometimes holds the whole reply.
+_SIGNATURE_BLOCK = re.compile(r"\bgmail_signature\b|(?<!\S)Signature(?!\S)|\bZm-_Id_-Sgn\b|"
+                              r"\bmessageSignatureSection\b|\bydp\w*signature\b|\bprotonmail_signature_block\b")
+_NOT_SIGNATURE = re.compile(r"ms-outlook-mobile-signature")
+# What starts a history under a signature: a rule, a header block, a reply header
+_HISTORY_START = re.compile(r"\s*(?:---|_{3,}|\*?(?:from|de|von|da|van|od|от)\*?\s*:|.*(?:wrote|escribió|schrieb|a écrit)\b.*:\s*$)",
+                            re.IGNORECASE)
 _QUOTED_SECTION = re.compile(r"\b(?:x_)?messageReplySection\b")
 _TAG = re.compile(r"<[^>]{0,10000}>")
 
@@ -159,7 +166,8 @@ class _TextRenderer(HTMLParser):
         self._indent = ""  # a list item's bullet, put before its line when it ends
         self._quote = 0
         self._pre = 0
-        self._divs: list[bool] = []  # per open div: is it a quoted section
+        self._divs: list[str] = []  # per open div: "quote" (a quoted section), "signature" or ""
+        self._signatures: list[tuple[int, int]] = []  # (line of its "-- ", line after its end)
         self._blockquotes: list[bool] = []  # per open blockquote: a quote, or only an indent
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
@@ -196,7 +204,7 @@ class _TextRenderer(HTMLParser):
             self._lists.pop()
         if tag == "blockquote" and self._blockquotes and not self._blockquotes.pop():
             self._paragraph()
-        elif tag == "blockquote" or (tag == "div" and self._divs and self._divs.pop()):
+        elif tag == "blockquote" or (tag == "div" and self._divs and self._close_div() == "quote"):
             self._soft_break()  # the last quoted line keeps its "> "
             self._quote = max(0, self._quote - 1)
             self._paragraph()
@@ -237,14 +245,34 @@ class _TextRenderer(HTMLParser):
             self._soft_break()
 
     def _open_div(self, names: str) -> None:
-        if _SIGNATURE_BLOCK.search(names):
+        kind = "quote" if _QUOTED_SECTION.search(names) else ""
+        if not kind and _SIGNATURE_BLOCK.search(names) and not _NOT_SIGNATURE.search(names):
             self._soft_break()
-            self._lines.append(self._prefix("-- "))   # Gmail's signature, as the plain part writes it
-        quoted = _QUOTED_SECTION.search(names) is not None
-        self._divs.append(quoted)
-        if quoted:          # Outlook on the web puts the history in a section, not a blockquote
+            written = next((line.strip("> ") for line in reversed(self._lines) if line.strip("> ")), "")
+            if written != "--":       # Gmail often writes its own "-- " above the block
+                self._lines.append(self._prefix("-- "))   # as the plain-text version writes it
+                self._signatures.append((len(self._lines) - 1, -1))
+                kind = "signature"
+        self._divs.append(kind)
+        if kind == "quote":   # Outlook on the web puts the history in a section, not a blockquote
             self._paragraph()
             self._quote += 1
+
+    def _close_div(self) -> str:
+        kind = self._divs.pop()
+        if kind == "signature":
+            self._soft_break()
+            start = next(i for i, (line, end) in reversed(list(enumerate(self._signatures))) if end < 0)
+            self._signatures[start] = (self._signatures[start][0], len(self._lines))
+        return kind
+
+    def _unmark_signatures_with_text_after(self) -> None:
+        """Text typed below a marked signature, and no history under it, is the
+        writer's: the "-- " would hide it, so it goes."""
+        for marker, end in reversed(self._signatures):
+            after = [line for line in self._lines[end:] if line.strip("> ")] if end >= 0 else []
+            if after and not any(line.startswith(">") for line in after) and not _HISTORY_START.match(after[0]):
+                del self._lines[marker]
 
     def _start_item(self) -> None:
         depth = min(max(0, len(self._lists) - 1), 16)
@@ -292,6 +320,7 @@ class _TextRenderer(HTMLParser):
 
     def text(self) -> str:
         self._soft_break()
+        self._unmark_signatures_with_text_after()
         out: list[str] = []
         for line in self._lines:
             if line.strip("> ") or (out and out[-1].strip("> ")):

@@ -131,6 +131,16 @@ def test_html_to_text(html: str, text: str) -> None:
     # Outlook on the web: the history in a section of its own, no blockquote
     ('<div name="messageBodySection"><p>Ya <b>funciona</b>.</p><div>Ana</div></div>'
      '<div name="messageReplySection"><p>¿Sigue el fallo?</p><div>Soporte</div></div>', "Ya funciona.\n\nAna"),
+    # signature blocks other clients mark: Outlook on the web, Proton; not Outlook mobile's
+    ('<div>Gracias</div><div id="Signature"><div>Ana Ruiz<br>Ventas</div></div><hr><div id="divRplyFwdMsg">'
+     "<b>From:</b> S &lt;s@x.test&gt;<br><b>Sent:</b> Monday<br><b>To:</b> Ana<br><b>Subject:</b> x</div><div>old</div>",
+     "Gracias"),
+    ('<div>Hola</div><div class="protonmail_signature_block"><div>Sent with Proton</div></div>', "Hola"),
+    ('<div id="ms-outlook-mobile-signature"><div>Toda la respuesta</div></div>', "Toda la respuesta"),
+    # text typed below a marked signature, with no history under it, is kept
+    ('<div>Hola</div><div class="gmail_signature">Ana</div><div>Texto tras la firma</div>',
+     "Hola\nAna\nTexto tras la firma"),
+    ('<div>Hola</div>-- <br><div class="gmail_signature">Ana</div>', "Hola"),
     # the editor's indent button makes a blockquote: the writer's own text, kept
     ('<div>Sigue fallando. Lo que hice</div><blockquote style="margin-top:0;margin-bottom:0"><ol>'
      "<li>Cerrar sesión</li><li>Borrar la caché</li></ol></blockquote>",
