@@ -46,10 +46,9 @@ _COPY_MARKERS = re.compile(
     r"below this line|"
     r"returned message (?:follows|below)|-+ *returned message|mensaje original).*$|"
     r"^(?:received|return-path):", re.IGNORECASE | re.MULTILINE)
-# Lines that name the sender, not a failed recipient: the SMTP dialogue's MAIL FROM,
-# and the From/Sender lines of an echoed header summary ("Your message / To: / From:")
-# Where a report names the sender, not a failed recipient: "MAIL FROM:<x>", a quoted
-# header, "not accepting mail from x@y" (AOL), "message-id of <x@y>" (abuse reports)
+# Where a report names the sender or the message, not a failed recipient: the SMTP
+# dialogue's MAIL FROM, the lines of an echoed header summary ("Your message / To: /
+# From:"), "not accepting mail from x@y" (AOL), "message-id of <x@y>" (abuse reports)
 _SENDER_LINES = re.compile(r"mail from:[^\n]*|^[ \t>]*(?:from|sender|reply-to|to|cc):[^\n]*|"
                            r"(?:accepting|accept|refuses?|blocking|blocked) (?:mail|messages?|e-?mail) from\s+\S+|"
                            r"message-id\s+(?:of\s+)?<[^<>\s]+>",

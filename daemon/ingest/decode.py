@@ -137,8 +137,8 @@ def _cyrillic_codec(data: bytes) -> str | None:
     """Undeclared 8-bit text whose high bytes run together, as the letters of a
     Cyrillic word do (Western text has an accented letter here and there): KOI8-R or
     Windows-1251, told apart by where the lower-case letters fall, as most are."""
-    high = sum(len(run) for run in _HIGH_BYTES.findall(data))
-    words = sum(len(run) for run in _HIGH_BYTES.findall(data) if len(run) >= 3)
+    runs = [len(run) for run in _HIGH_BYTES.findall(data)]
+    high, words = sum(runs), sum(run for run in runs if run >= 3)
     if high < 4 or words * 2 < high:     # too little to tell
         return None
     koi8_lower = sum(1 for b in data if 0xC0 <= b <= 0xDF)

@@ -72,9 +72,9 @@ _BOUNCE_EVIDENCE = re.compile(
 _DAEMON_SENDER = re.compile(r"^(?:mailer-daemon|mail-daemon|mailerdaemon|mmdf|mail\.daemon|"
                             r"mdaemon|bounces?)@", re.IGNORECASE)
 _DAEMON_NAME = re.compile(r"mail delivery (?:subsystem|system|service)|mailer[- ]daemon", re.IGNORECASE)
+_DAEMON_RETURN_PATH = re.compile(r"mailer-daemon(?:@|$)", re.IGNORECASE)
 # Roles people answer from too ("I am the mail admin at Cliente"): a bounce only with a
 # failure report
-_DAEMON_RETURN_PATH = re.compile(r"mailer-daemon(?:@|$)", re.IGNORECASE)
 _ROLE_SENDER = re.compile(r"^post_?master@", re.IGNORECASE)
 _ROLE_NAME = re.compile(r"postmaster|mail administrator", re.IGNORECASE)
 # The words open the subject and end there, at a colon or a dash, or go on as responders
@@ -100,7 +100,7 @@ _AUTOREPLY_HEADERS = ("x-autoreply", "x-autorespond", "x-autoresponder", "x-auto
                       "x-autoreply-from", "x-mail-autoreply", "x-fc-machinegenerated",
                       "x-bluebottle-request")
 # Mailtraq marks its responders in a class header: "X-POST-MessageClass: 9; Autoresponder"
-_CLASS_HEADERS = ("x-post-messageclass",)
+_CLASS_HEADER = "x-post-messageclass"
 # Microsoft 365 marks a message a mailbox rule forwards as auto-generated
 _RULE_AGENT = "mailbox rules agent"
 _BULK_PRECEDENCE = ("bulk", "junk", "list")
@@ -234,7 +234,8 @@ def _machine_report(msg: ParsedMessage, own: OwnIdentity) -> str | None:
     about a message; failed deliveries are bounces, recognised before."""
     kinds = [a.content_type for a in msg.attachments if a.content_type in _REPORT_PARTS]
     if msg.content_type == "multipart/report" or kinds:
-        return f"machine-written report ({_report_type(msg) or (kinds + ['no report type'])[0]})"
+        kind = _report_type(msg) or (kinds[0] if kinds else "no report type")
+        return f"machine-written report ({kind})"
     if msg.from_addr == "staff@hotmail.com" and _HOTMAIL_COMPLAINT.match(msg.subject):
         return "machine-written report (Hotmail complaint)"   # Microsoft's own format (JMRP)
     if _DMARC_AGGREGATE.match(msg.subject):
@@ -243,8 +244,8 @@ def _machine_report(msg: ParsedMessage, own: OwnIdentity) -> str | None:
 
 
 def _feedback_report(msg: ParsedMessage, own: OwnIdentity) -> str | None:
-    """An abuse report or a read receipt is never a bounce, whoever sends it (some come
-    from a bare MAILER-DAEMON)."""
+    """An abuse report (ARF) is never a bounce, whoever sends it (some come from a bare
+    MAILER-DAEMON)."""
     return _machine_report(msg, own) if _report_type(msg) in _NOT_BOUNCE_REPORTS else None
 
 
@@ -280,9 +281,8 @@ def _autoreply_header(msg: ParsedMessage, own: OwnIdentity) -> str | None:
         value = msg.header(name)
         if value is not None and value.strip().lower() not in _NO:
             return f"{name} header"
-    for name in _CLASS_HEADERS:
-        if "autoresponder" in (msg.header(name) or "").lower():
-            return f"{name} header"
+    if "autoresponder" in (msg.header(_CLASS_HEADER) or "").lower():
+        return f"{_CLASS_HEADER} header"
     return None
 
 

@@ -120,8 +120,8 @@ _SIGNATURE_BLOCK = re.compile(r"\bgmail_signature\b|(?<!\S)Signature(?!\S)|\bZm-
                               r"\bmessageSignatureSection\b|\bydp\w*signature\b|\bprotonmail_signature_block\b")
 _NOT_SIGNATURE = re.compile(r"ms-outlook-mobile-signature")
 # What starts a history under a signature: a rule, a header block, a reply header
-_HISTORY_START = re.compile(r"\s*(?:---|_{3,}|\*?(?:from|de|von|da|van|od|от)\*?\s*:|.*(?:wrote|escribió|schrieb|a écrit)\b.*:\s*$)",
-                            re.IGNORECASE)
+_HISTORY_START = re.compile(r"\s*(?:---|_{3,}|\*?(?:from|de|von|da|van|od|от)\*?\s*:|"
+                            r".*(?:wrote|escribió|schrieb|a écrit)\b.*:\s*$)", re.IGNORECASE)
 _QUOTED_SECTION = re.compile(r"\b(?:x_)?messageReplySection\b")
 _TAG = re.compile(r"<[^>]{0,10000}>")
 
@@ -260,10 +260,10 @@ class _TextRenderer(HTMLParser):
 
     def _close_div(self) -> str:
         kind = self._divs.pop()
-        if kind == "signature":
+        if kind == "signature":   # the innermost signature still open ends here
             self._soft_break()
-            start = next(i for i, (line, end) in reversed(list(enumerate(self._signatures))) if end < 0)
-            self._signatures[start] = (self._signatures[start][0], len(self._lines))
+            innermost = [i for i, (_, end) in enumerate(self._signatures) if end < 0][-1]
+            self._signatures[innermost] = (self._signatures[innermost][0], len(self._lines))
         return kind
 
     def _unmark_signatures_with_text_after(self) -> None:

@@ -246,7 +246,11 @@ def _type_from_name(part: Message) -> str | None:
     """A file whose Content-Type is no type ("X-ZIP", "; name=x.jpg", "unknown"): what
     its name says, not the text/plain the stdlib assumes."""
     name = _raw_filename(part)
-    return (_MIME.guess_type(name, strict=False)[0] or _BINARY) if name else None
+    return _type_of_name(name) if name else None
+
+
+def _type_of_name(name: str) -> str:
+    return _MIME.guess_type(name, strict=False)[0] or _BINARY
 
 
 def _declared_type(part: Message) -> str:
@@ -493,7 +497,7 @@ def _without_uuencoded_files(text: str, out: _Collector) -> str:
             i += 1
             continue
         name = begin.group(1)
-        ctype = _MIME.guess_type(name, strict=False)[0] or "application/octet-stream"
+        ctype = _type_of_name(name)
         out.attachments.append(Attachment(safe_filename(name, ctype, len(out.attachments) + 1), ctype,
                                           _uu_bytes("\n".join(lines[i + 1:end]))))
         i = end + 1

@@ -33,7 +33,7 @@ logging.getLogger("mailparser").setLevel(logging.ERROR)
 MISSING_ID_DOMAIN = "missing-message-id.invalid"
 # A message id as written: in angle brackets (a fold or a space inside them is no part
 # of it), cut off before its ">" at the end of the header, or bare with its "@"
-_MSGID = re.compile(r"<([^<>]*)>|<([^<>\s]+)\s*$|([^\s<>,;]+)")   # a bare one counts with its "@"
+_MSGID = re.compile(r"<([^<>]*)>|<([^<>\s]+)\s*$|([^\s<>,;]+)")
 _WHITESPACE = re.compile(r"\s+")
 _PLAIN_ADDRESS = re.compile(r"[^\s<>\"(),;:@]+@[^\s<>\"(),;:@]+")
 _TAGS = re.compile(r"<[^>]*>")
@@ -328,8 +328,12 @@ def _group_sender(message: Message, name: str, address: str) -> tuple[str, str]:
 def _ids(value: str) -> tuple[str, ...]:
     """The same id whichever header holds it (threading compares them): brackets, folds
     and spaces dropped; bare ids ("a@x b@x", "a@x,b@x") and a bare token kept."""
-    found = [_WHITESPACE.sub("", bracketed or cut) if bracketed or cut else bare.strip('"()')
-             for bracketed, cut, bare in _MSGID.findall(value) if bracketed or cut or "@" in bare]
+    found = []
+    for bracketed, cut, bare in _MSGID.findall(value):
+        if bracketed or cut:
+            found.append(_WHITESPACE.sub("", bracketed or cut))
+        elif "@" in bare:
+            found.append(bare.strip('"()'))
     found = [i for i in found if i]
     if not found and len(value.split()) == 1 and value.strip("<> \t"):
         found = [value.strip("<> \t")]  # an id with no "@" and no brackets ("1234567")
@@ -358,10 +362,8 @@ def _date(value: str, fallback: datetime | None) -> tuple[datetime | None, list[
 def _normal_date(value: str) -> str:
     """What the stdlib reads: "+01:00" and "GMT+1" as "+0100", zone names as offsets,
     "2:42:59 pm" as "14:42:59"."""
-    if _MERIDIEM.search(value):
-        value = _MERIDIEM.sub(_twenty_four_hours, value)
-    if _GMT_OFFSET.search(value):
-        value = _GMT_OFFSET.sub(lambda m: f"{m[1]}{int(m[2]):02d}{m[3] or '00'}", value)
+    value = _MERIDIEM.sub(_twenty_four_hours, value)
+    value = _GMT_OFFSET.sub(lambda m: f"{m[1]}{int(m[2]):02d}{m[3] or '00'}", value)
     return _ZONE_NAME.sub(_zone_offset, _COLON_OFFSET.sub(r"\1\2", value))
 
 
