@@ -559,6 +559,8 @@ def _raw_filename(part: Message) -> str:
 def _extended(part: Message, name: str, header: str) -> str | None:
     """The RFC 2231 form (filename*=utf-8''R%C3%A9sum%C3%A9.pdf), which wins over the
     ASCII fallback written beside it; the stdlib returns whichever comes first."""
+    if "*" not in str(part.get(header, "")):
+        return None      # no extended parameter at all: the common case, cheaply
     value = next((value for key, value in part.get_params(header=header) or ()
                   if key.lower() == name and isinstance(value, tuple)), None)
     return collapse_rfc2231_value(value) if value else None

@@ -290,7 +290,7 @@ def _first_address(message: Message, name: str) -> tuple[str, str]:
     pairs = _parsed_addresses(values)
     if pairs:
         name, address = pairs[0]
-        if len(pairs) == 1:
+        if len(pairs) == 1 and (not name or "," in values[0].split("<", 1)[0]):
             # "Doe, John <john@x>" unquoted: the parser keeps "John" and drops "Doe"
             written = _display_name(values[0], address)
             name = written if not name or (name in written and "," in written) else name
@@ -303,8 +303,8 @@ def _display_name(value: str, address: str) -> str:
     (Mail Delivery System)', 'Foo [x] <a@x>', 'Ana ana@x'): the words before the angle
     bracket, or the comment."""
     before = value.split("<", 1)[0]
-    if address:
-        before = re.sub(re.escape(address), " ", before, flags=re.IGNORECASE)
+    if address and (at := before.lower().find(address)) >= 0:   # the address is lower case
+        before = before[:at] + " " + before[at + len(address):]
     before = _COMMENT.sub(" ", before).strip().strip('"<> ').strip()
     if before and "@" not in before:
         return decode_header_value(before)

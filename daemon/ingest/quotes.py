@@ -347,7 +347,11 @@ def _classify_attribution(candidate: str) -> bool | None:
 def _attribution_ends(lines: list[str]) -> dict[int, int]:
     """Map: line index just after an attribution -> where that attribution starts."""
     ends: dict[int, tuple[bool, int]] = {}
-    colons = [i for i, line in enumerate(lines) if _ends_with_colon(line.rstrip()) or _colonless_end(lines, i)]
+    colons = [i for i, line in enumerate(lines) if _ends_with_colon(line.rstrip())]
+    quoted = [_is_quote(line) for line in lines]
+    # a header without its colon stands only right above where a quote block starts
+    tops = [q - 1 if lines[q - 1].strip() else q - 2 for q in range(1, len(lines)) if quoted[q] and not quoted[q - 1]]
+    colons += [j for j in tops if j >= 0 and _colonless_end(lines, j)]
     for i in sorted({start for c in colons for start in range(max(0, c - 2), c + 1)}):
         found = _attribution_at(lines, i)
         if found is not None and found[0] in ends and _opens(lines[ends[found[0]][1]]) and not _opens(lines[i]):
