@@ -51,7 +51,22 @@ _ZONES = {"CET": "+0100", "CEST": "+0200", "MET": "+0100", "MEST": "+0200", "WET
           "IST": "+0530", "SGT": "+0800", "HKT": "+0800", "JST": "+0900", "KST": "+0900",
           "AEST": "+1000", "AEDT": "+1100", "NZST": "+1200", "NZDT": "+1300", "ART": "-0300",
           "BRT": "-0300", "CLT": "-0400", "COT": "-0500", "PET": "-0500", "VET": "-0400",
-          "UYT": "-0300", "MEZ": "+0100", "MESZ": "+0200"}
+          "UYT": "-0300", "MEZ": "+0100", "MESZ": "+0200", "NST": "-0330", "NDT": "-0230",
+          "HST": "-1000", "AKST": "-0900", "AKDT": "-0800", "NZT": "+1200", "WIB": "+0700",
+          "ICT": "+0700", "PHT": "+0800", "SAST": "+0200", "EAT": "+0300", "AWST": "+0800",
+          "ACST": "+0930", "ACDT": "+1030", "BRST": "-0200", "CLST": "-0300", "PKT": "+0500"}
+# Months as mailers in other languages write them ("23 ene 2026", "Mi., 23 Apr. 2025",
+# "jue ago 30 13:55:12 2007"); the stdlib knows only the English abbreviations
+_MONTHS = {"ene": "Jan", "janv": "Jan", "gen": "Jan", "jän": "Jan", "fév": "Feb", "févr": "Feb",
+           "fev": "Feb", "mär": "Mar", "mrz": "Mar", "mars": "Mar", "abr": "Apr", "avr": "Apr",
+           "mai": "May", "mei": "May", "mag": "May", "juin": "Jun", "giu": "Jun", "juil": "Jul",
+           "lug": "Jul", "ago": "Aug", "août": "Aug", "set": "Sep", "sept": "Sep", "okt": "Oct",
+           "ott": "Oct", "out": "Oct", "dic": "Dec", "déc": "Dec", "dez": "Dec"}
+_MONTH_WORD = re.compile(r"(?<![\w.])(" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r"|[A-Za-z]{3})\.(?=\s)|"
+                         r"(?<![\w.])(" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")(?=\s)",
+                         re.IGNORECASE)
+_ASCTIME_WEEKDAY = re.compile(r"^\s*[^\W\d_]{2,4}\.?\s+(?=[A-Za-z]{3}\s+\d{1,2}\s+\d{1,2}:)")
+_SHORT_OFFSET = re.compile(r"([+-]\d{2})(?=\s*(?:\(.*\))?\s*$)")
 _MERIDIEM = re.compile(r"\b(\d{1,2}):(\d{2})(?::(\d{2}))?\s*([ap])\.?m\.?(?![a-z])", re.IGNORECASE)
 _GMT_OFFSET = re.compile(r"\b(?:GMT|UTC)\s*([+-])(\d{1,2})(?::?(\d{2}))?\s*$", re.IGNORECASE)
 _ZONE_NAME = re.compile(r"(\d\d:\d\d(?::\d\d)?)\s+(" + "|".join(_ZONES) + r")\b", re.IGNORECASE)
@@ -362,6 +377,9 @@ def _date(value: str, fallback: datetime | None) -> tuple[datetime | None, list[
 def _normal_date(value: str) -> str:
     """What the stdlib reads: "+01:00" and "GMT+1" as "+0100", zone names as offsets,
     "2:42:59 pm" as "14:42:59"."""
+    value = _MONTH_WORD.sub(lambda m: _MONTHS.get((m[1] or m[2]).lower(), m[1] or m[2]), value)
+    value = _ASCTIME_WEEKDAY.sub("", value)        # "jue Aug 30 13:55:12 2007": the weekday is no help
+    value = _SHORT_OFFSET.sub(r"\g<1>00", value)    # "+01" is an hour, not a minute
     value = _MERIDIEM.sub(_twenty_four_hours, value)
     value = _GMT_OFFSET.sub(lambda m: f"{m[1]}{int(m[2]):02d}{m[3] or '00'}", value)
     return _ZONE_NAME.sub(_zone_offset, _COLON_OFFSET.sub(r"\1\2", value))

@@ -615,6 +615,14 @@ def test_a_forwarded_message_sent_as_base64_is_stored_decoded():
     ("Mon, 23 Nov 2026 10:00:00 UTC-5", "2026-11-23T10:00:00-05:00"),
     ("23 November 2026 2:42:59 pm NZDT", "2026-11-23T14:42:59+13:00"),
     ("Mon, 23 Nov 2026 12:05 AM +0100", "2026-11-23T00:05:00+01:00"),
+    # months and weekdays in other languages, dotted; zones the stdlib does not know
+    ("Mi., 23 Apr. 2025 09:48:37 +0200 (MESZ)", "2025-04-23T09:48:37+02:00"),
+    ("mar., 24 nov. 2026 10:00:00 +0100", "2026-11-24T10:00:00+01:00"),
+    ("23 ene 2026 10:00 +0100", "2026-01-23T10:00:00+01:00"),
+    ("Mi, 25 Mär 2026 10:20:30 +0100", "2026-03-25T10:20:30+01:00"),
+    ("jue ago 30 13:55:12 2007", "2007-08-30T13:55:12+00:00"),
+    ("Sun, 26 Jan 2014 17:14:22 NST", "2014-01-26T17:14:22-03:30"),
+    ("Mon, 23 Nov 2026 10:20:30 +01", "2026-11-23T10:20:30+01:00"),
 ])
 def test_dates_with_offsets_and_zone_names_keep_their_zone(value, expected):
     msg = parse_message(b"From: a@x.test\nDate: " + value.encode() + b"\nSubject: s\n\nx\n")
