@@ -54,6 +54,10 @@ _SENDER_LINES = re.compile(r"mail from:[^\n]*|^[ \t>]*(?:from|sender|reply-to|to
                            r"message-id\s+(?:of\s+)?<[^<>\s]+>",
                            re.IGNORECASE | re.MULTILINE)
 
+# Who a report says to contact ("please contact <postmaster@x>", "System Contact:
+# postmaster@x"): the mail system's own roles, never the customer we wrote to
+_SYSTEM_ROLE = re.compile(r"(?:postmaster|mailer-daemon|hostmaster|abuse)@", re.IGNORECASE)
+
 
 @dataclass(frozen=True)
 class BounceInfo:
@@ -245,7 +249,8 @@ def _after_copy_marker(text: str) -> str:
 
 def _scraped_recipients(text: str) -> list[str]:
     report = _SENDER_LINES.sub("", _before_copy_marker(text))
-    return [_ADDRESS_TYPE.sub("", found) for found in _ADDRESS.findall(report)]
+    found = (_ADDRESS_TYPE.sub("", address) for address in _ADDRESS.findall(report))
+    return [address for address in found if not _SYSTEM_ROLE.match(address)]
 
 
 def _scraped_diagnostic(text: str) -> str:

@@ -49,7 +49,7 @@ _REPLIED = re.compile(r"^\s*(?:re|aw|sv|antw|odp|ynt|r|res|回复|答复|回覆|
 _BOUNCE_SUBJECT = re.compile(r"^\s*(?:undeliverable|undelivered|unzustellbar|"
     r"no se puede entregar|non recapitabile|non remis|onbestelbaar|mail error)\b|"
     r"undelivered mail returned to sender|delivery status notification \((?:failure|delay)\)|"
-    r"mail delivery (?:failed|failure|problem)|returned mail|delivery failure|failure notice|"
+    r"mail delivery (?:failed|failure|problem|warning)|delivery (?:status )?warning|returned mail|delivery failure|failure notice|"
     r"non[- ]?delivery|delivery (?:has )?failed|could not be delivered|"
     r"delivery (?:notification|report)|warning: could not send|message (?:not|could not be) "
     r"delivered|mail system error|returned to sender|rejected mail|"
@@ -68,6 +68,8 @@ _BOUNCE_EVIDENCE = re.compile(
     r"no such (?:user|mailbox|recipient)|not a valid (?:user|recipient|mailbox)|"
     r"permanent (?:error|failure)|failed permanently|delivery to the following recipients? failed|"
     r"mail delivery (?:failed|system|subsystem)|"
+    # a delay warning
+    r"has been (?:postponed|delayed)|will (?:continue|keep) (?:to )?try(?:ing)? to deliver|"
     r"returned to sender|no se ha podido entregar|no se pudo entregar", re.IGNORECASE)
 _DAEMON_SENDER = re.compile(r"^(?:mailer-daemon|mail-daemon|mailerdaemon|mmdf|mail\.daemon|"
                             r"mdaemon|bounces?)@", re.IGNORECASE)

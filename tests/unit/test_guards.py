@@ -110,6 +110,10 @@ _FAILURE = "Delivery to the following recipient failed permanently:\n\n  ana@cli
     ("Undeliverable: [SOP-000001] Hola", "Your message couldn't be delivered.", "bounce"),
     ("No se puede entregar: Presupuesto", "No se pudo entregar el mensaje.", "bounce"),
     ("Returned mail: see transcript for details", "<ana@cliente.test>... User unknown", "bounce"),
+    # Exchange's delay warning, from a sender no rule knows
+    ("Mail Delivery Warning", "Delivery of email to this address\n\"ana@cliente.test\"\nhas been "
+     "postponed due to a full mailbox.\nWe will continue to try to deliver your message.", "bounce"),
+    ("Mail delivery warning en mi cuenta", "Me sale un aviso al enviar, ¿qué hago?", "accept"),
     # customers: a delivery of their order, a bounce forwarded to ask about it
     ("Error de entrega de mi pedido 4471", "No llegó el paquete.\n--\nAna - ana@cliente.test", "accept"),
     ("Returned mail", "Os devuelvo el pedido, llegó roto.", "accept"),
@@ -257,6 +261,11 @@ SCRAPED = {
         [], "  ana@cliente.test: unrouteable address\n\n------ This is a copy of your "
         "message, including all the headers. ------\n\nTo: ana@cliente.test\n"
         "Message-Id: <x1@soporte.example.org>\n", ("ana@cliente.test",)),
+    # who to ask for help is the mail system's role, not a failed recipient
+    "contact the postmaster": (
+        [], "<ana@cliente.test>: host mx.cliente.test said: 550 5.1.1 no such user\n\n"
+        "For further assistance, please contact <postmaster@example.org>\n"
+        "System Contact: Postmaster@mx.example.org\n", ("ana@cliente.test",)),
 }
 
 
