@@ -12,10 +12,14 @@ import codecs
 import re
 from email.quoprimime import header_decode
 
+from chardetng_py import detect as guess_legacy_charset
+
 _FALLBACKS = ("utf-8",)
 _LAST_RESORT = "cp1252"
 _WESTERN = ("cp1252", "iso8859-15")   # iso-8859-1 is read as its superset cp1252
-_HIGH_BYTES = re.compile(rb"[\x80-\xff]+")
+# Guessed legacy charsets of the Latin script: a guess between them is a guess between
+# "ñ" and "ń", so unlabelled Latin text is read as Western, as it mostly is here
+_LATIN_SCRIPT = _WESTERN + ("cp1250", "iso8859-2", "cp1254", "cp1257", "cp1258", "iso8859-4", "iso8859-13")
 _SMUGGLED = re.compile("[\udc80-\udcff]")
 _FOLD = re.compile(r"\r?\n[ \t]*")
 _WORD_START = re.compile(r"=\?[^?\s]+\?[bBqQ]\?")
@@ -125,25 +129,25 @@ def decode_bytes(data: bytes, declared: str | None) -> tuple[str, str | None]:
             return _without_nul(_decoded(data, candidate)), _fallback_note(declared, codec, candidate)
         except UnicodeDecodeError:
             continue
-    if (declared is None or codec == "utf-8") and (cyrillic := _cyrillic_codec(data)):
-        return _without_nul(data.decode(cyrillic, errors="replace")), \
-            f"charset {declared or 'undeclared'!s} undecodable; read as {cyrillic}"
+    if (declared is None or codec == "utf-8") and (legacy := legacy_codec(data)):
+        return _without_nul(data.decode(legacy, errors="replace")), \
+            f"charset {declared or 'undeclared'!s} undecodable; read as {legacy}"
     note = (f"charset {declared or 'undeclared'!s} undecodable; "
             f"read line by line as utf-8 or {_LAST_RESORT}")
     return _without_nul("".join(map(_decode_line, data.splitlines(keepends=True)))), note
 
 
-def _cyrillic_codec(data: bytes) -> str | None:
-    """Undeclared 8-bit text whose high bytes run together, as the letters of a
-    Cyrillic word do (Western text has an accented letter here and there): KOI8-R or
-    Windows-1251, told apart by where the lower-case letters fall, as most are."""
-    runs = [len(run) for run in _HIGH_BYTES.findall(data)]
-    high, words = sum(runs), sum(run for run in runs if run >= 3)
-    if high < 4 or words * 2 < high:     # too little to tell
+def legacy_codec(data: bytes) -> str | None:
+    """The legacy charset of unlabelled (or falsely UTF-8 labelled) 8-bit text in
+    another script: Chinese, Japanese, Korean, Cyrillic, Greek... guessed the way
+    Firefox guesses an unlabelled page. None for Latin text and for text that is
+    mostly UTF-8 with a few bad bytes: those are read line by line."""
+    as_utf8 = data.decode("utf-8", errors="replace")
+    bad = as_utf8.count("\ufffd")
+    if bad <= sum(1 for c in as_utf8 if c > "\x7f") - bad:
         return None
-    koi8_lower = sum(1 for b in data if 0xC0 <= b <= 0xDF)
-    cp1251_lower = sum(1 for b in data if 0xE0 <= b)
-    return "koi8_r" if koi8_lower > cp1251_lower else "cp1251"
+    codec = _codec(guess_legacy_charset(data))
+    return None if codec is None or codec in _LATIN_SCRIPT else codec
 
 
 def _without_nul(text: str) -> str:

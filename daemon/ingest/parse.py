@@ -20,7 +20,7 @@ from typing import Mapping
 
 import mailparser
 
-from daemon.ingest.decode import ENCODED_RUN, decode_header_value, unfold
+from daemon.ingest.decode import ENCODED_RUN, decode_header_value, legacy_codec, unfold
 from daemon.ingest.identity import body_start
 from daemon.ingest.large import slim
 from daemon.ingest.message import BodyRef, ParsedMessage
@@ -108,6 +108,7 @@ def parse_message(raw: bytes) -> ParsedMessage:
 def _parse(raw: bytes, digest: str, refs: Mapping[str, BodyRef]) -> ParsedMessage:
     if b"\r\r\n" in raw:
         raw = _single_cr_in_headers(raw)
+    raw = _legacy_headers_as_utf8(raw)
     message, mp_date, defects = _load(raw)
     if _broken_header_block(message, raw):
         mended = mend_header_block(raw)
@@ -146,6 +147,21 @@ def _parse(raw: bytes, digest: str, refs: Mapping[str, BodyRef]) -> ParsedMessag
         attachments=parts.attachments,
         defects=tuple(dict.fromkeys(defects + list(parts.defects) + date_note)),
     )
+
+
+def _legacy_headers_as_utf8(raw: bytes) -> bytes:
+    """Headers written raw in a legacy charset (GBK, Shift_JIS, KOI8-R...) instead of
+    encoded words: one guess over all of them, since a four-byte name alone is too
+    little to tell Chinese from Japanese, and the header block re-written in UTF-8."""
+    blank = _BLANK_LINE.search(raw)
+    end = blank.start() if blank else len(raw)
+    block = raw[:end]
+    if block.isascii():
+        return raw
+    codec = legacy_codec(block)
+    if codec is None:       # UTF-8 or Western: each value is read on its own, as before
+        return raw
+    return block.decode(codec, errors="replace").encode("utf-8") + raw[end:]
 
 
 def _single_cr_in_headers(raw: bytes) -> bytes:

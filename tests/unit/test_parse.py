@@ -555,16 +555,27 @@ def test_a_file_whose_content_type_is_no_type_is_typed_by_its_name():
     assert msg.text.split() == ["adjuntos", "sin", "subtipo"]
 
 
-@pytest.mark.parametrize("charset", ["koi8-r", "cp1251"])
-def test_undeclared_cyrillic_headers_and_text_are_told_apart_from_western(charset):
-    raw = ('From: "Фёдор Достоевский" <fyodor@x.test>\nSubject: Москва - столица России.\n'
-           "Content-Type: text/plain\n\nЭто тестовое письмо.\n").encode(charset)
+@pytest.mark.parametrize("charset, name, subject, text", [
+    ("koi8-r", "Фёдор Достоевский", "Москва - столица России.", "Это тестовое письмо."),
+    ("cp1251", "Фёдор Достоевский", "Москва - столица России.", "Это тестовое письмо."),
+    # a four-byte name alone reads as Japanese too: the subject beside it tells
+    ("gbk", "客户", "关于订单的问题", "您好，我的订单没有收到。请帮忙查一下。"),
+    ("big5", "客戶", "訂單問題", "您好，我的訂單還沒有收到。請幫忙查一下。"),
+    ("shift_jis", "田中", "注文について", "こんにちは、注文がまだ届いていません。"),
+    ("euc-kr", "김민수", "주문 문의", "안녕하세요, 주문한 물건이 도착하지 않았습니다."),
+    ("cp1253", "Γιώργος", "Η παραγγελία μου", "Καλημέρα, η παραγγελία μου δεν έφτασε."),
+])
+def test_undeclared_legacy_headers_and_text_are_told_apart_from_western(charset, name, subject, text):
+    raw = (f'From: "{name}" <cliente@x.test>\nSubject: {subject}\n'
+           f"Content-Type: text/plain\n\n{text}\n").encode(charset)
     msg = parse_message(raw)
-    assert (msg.subject, msg.from_name, msg.text.strip()) == (
-        "Москва - столица России.", "Фёдор Достоевский", "Это тестовое письмо.")
-    under_utf8 = parse_message("Subject: Незакодированная тема\nFrom: a@x.test\nContent-Type: text/plain; "
+    assert (msg.subject, msg.from_name, msg.from_addr, msg.text.strip()) == (subject, name, "cliente@x.test", text)
+    under_utf8 = parse_message(f"Subject: {subject}\nFrom: a@x.test\nContent-Type: text/plain; "
                                "charset=utf-8\n\nx\n".encode(charset))     # the body's label is no hint
-    assert under_utf8.subject == "Незакодированная тема"
+    assert under_utf8.subject == subject
+
+
+def test_undeclared_western_text_stays_western():
     western = parse_message("From: a@x.test\nSubject: Año nuevo, canción\n\nLa facturación está mal, €30\n"
                             .encode("cp1252"))
     assert (western.subject, western.text.strip()) == ("Año nuevo, canción", "La facturación está mal, €30")
