@@ -28,7 +28,7 @@ _OPENINGS = ("on ", "el ", "am ", "le ", "em ", "il ", "op ", "den ", "på ", "w
 _CLOSING_WORDS = (
     r"(?:\b(?:wrote|writes|sent|escribi[oó]|escribieron|escribiu|escreveu|ha escrit|va escriure|"
     r"a [ée]crit|ha scritto|scrive|hat geschrieben|het volgende geschreven|geschreven|"
-    r"napisa[lł](?:\(a\)|a)?|pisze|nap[ií]sal(?:\(a\)|a)?|kirjoitti|yazd[ıi]|nades[lł]a[lł]|"
+    r"napisa[lł](?:\(a\)|a)?|pisze|nap[ií]?sal(?:\(a\)|a)?|kirjoitti|yazd[ıi]|nades[lł]a[lł]|"
     r"napisao(?: je)?|napisala(?: je)?|ra[sš][eė]|menulis|"
     r"написал(?:\(а\)|а)?|написав|написала|пишет|пише|írta|đã viết)"
     r"|έγραψε|a scris|كتب|نوشت|เขียนว่า"
@@ -41,8 +41,14 @@ _QUOTING = re.compile(r"(?:quoting|zitat von|citando a?|citation de|cytuję)\s.*
 # Without a known opening ("Ana <ana@x> wrote:") it only counts right above a quote, and
 # only with the address right before the word: "I asked bob@x what he wrote:" is prose.
 _LOOSE_SENDER = re.compile(r"@[^\s@]*[\s\]>)\"']*" + _CLOSING_WORDS + r"\s?:$")
+# ... but a line that is nothing but the sender and the verb ("Ana <ana@x> schrieb:",
+# "ana@x wrote:") is a header wherever it stands
+_SENDER_ONLY = re.compile(r"^(?:(?:\"?[^\s\"<>@:]+(?: [^\s\"<>@:]+){0,4}\"?\s*)?[<(\[][^\s@<>()\[\]]+@[^\s@<>()\[\]]+[>)\]]|"
+                          r"[^\s@<>()\[\]]+@[^\s@<>()\[\]]+)\s*(?:"
+                          + _CLOSING_WORDS + r"|schrieb|schreef|skrev|kirjoitti|írta)\s?:$")
 # Some clients drop the colon ("On ..., Ana <ana@x> wrote"): only right above a quote
 _BARE_CLOSING = re.compile(_CLOSING_WORDS + r"$")
+_BARE_SENDER = re.compile(r"@[^\s@]*[\s\]>)\"']*" + _CLOSING_WORDS + r"$")
 # A date first, as Gmail and Apple write them in many locales ("2014-03-20 8:48 GMT+01:00
 # Ana <ana@x>:", "tir. 18. apr. 2017 kl. 13:09 skrev Ana <ana@x>:").
 _DATE_FIRST = re.compile(r"(?:[^\W\d_]{2,4}\.?,?\s+)?\d")
@@ -100,7 +106,7 @@ _HEADER_KEYS = {
              "küldve", "dátum", "lähetetty", "päivämäärä", "gönderildi", "tarih",
              "message du", "日期", "发送时间", "寄件日期", "送信日時", "날짜", "보낸 날짜",
              "elküldve", "odoslané", "poslano", "надіслано", "στάλθηκε", "trimis", "dikirim",
-             "đã gửi", "נשלח", "تاريخ الإرسال"},
+             "đã gửi", "נשלח", "تاريخ الإرسال", "تم الإرسال"},
     "to": {"to", "para", "per a", "an", "à", "a", "aan", "til", "till", "do", "komu",
            "кому", "címzett", "vastaanottaja", "kime", "adresat", "收件人", "收件者",
            "宛先", "받는 사람", "za", "προς", "către", "kepada", "đến", "אל", "إلى"},
@@ -304,13 +310,19 @@ def _attribution_at(lines: list[str], i: int) -> tuple[int, bool] | None:
 
 def _colonless_end(lines: list[str], j: int) -> bool:
     """Line j ends in "wrote" or in an address with no colon, right above a quote
-    (old Gmail: "2013/11/1 Ana <ana@x>")."""
-    below = j + 2 if j + 2 < len(lines) and not lines[j + 1].strip() else j + 1
-    if below >= len(lines) or not _is_quote(lines[below]):
-        return False
+    (old Gmail: "2013/11/1 Ana <ana@x>"); over unquoted history, only a whole header:
+    "On <date> <time> Ana <ana@x> wrote"."""
     line = lines[j].rstrip()
-    return 0 < len(line) <= _MAX_HEADER and not _is_quote(line) and \
-        (line.endswith(">") or _BARE_CLOSING.search(line.lower()) is not None)
+    if not 0 < len(line) <= _MAX_HEADER or _is_quote(line):
+        return False
+    below = j + 2 if j + 2 < len(lines) and not lines[j + 1].strip() else j + 1
+    if below < len(lines) and _is_quote(lines[below]):
+        return line.endswith(">") or _BARE_CLOSING.search(line.lower()) is not None
+    if "@" not in line:
+        return False
+    low = line.lstrip().lower()
+    return low.startswith(_OPENINGS) and _BARE_SENDER.search(low) is not None and \
+        _CLOCK.search(low) is not None and _YEAR.search(low) is not None
 
 
 def _opens(line: str) -> bool:
@@ -340,6 +352,8 @@ def _classify_attribution(candidate: str) -> bool | None:
         # "On Monday at 10:30 your colleague wrote:" is a customer telling a story
         return "@" in low or dated
     if (_DATE_FIRST.match(low) and _CLOCK.search(low)) or (dated and "@" in low):
+        return True
+    if _SENDER_ONLY.match(low):
         return True
     return False if _LOOSE_SENDER.search(low) else None
 

@@ -355,6 +355,22 @@ MORE_CLIENTS = [
     ("proton footer", "Thanks\n\nSent with Proton Mail (https://proton.me/) secure email.", "Thanks"),
     ("german header wrapped over three lines", "Danke\n\nAm 26.5.2017\num 12:00 schrieb Adam\n<adam@x.test>:\n\n> Hallo\n",
      "Danke"),
+    ("czech napsal(a), wrapped", "Díky.\n\nS pozdravem,\nB\nDne po 15. led. 2025 17:03 Anna Nováková <anna@x.test>\n"
+     "napsal(a):\n> Ahoj B, pozice je opět otevřená.\n", "Díky.\n\nS pozdravem,\nB"),
+    ("czech webmail over unquoted history", "Posílám údaje.\n\nDne út 7. 5. 2024 8:01 uživatel Podpora <podpora@x.test> "
+     "napsal:\nPůvodní zpráva\n", "Posílám údaje."),
+    ("arabic outlook sent key", "شكرا لك.\n\nمن: Soporte <soporte@x.test>\nتم الإرسال: Monday, May 20, 2024 10:11 AM\n"
+     "إلى: ana@x.test\nالموضوع: Pedido\n\nNuestro mensaje\n", "شكرا لك."),
+    ("sender and verb alone over unquoted history", "Danke sehr.\n\nTest User <test@x.test> schrieb:\nMeine alte Mail\n",
+     "Danke sehr."),
+    ("a bare address and verb under a phone footer", "Yes that would be fine\nSent from my iPhone\n\n"
+     "jane@x.test wrote:\n\nHey, is it ok if I borrow your mouse?\n", "Yes that would be fine"),
+    ("a whole header without its colon over unquoted history", "Lorem ipsum.\n\nOn Wed, 14 Nov 2018 08:14:43 -0200 "
+     "John Doe <john@x.test> wrote\nWhen are you available?\n", "Lorem ipsum."),
+    ("prose naming an address and a verb stays", "Hola.\n\nI really need you to check what juan@x.test wrote:\n"
+     "nothing happened after that\n", "Hola.\n\nI really need you to check what juan@x.test wrote:\nnothing happened after that"),
+    ("prose with a date, an address and wrote stays", "Hola.\n\nOn Monday at 10:30 in 2024 I asked juan@x.test what he wrote\n"
+     "and nothing came back\n", "Hola.\n\nOn Monday at 10:30 in 2024 I asked juan@x.test what he wrote\nand nothing came back"),
 ]
 
 
