@@ -63,7 +63,7 @@ _SYSTEM_ROLE = re.compile(r"(?:postmaster|mailer-daemon|hostmaster|abuse)@", re.
 class BounceInfo:
     original_message_ids: tuple[str, ...]   # without <>, of the messages returned
     failed_recipients: tuple[str, ...]      # lower-case addresses
-    permanent: bool                         # False for delays and 4.x.x statuses
+    permanent: bool                         # the server gave up; False while it keeps trying
     diagnostic: str                         # the remote server's words, one line
     original_subject: str = ""              # of the returned message, "" if unknown
 
@@ -86,9 +86,14 @@ def bounce_info(msg: ParsedMessage, ignore: tuple[str, ...] = ()) -> BounceInfo:
     originals = [_returned(m) for m in _originals(msg)]
     listed = [a for v in msg.header_all("x-failed-recipients") for a in _ADDRESS.findall(v)]
     if statuses:
-        recipients = [s.recipient for s in statuses if s.recipient]
-        permanent = _dsn_permanent(statuses)
-        diagnostic = next((s.diagnostic for s in statuses if s.diagnostic), "")
+        # one report may say that a recipient got it, another is still being tried
+        # and a third failed: only the failures, or failing those the delays, count
+        unsent = [s for s in statuses if not _succeeded(s)] or statuses
+        failed = [s for s in unsent if _gave_up(s)]
+        reported = failed or unsent
+        recipients = [s.recipient for s in reported if s.recipient]
+        permanent = _dsn_permanent(reported)
+        diagnostic = next((s.diagnostic for s in reported if s.diagnostic), "")
     else:
         # the MTA's own list, when it gives one, is better than anything scraped
         recipients = [] if listed else _scraped_recipients(msg.text)
@@ -163,21 +168,31 @@ def _typed_address(value: str) -> str:
     return found.group(0).lower() if found else ""
 
 
+def returns_a_copy(msg: ParsedMessage) -> bool:
+    """The report carries the message it returns: attached, or below a copy marker."""
+    return bool(_originals(msg)) or _COPY_MARKERS.search(msg.text) is not None
+
+
 def delivery_succeeded(msg: ParsedMessage) -> bool:
     """A delivery report that only says "delivered" or "relayed" (a return receipt
     asked for by a sender, status 2.x.x): not a failure of anything."""
     statuses = _statuses(msg)
-    return bool(statuses) and all(s.action in _SUCCESS_ACTIONS or s.status.strip().startswith("2")
-                                  for s in statuses)
+    return bool(statuses) and all(map(_succeeded, statuses))
+
+
+def _succeeded(status: _Status) -> bool:
+    return status.action in _SUCCESS_ACTIONS or status.status.strip().startswith("2")
+
+
+def _gave_up(status: _Status) -> bool:
+    """The server will not try again: the mail did not arrive, whatever the cause
+    (a 4.x.x "failed" is a mailbox full for days)."""
+    return status.action == "failed" or status.status.strip().startswith("5")
 
 
 def _dsn_permanent(statuses: list[_Status]) -> bool:
-    if not any(s.action or s.status.strip() for s in statuses):
-        return True     # a report that names recipients and no delay: they failed
-    for status in statuses:
-        if status.action == "failed" or status.status.strip().startswith("5"):
-            return True
-    return False
+    """A report that names recipients and no delay: they failed."""
+    return not any(s.action or s.status.strip() for s in statuses) or any(map(_gave_up, statuses))
 
 
 def _originals(msg: ParsedMessage) -> list[Message]:

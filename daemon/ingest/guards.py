@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 from typing import Callable
 
-from daemon.ingest.bounces import BounceInfo, bounce_info, delivery_succeeded
+from daemon.ingest.bounces import BounceInfo, bounce_info, delivery_succeeded, returns_a_copy
 from daemon.ingest.message import ParsedMessage
 from daemon.ingest.ses import ses_notification
 from daemon.outbound.msgid import is_our_message_id
@@ -73,6 +73,10 @@ _BOUNCE_EVIDENCE = re.compile(
     r"returned to sender|no se ha podido entregar|no se pudo entregar", re.IGNORECASE)
 _DAEMON_SENDER = re.compile(r"^(?:mailer-daemon|mail-daemon|mailerdaemon|mmdf|mail\.daemon|"
                             r"mdaemon|bounces?)@", re.IGNORECASE)
+_SYSTEM_NAME = re.compile(r"system|mail|daemon|deliver|postmaster|admin|server|gateway|service|virus|notif|"
+                          r"reply|robot|bounce|exchange|outlook|microsoft|google|yahoo|error|report|"
+                          r"security|scanner|filter|spam|smtp|postfix|exim|qmail|sendmail|domino|lotus|"
+                          r"groupwise|agent|automat|noreply|no-reply|\bit\b", re.IGNORECASE)
 _DAEMON_NAME = re.compile(r"mail delivery (?:subsystem|system|service)|mailer[- ]daemon", re.IGNORECASE)
 _DAEMON_RETURN_PATH = re.compile(r"mailer-daemon(?:@|$)", re.IGNORECASE)
 # Roles people answer from too ("I am the mail admin at Cliente"): a bounce only with a
@@ -83,15 +87,16 @@ _ROLE_NAME = re.compile(r"postmaster|mail administrator", re.IGNORECASE)
 # write ("Out of office until 5 May", "Out of Office AutoReply: x"): "Out of office
 # replies not working" is a customer asking about theirs.
 _AUTOREPLY_WORDS = (
-    r"(?:respuesta autom[aá]tica|resposta autom[aáà]tica|fuera de la oficina|out of (?:the )?office|"
+    r"(?:respuesta autom[aá]tica|resposta autom[aáà]tica|fuera de la oficina|out[- ]of[- ](?:the[- ])?office|"
     r"automatic (?:reply|response)|automated (?:reply|response)|auto[- ]?reply|auto[- ]?response|"
-    r"autoresponder|abwesenheitsnotiz|automatische antwort|r[ée]ponse automatique|risposta automatica|"
+    r"autoresponder|auto[- ]?generated|abwesenheitsnotiz|automatische antwort|r[ée]ponse automatique|risposta automatica|"
     r"ausente|automatisch antwoord|automatiskt svar|automatisk svar|automaattinen vastaus|"
     r"odpowied[źz] automatyczna|automatick[aá] odpov[eě][dď]|automatikus v[aá]lasz|"
     r"автоматический ответ|otomatik yan[ıi]t|自动回复|自動回覆|自動応答|自動返信)")
 _AUTOREPLY_SUBJECT = re.compile(
     r"^\s*(?:[\[(]" + _AUTOREPLY_WORDS + r"[\])]|" + _AUTOREPLY_WORDS +
-    r"(?:\s*(?:[:：\-–—(\[]|$)|\s+(?:re|autoreply|auto-reply|reply|until|till|from|hasta|bis|du)\b))|"
+    r"(?:\s*(?:[:：\-–—(\[]|$)|\s+(?:re|autoreply|auto-reply|reply|until|till|from|for|hasta|bis|du)\b))|"
+    r"^\s*(?:on (?:vacation|holidays?|leave)|de vacaciones)\s+(?:until|till|through|hasta)\b|"   # not "On holiday" alone
     r"^\s*auto:\s|"                                   # Lotus Notes: "AUTO: Ana is out of the office"
     r"\bis (?:currently )?out of (?:the )?office\s*(?:[.(]|until\b|$)|"   # older Notes: "Ana is out of the office."
     r"^\s*ticket received\s*[-–:]|^\s*support ticket opened\b",          # Freshdesk's and osTicket's acknowledgements
@@ -189,9 +194,20 @@ def _failure_reported(msg: ParsedMessage) -> bool:
 
 def _bounce_subject(msg: ParsedMessage, own: OwnIdentity) -> str | None:
     found = _bounce_subject_line(msg)
-    if found and (_failure_reported(msg) or _null_return_path(msg)):
+    if found and _null_return_path(msg):
+        return f"bounce subject ({found.group(0).strip()})"
+    if found and _failure_reported(msg) and not (_personal_name(msg.from_name) and not returns_a_copy(msg)):
+        # "Ana Pérez" writing "Undeliverable invoices: we get 550 5.1.1" is a customer
         return f"bounce subject ({found.group(0).strip()})"
     return None
+
+
+def _personal_name(name: str) -> bool:
+    """A sender's name that is a person's, not a mail system's ("Jetmail System",
+    "Microsoft Outlook", "e500 SMTP Mail Service")."""
+    name = name.strip()
+    return bool(name) and "@" not in name and not any(c.isdigit() for c in name) \
+        and _SYSTEM_NAME.search(name) is None
 
 
 def _bounce_subject_line(msg: ParsedMessage) -> re.Match | None:
@@ -228,7 +244,9 @@ _REPORT_PARTS = ("message/feedback-report", "message/disposition-notification")
 _HOTMAIL_COMPLAINT = re.compile(r"complaint about message from", re.IGNORECASE)
 _NOT_BOUNCE_REPORTS = ("feedback-report",)   # Dovecot's rejection is a disposition notification
 # RFC 7489's subject for aggregate reports, mailed as a zip or gzip with no report type
-_DMARC_AGGREGATE = re.compile(r"^\s*report domain:\s*\S+\s+submitter:", re.IGNORECASE)
+_DMARC_AGGREGATE = re.compile(r"^\s*report domain:\s*\S+\s+(?:submitter|report-id):", re.IGNORECASE)
+# RFC 7489's name for an aggregate report file: receiver!policy domain!begin!end
+_DMARC_FILE = re.compile(r"^[^!\s]+![^!\s]+!\d+!\d+(?:![^!\s]+)?\.(?:xml|zip|gz|xml\.gz)$", re.IGNORECASE)
 
 
 def _machine_report(msg: ParsedMessage, own: OwnIdentity) -> str | None:
@@ -240,7 +258,7 @@ def _machine_report(msg: ParsedMessage, own: OwnIdentity) -> str | None:
         return f"machine-written report ({kind})"
     if msg.from_addr == "staff@hotmail.com" and _HOTMAIL_COMPLAINT.match(msg.subject):
         return "machine-written report (Hotmail complaint)"   # Microsoft's own format (JMRP)
-    if _DMARC_AGGREGATE.match(msg.subject):
+    if _DMARC_AGGREGATE.match(msg.subject) or any(_DMARC_FILE.match(a.filename) for a in msg.attachments):
         return "machine-written report (DMARC aggregate)"
     return None
 
@@ -301,7 +319,7 @@ def _autoreply_subject(msg: ParsedMessage, own: OwnIdentity) -> str | None:
 # --- bulk -----------------------------------------------------------------------
 
 def _bulk_precedence(msg: ParsedMessage, own: OwnIdentity) -> str | None:
-    value = _word(msg.header("precedence") or "")
+    value = _word(msg.header("precedence") or msg.header("x-precedence") or "")
     return f"Precedence: {value}" if value in _BULK_PRECEDENCE and not _our_group(msg, own) else None
 
 

@@ -71,6 +71,7 @@ def message(headers=(), subject="Hola", from_addr="cliente@cliente.test", from_n
     ([("X-Precedence", "auto_reply")], "autoreply"),
     ([("Precedence", "auto_reply")], "autoreply"),
     ([("Precedence", "junk")], "bulk"),
+    ([("X-Precedence", "bulk")], "bulk"),
     ([("Precedence", "list")], "bulk"),
     ([("Precedence", "normal")], "accept"),
     ([("List-Unsubscribe", "<mailto:u@x.test>")], "bulk"),
@@ -135,6 +136,12 @@ _FAILURE = "Delivery to the following recipient failed permanently:\n\n  ana@cli
     ("Mi compañero is out of the office, ¿quién me atiende?", "", "accept"),
     ("Ticket Received - 286614 - Presupuesto", "", "autoreply"),   # another helpdesk's acknowledgement
     ("Report domain: cliente.test Submitter: google.com Report-ID: 9493488", "", "autoreply"),  # DMARC
+    ("Report domain: cliente.test Report-ID: 18102481714037553403", "", "autoreply"),
+    ("Out-of-office until July 1, 2013", "", "autoreply"),
+    ("Out of the office for the foreseeable future", "", "autoreply"),
+    ("On vacation until July 1", "", "autoreply"),
+    ("On holiday", "I like it. Good work!", "accept"),
+    ("[AUTO GENERATED] Presupuesto", "", "autoreply"),
     # a customer answering a bounce: Outlook quotes the report without "> "
     ("RE: Undeliverable: Presupuesto", "Ya está arreglado.\n\nFrom: Microsoft Outlook\nSent: lunes\n\n"
      "Your message couldn't be delivered.\n550 5.1.1 RESOLVER.ADR.RecipNotFound", "accept"),
@@ -345,6 +352,31 @@ def test_a_report_of_success_is_not_a_bounce(action, status, kind):
     assert classify(parse_message(_dsn_message(action, status)), OWN).kind == kind
 
 
+def _mixed_dsn(*recipients: tuple[str, str, str]) -> bytes:
+    blocks = "".join(f"\nFinal-Recipient: rfc822; {address}\nAction: {action}\nStatus: {status}\n"
+                     for address, action, status in recipients)
+    return (b"From: MAILER-DAEMON@mx.test\nTo: soporte@example.test\nSubject: Returned mail\n"
+            b"Content-Type: multipart/report; report-type=delivery-status; boundary=T\n\n--T\n"
+            b"Content-Type: message/delivery-status\n\nReporting-MTA: dns; mx.test\n"
+            + blocks.encode() + b"--T--\n")
+
+
+@pytest.mark.parametrize("recipients, failed, permanent", [
+    # RFC 3464's examples: one relayed or still tried, the others failed
+    ((("ok@cliente.test", "relayed", "2.1.5"), ("ana@cliente.test", "failed", "5.1.1"),
+      ("eva@cliente.test", "failed", "5.0.0")), ("ana@cliente.test", "eva@cliente.test"), True),
+    ((("ana@cliente.test", "failed", "5.0.0"), ("later@cliente.test", "delayed", "4.0.0")),
+     ("ana@cliente.test",), True),
+    ((("ok@cliente.test", "delivered", "2.0.0"), ("later@cliente.test", "delayed", "4.4.1")),
+     ("later@cliente.test",), False),
+    # Postfix gave up on a temporary cause after days: the mail did not arrive
+    ((("ana@cliente.test", "failed", "4.0.0"),), ("ana@cliente.test",), True),
+])
+def test_a_report_on_several_recipients_names_only_those_that_failed(recipients, failed, permanent):
+    info = classify(parse_message(_mixed_dsn(*recipients)), OWN).bounce
+    assert (info.failed_recipients, info.permanent) == (failed, permanent)
+
+
 @pytest.mark.parametrize("subject, kind", [("FW: Pedido 4471 no ha llegado", "accept"),
                                            ("Pedido 4471 no ha llegado", "autoreply")])
 def test_a_mail_forwarded_by_a_microsoft_365_rule_is_the_customers(subject, kind):
@@ -423,6 +455,33 @@ def test_zoho_returns_indented_headers_as_text_rfc822():
            b"Content-Type: text/rfc822\n\n Message-ID:<g1@soporte.example.test>\n Subject:Hola\n--Z--\n")
     info = classify(parse_message(raw), OWN).bounce
     assert (info.original_message_ids, info.original_subject) == (("g1@soporte.example.test",), "Hola")
+
+
+@pytest.mark.parametrize("from_name, text, attachments, kind", [
+    # a customer, named, writing about failed deliveries in a mail system's words
+    ("Ana Pérez", "Vuestras facturas a contabilidad son undeliverable: nos sale 550 5.1.1 user unknown. "
+     "Usad ap@cliente.test", (), "accept"),
+    ("Ana Pérez", "My parcel could not be delivered, the courier lost it.", (), "accept"),
+    # a report carrying the message it returns is one, whatever name it gives
+    ("Ana Pérez", "550 5.1.1 user unknown", (Attachment(filename="", content_type="message/rfc822",
+                                                        payload=b"Subject: Hola\n\nx"),), "bounce"),
+    ("Ana Pérez", "550 5.1.1 user unknown\n\n----- Original message follows -----\nSubject: Hola", (), "bounce"),
+    # a mail system's name, or none
+    ("Jetmail System", "550 5.1.1 user unknown", (), "bounce"),
+    ("Microsoft Outlook", "Your message could not be delivered.", (), "bounce"),
+    ("", "550 5.1.1 user unknown", (), "bounce"),
+])
+def test_a_named_person_writing_about_a_failed_delivery_is_a_customer(from_name, text, attachments, kind):
+    mail = message(from_addr="ana@cliente.test", from_name=from_name, subject="Undeliverable invoices",
+                   text=text, attachments=attachments)
+    assert classify(mail, OWN).kind == kind
+
+
+def test_a_dmarc_aggregate_report_is_known_by_its_file_name():
+    report = message(subject="Report domain: cliente.test", content_type="multipart/mixed", attachments=(
+        Attachment(filename="google.com!cliente.test!1700000000!1700086399.xml.gz",
+                   content_type="application/gzip", payload=b"x"),))
+    assert classify(report, OWN).kind == "autoreply"
 
 
 def test_hotmail_complaint_is_machine_mail():
