@@ -97,8 +97,8 @@ class _Collector:
 
 def mend_header_block(raw: bytes) -> bytes | None:
     """The raw message with its header block mended so that every header is read as
-    one; None when there is nothing to mend. Blank lines or an indent before the first
-    header go; "Subject : x" loses the space before its colon; a stray line (a
+    one; None when there is nothing to mend. Blank lines, an indent or a line of
+    another kind before the first header go; "Subject : x" loses the space before its colon; a stray line (a
     continuation that lost its indent) is folded into the header above it, or dropped
     where folding would corrupt an address (From, To ...) and where it is a broken
     header itself ("X-Spam Score: 5"). Only lines above a well-known header are
@@ -108,7 +108,10 @@ def mend_header_block(raw: bytes) -> bytes | None:
     skipped = len(raw) - len(head)
     end = body_start(head)
     lines = head[:end].split(b"\n")
-    delimiter = next((i for i, line in enumerate(lines) if line.startswith(b"--")), len(lines))
+    # a first line of dashes and words is a title a forwarder put on, not a MIME delimiter
+    titled = b" " in lines[0].strip()
+    delimiter = next((i for i, line in enumerate(lines) if line.startswith(b"--") and (i or not titled)),
+                     len(lines))
     last_known = max((i for i, line in enumerate(lines[:delimiter]) if _KNOWN_FIELD.match(line)), default=-1)
     tail = last_known + 1
     while last_known >= 0 and tail < len(lines) and _VALUE_TAIL.match(lines[tail]):
@@ -124,6 +127,9 @@ def mend_header_block(raw: bytes) -> bytes | None:
         spaced = _SPACED_COLON.match(line)
         if spaced:
             line, changed = spaced.group(1) + line[spaced.start(2):], True
+        if i == 0 and not _FIELD.match(line) and not line.startswith(b"From "):
+            changed = True           # a stray first line ("---- Original email message ----")
+            continue
         if i == 0 or _FIELD.match(line):
             mended.append(line)
             current = line
@@ -433,7 +439,10 @@ def _payload_bytes(part: Message) -> bytes:
     raw = part._payload
     encoding = transfer_encoding(part) if isinstance(raw, str) else ""
     if encoding == "base64":
-        return raw.encode("utf-8", "surrogateescape") if _plain_text(raw) else _base64_bytes(raw)
+        if _NOT_BASE64_LINE.search(raw) is None:
+            return _base64_bytes(raw)
+        encoded = _without_appended_text(raw)
+        return raw.encode("utf-8", "surrogateescape") if _plain_text(encoded) else _base64_bytes(encoded)
     if encoding in _UUENCODINGS and not _UU_BEGIN.search(raw):
         return _uu_bytes(raw)   # the stdlib decodes uuencode only after a "begin" line
     if encoding == "quoted-printable" and _written_encoding(part) != encoding:
@@ -463,6 +472,25 @@ def _base64_bytes(text: str) -> bytes:
         except binascii.Error:
             continue
     return b"".join(out)
+
+
+def _without_appended_text(text: str) -> str:
+    """The base64 lines without what was appended under them: a list footer, a
+    signature, an epilogue whose delimiter was not recognised. Appended text starts
+    after a blank line or after the padding that ends the data, or is a line no
+    encoder writes (words and spaces)."""
+    lines = text.splitlines()
+    encoded = False
+    for i, line in enumerate(lines):
+        word = line.strip()
+        if not word:
+            continue
+        if _NOT_BASE64_LINE.search(word) is None:
+            encoded = True
+            continue
+        if encoded and (not lines[i - 1].strip() or lines[i - 1].rstrip().endswith("=") or " " in word):
+            return "\n".join(lines[:i])
+    return text
 
 
 def _uu_bytes(text: str) -> bytes:

@@ -35,6 +35,7 @@ MISSING_ID_DOMAIN = "missing-message-id.invalid"
 # of it), cut off before its ">" at the end of the header, or bare with its "@"
 _MSGID = re.compile(r"<([^<>]*)>|<([^<>\s]+)\s*$|([^\s<>,;]+)")
 _WHITESPACE = re.compile(r"\s+")
+_SPACED_MAILBOX = re.compile(r"<\s*[^<>@\s]+\s+[^<>@]*@[^<>]*>")
 _PLAIN_ADDRESS = re.compile(r"[^\s<>\"(),;:@]+@[^\s<>\"(),;:@]+")
 _TAGS = re.compile(r"<[^>]*>")
 _AROUND_DOTS = re.compile(r"\s*([@.])\s*")
@@ -286,6 +287,9 @@ def _quoted_at_names(value: str) -> str:
 def _parsed_addresses(values: list[str]) -> list[tuple[str, str]]:
     found: list[tuple[str, str]] = []
     for value in values:
+        if "<" in value and _SPACED_MAILBOX.search(value):
+            # "<power quadrant system@x>": no address, rather than the stranger system@x
+            value = _SPACED_MAILBOX.sub("<>", value)
         try:
             pairs = [(decode_header_value(n), _clean_address(a)) for n, a in getaddresses([value])]
         except Exception:  # noqa: BLE001 - hostile address syntax: no address, not a crash

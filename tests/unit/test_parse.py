@@ -686,3 +686,33 @@ def test_attachment_names_and_kept_reports(part, filename, payload):
     [attachment] = msg.attachments
     assert (msg.text.strip(), attachment.filename) == ("hola", filename)
     assert attachment.payload.strip() == payload
+
+
+_PDF = b"%PDF-1.4\n" + bytes(range(256))
+
+
+@pytest.mark.parametrize("appended", [
+    b"-- \nsent from my phone\n",                                   # a footer glued under the data
+    b"\n_______________\nLista soporte-clientes\nhttps://x.test/listinfo\n",   # a list's footer
+    b"\n--b-->\nPGh0bWw+Cg==\n",                # an epilogue under a close delimiter nobody reads
+])
+def test_base64_with_text_appended_under_it_is_still_decoded(appended):
+    part = (b"--b\nContent-Type: application/pdf; name=\"a.pdf\"\nContent-Transfer-Encoding: base64\n\n"
+            + base64.encodebytes(_PDF) + appended)
+    [attachment] = parse_message(_with_part(part)).attachments
+    assert attachment.payload == _PDF
+
+
+def test_a_title_line_above_the_headers_is_dropped():
+    msg = parse_message(b"---- Original email message ----\nReturn-Path: <ana@x.test>\nFrom: ana@x.test\n"
+                        b"Subject: Contacto\nContent-Type: text/html; charset=utf-8\n\n<p>Hola <b>equipo</b></p>\n")
+    assert (msg.subject, msg.from_addr, msg.text.strip()) == ("Contacto", "ana@x.test", "Hola equipo")
+
+
+@pytest.mark.parametrize("sender, name", [
+    (b'"your secret past" <power quadrant system@example.test>', "your secret past"),
+    (b"Ana <ana perez@x.test>", "Ana"),
+])
+def test_a_mailbox_with_spaces_gives_no_address_rather_than_a_strangers(sender, name):
+    msg = parse_message(b"From: " + sender + b"\nSubject: x\n\nhola\n")
+    assert (msg.from_addr, msg.from_name) == ("", name)
