@@ -97,13 +97,14 @@ class _Collector:
 
 def mend_header_block(raw: bytes) -> bytes | None:
     """The raw message with its header block mended so that every header is read as
-    one; None when there is nothing to mend. Blank lines, an indent or a line of
-    another kind before the first header go; "Subject : x" loses the space before its colon; a stray line (a
-    continuation that lost its indent) is folded into the header above it, or dropped
-    where folding would corrupt an address (From, To ...) and where it is a broken
-    header itself ("X-Spam Score: 5"). Only lines above a well-known header are
-    touched, and none after a MIME delimiter: lines after them may be a body that came
-    without its blank separator line."""
+    one; None when there is nothing to mend. Blank lines, an indent or a title line
+    ("---- Original email message ----") before the first header go; "Subject : x"
+    loses the space before its colon; a stray line (a continuation that lost its
+    indent) is folded into the header above it, or dropped where folding would corrupt
+    an address (From, To ...) and where it is a broken header itself ("X-Spam Score:
+    5"). Only lines above a well-known header are touched, and none after a MIME
+    delimiter: lines after them may be a body that came without its blank separator
+    line."""
     head = raw.lstrip(b"\r\n \t")
     skipped = len(raw) - len(head)
     end = body_start(head)
