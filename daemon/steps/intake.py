@@ -11,6 +11,7 @@ from sqlalchemy import bindparam, select
 from daemon.db import prepared
 from daemon.db.models import InboundLog
 from daemon.ingest.guards import classify
+from daemon.ingest.on_behalf import on_behalf_of
 from daemon.ingest.reading import read_message
 from daemon.steps.bounces import attach_bounce
 
@@ -48,6 +49,8 @@ def guard(work: "Work") -> str | None:
     """Robots stop here: no ticket, no acknowledgement, no change of state. A bounce of
     our own mail is noted on its ticket first."""
     assert work.parsed is not None
+    work.parsed = on_behalf_of(work.parsed, work.rt.own.support_address,
+                               {s.email for s in work.rt.config.staff})
     verdict = work.verdict = classify(work.parsed, work.rt.own)
     if verdict.kind == "accept":
         return None

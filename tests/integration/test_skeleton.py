@@ -93,6 +93,26 @@ def test_mail_from_the_support_address_never_becomes_a_customer(site, smtp_sink)
     assert smtp_sink.messages == []
 
 
+def test_a_web_form_sending_for_a_customer_opens_the_customers_ticket(site, smtp_sink):
+    # a site's contact form sends as the support address, a shop's as noreply@: the
+    # customer typed into it is in Reply-To; a staff address typed there is not trusted
+    site.deliver(make_mail("soporte@example.test", "Formulario de contacto", "La caldera pierde agua.\n",
+                           name="Web", headers={"Reply-To": "Juan Pérez <juan@cliente.test>"}))
+    site.deliver(make_mail("noreply@tienda.test", "Pedido 4411", "No ha llegado.\n",
+                           headers={"Reply-To": "lucia@cliente.test"}))
+    site.deliver(make_mail("noreply@tienda.test", "Pedido 4412", "#estado cerrado\n",
+                           headers={"Reply-To": "ana@empresa.test"}))
+    site.once()
+
+    tickets = site.tickets()
+    assert [(t["subject"], t["customer"]["email"]) for t in tickets] == [
+        ("Formulario de contacto", "juan@cliente.test"), ("Pedido 4411", "lucia@cliente.test"),
+        ("Pedido 4412", "noreply@tienda.test")]
+    assert site.show("SOP-000001")["customer"] == {"email": "juan@cliente.test", "name": "Juan Pérez"}
+    acks = smtp_sink.wait_for(3)
+    assert sorted(m.rcpt_tos[0] for m in acks) == ["juan@cliente.test", "lucia@cliente.test", "noreply@tienda.test"]
+
+
 def test_second_pass_changes_nothing(site, smtp_sink, mailbox):
     site.deliver(make_mail("juan@cliente.test", "Una", "Uno.\n"))
     site.once()

@@ -1,0 +1,43 @@
+"""Mail a web form or a no-reply robot sends for a customer names the customer in
+Reply-To: the ticket, its acknowledgement and the answers are theirs, not the robot's
+(nobody reads noreply@) nor ours (a site's contact form that sends as the support
+address would be dropped as our own mail). Pure."""
+from __future__ import annotations
+
+import re
+from collections.abc import Collection
+from dataclasses import replace
+from email.utils import getaddresses
+
+from daemon.ingest.decode import decode_header_value
+from daemon.ingest.message import ParsedMessage
+
+# Senders nobody answers: robots and the web server's own account
+_NOBODY = re.compile(r"^(?:no[-_.]?reply|do[-_.]?not[-_.]?reply|no[-_.]?responder|wordpress|www-data|"
+                     r"apache|nginx|nobody)(?:[-+_.][^@]*)?@", re.IGNORECASE)
+
+
+def on_behalf_of(msg: ParsedMessage, support_address: str, staff: Collection[str]) -> ParsedMessage:
+    """The message with its one Reply-To address as the sender when the From is
+    nobody's: missing, a no-reply robot, or the support address itself. Our own mail
+    never changes: its Reply-To is the support address. Nor does a Reply-To naming a
+    staff member: anyone can type one into a form, and staff commands must not follow."""
+    support = support_address.lower()
+    sender = msg.from_addr
+    if len(msg.reply_to) != 1 or (sender and sender != support and not _NOBODY.match(sender)):
+        return msg
+    if "".join((msg.header("return-path") or "").split()) == "<>":
+        return msg      # a mail system's report: the guards must see it as written
+    customer = msg.reply_to[0]
+    if customer in (sender, support) or customer in staff or _NOBODY.match(customer):
+        return msg
+    return replace(msg, from_addr=customer, from_name=_name_of(msg, customer),
+                   defects=msg.defects + (f"sender taken from Reply-To (From: {sender or 'none'})",))
+
+
+def _name_of(msg: ParsedMessage, address: str) -> str:
+    """The name written beside the address in Reply-To; the robot's name is not theirs."""
+    for name, found in getaddresses(list(msg.header_all("reply-to"))):
+        if found.lower() == address and name:
+            return decode_header_value(name).strip().strip('"')
+    return ""
