@@ -20,6 +20,7 @@ _WESTERN = ("cp1252", "iso8859-15")   # iso-8859-1 is read as its superset cp125
 # Guessed legacy charsets of the Latin script: a guess between them is a guess between
 # "ñ" and "ń", so unlabelled Latin text is read as Western, as it mostly is here
 _LATIN_SCRIPT = _WESTERN + ("cp1250", "iso8859-2", "cp1254", "cp1257", "cp1258", "iso8859-4", "iso8859-13")
+_GUESS_FROM = 64 * 1024     # bytes the charset is guessed from: plenty, and fast on huge bodies
 _SMUGGLED = re.compile("[\udc80-\udcff]")
 _FOLD = re.compile(r"\r?\n[ \t]*")
 _WORD_START = re.compile(r"=\?[^?\s]+\?[bBqQ]\?")
@@ -144,9 +145,10 @@ def legacy_codec(data: bytes) -> str | None:
     mostly UTF-8 with a few bad bytes: those are read line by line."""
     as_utf8 = data.decode("utf-8", errors="replace")
     bad = as_utf8.count("\ufffd")
-    if bad <= sum(1 for c in as_utf8 if c > "\x7f") - bad:
+    beyond_ascii = len(as_utf8) - len(as_utf8.encode("ascii", "ignore"))
+    if bad <= beyond_ascii - bad:
         return None
-    codec = _codec(guess_legacy_charset(data))
+    codec = _codec(guess_legacy_charset(data[:_GUESS_FROM]))
     return None if codec is None or codec in _LATIN_SCRIPT else codec
 
 
