@@ -50,11 +50,12 @@ def _codec(charset: str | None) -> str | None:
     name = charset.strip().strip('"').lower()
     for candidate in (name, _ALIASES.get(name), _loosened(name)):
         try:
-            found = codecs.lookup(candidate).name if candidate else None
+            info = codecs.lookup(candidate) if candidate else None
         except (LookupError, ValueError):   # ValueError: a NUL inside the name
             continue
-        if found:
-            return _SUPERSETS.get(found, found)
+        # "quopri", "base64", "rot13": Python's byte-to-byte codecs are no charset
+        if info is not None and getattr(info, "_is_text_encoding", True):
+            return _SUPERSETS.get(info.name, info.name)
     return _SUPERSETS.get(name)
 
 

@@ -502,6 +502,8 @@ def _uu_bytes(text: str) -> bytes:
         line = line.rstrip("\r")
         if not line or line in ("`", "end") or line.startswith("begin "):
             continue
+        if not line.isascii():
+            continue            # no uuencoded line holds such a character
         try:
             out.append(binascii.a2b_uu(line))
         except binascii.Error:   # padding some encoders leave off or add

@@ -64,3 +64,9 @@ def test_a_nul_in_a_part_charset_does_not_stop_the_message():
                         b"Content-Type: text/plain; charset=\"utf-8\x00\"\n\nespa\xc3\xb1a\n--b\n"
                         b"Content-Type: message/rfc822; charset=\"x\x00\"\n\nSubject: dentro\n\ntexto\n--b--\n")
     assert msg.text.strip() == "españa" and msg.attachments[0].payload.startswith(b"Subject: dentro")
+
+
+@pytest.mark.parametrize("label", ["quoted-printable", "quopri", "base64", "rot13"])
+def test_a_transfer_encoding_written_as_the_charset_is_no_charset(label):
+    text, note = decode_bytes("Pedido número 5".encode("utf-8"), label)
+    assert text == "Pedido número 5" and label in note

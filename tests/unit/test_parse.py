@@ -453,8 +453,9 @@ def test_broken_part_headers_plain_text_labelled_base64_and_resource_forks():
     assert [(a.filename, a.content_type) for a in appledouble.attachments] == [("doc.pdf", "application/pdf")]
 
 
-@pytest.mark.parametrize("body", [b",2&5L;&\\@6F%M;6%D\n`\n", b"begin 644 a.txt\n,2&5L;&\\@6F%M;6%D\n`\nend\n"],
-                         ids=["no begin line", "begin and end"])
+@pytest.mark.parametrize("body", [b",2&5L;&\\@6F%M;6%D\n`\n", b"begin 644 a.txt\n,2&5L;&\\@6F%M;6%D\n`\nend\n",
+                                  b",2&5L;&\\@6F%M;6%D\n\xc3\xa9t\xc3\xa9\n`\n"],
+                         ids=["no begin line", "begin and end", "a line no encoder writes"])
 def test_uuencoded_parts_are_decoded(body):
     msg = parse_message(_multipart("mixed", b"Content-Type: text/plain\n\nsee file",
                                    b"Content-Type: text/plain; name=a.txt\nContent-Disposition: attachment\n"
