@@ -129,10 +129,13 @@ _TAG = re.compile(r"<[^>]{0,10000}>")
 def _indent_only(attrs: list[tuple[str, str | None]]) -> bool:
     """Gmail's and Apple Mail's "indent" (margin, border:none) and Outlook on the web's
     (margins zeroed, no border) make a blockquote with no cite type and no class: it
-    holds what the writer typed, not a quotation."""
+    holds what the writer typed, not a quotation. So does a passage the writer cites
+    from a web page (cite="https://..."): mail clients cite a message ("mid:")."""
     given = {k: (v or "") for k, v in attrs}
     if "type" in given or "class" in given:
         return False
+    if given.get("cite", "").strip().lower().startswith(("http://", "https://")):
+        return True
     style = given.get("style", "").replace(" ", "").lower()
     return "border:none" in style or (style.startswith("margin-top:0;margin-bottom:0") and "border" not in style)
 

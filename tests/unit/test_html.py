@@ -148,6 +148,11 @@ def test_html_to_text(html: str, text: str) -> None:
     ('<div dir="ltr">Mi dirección de envío es<blockquote style="margin:0 0 0 40px;border:none;padding:0px">'
      "<div>Calle Mayor 5, 2B</div><div>28013 Madrid</div></blockquote></div>",
      "Mi dirección de envío es\nCalle Mayor 5, 2B\n28013 Madrid"),
+    # a passage cited from a web page is the writer's; a message cited ("mid:") is history
+    ('<p>Como dice vuestra web:</p><blockquote cite="https://x.test/garantia"><p>Dos años de garantía.</p>'
+     "</blockquote>", "Como dice vuestra web:\n\nDos años de garantía."),
+    ('<p>De acuerdo.</p><div>El 23 nov 2026, a las 10:00, Soporte &lt;s@x.test&gt; escribió:</div>'
+     '<blockquote type="cite" cite="mid:a1@x.test"><p>¿Le va bien el lunes?</p></blockquote>', "De acuerdo."),
     # answers typed inside Outlook's history, announced above it
     ("<p class=MsoNormal>Hi, see my answers below in red.</p><div style='border:none;border-top:solid #E1E1E1 "
      "1.0pt'><p class=MsoNormal><b>From:</b> Soporte &lt;s@x.test&gt;<br><b>Sent:</b> Monday, January 8, 2024 "
