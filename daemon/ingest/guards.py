@@ -194,10 +194,10 @@ def _failure_reported(msg: ParsedMessage) -> bool:
 
 def _bounce_subject(msg: ParsedMessage, own: OwnIdentity) -> str | None:
     found = _bounce_subject_line(msg)
-    if found and _null_return_path(msg):
-        return f"bounce subject ({found.group(0).strip()})"
-    if found and _failure_reported(msg) and not (_personal_name(msg.from_name) and not returns_a_copy(msg)):
-        # "Ana Pérez" writing "Undeliverable invoices: we get 550 5.1.1" is a customer
+    # "Ana Pérez" writing "Undeliverable invoices: we get 550 5.1.1", and no returned
+    # copy, is a customer
+    if found and (_null_return_path(msg) or (_failure_reported(msg) and not (
+            _personal_name(msg.from_name) and not returns_a_copy(msg)))):
         return f"bounce subject ({found.group(0).strip()})"
     return None
 
@@ -307,8 +307,11 @@ def _autoreply_header(msg: ParsedMessage, own: OwnIdentity) -> str | None:
 
 
 def _auto_precedence(msg: ParsedMessage, own: OwnIdentity) -> str | None:
-    values = msg.header_all("precedence") + msg.header_all("x-precedence")
-    return "Precedence: auto_reply" if any(_word(v) == "auto_reply" for v in values) else None
+    return "Precedence: auto_reply" if any(_word(v) == "auto_reply" for v in _precedences(msg)) else None
+
+
+def _precedences(msg: ParsedMessage) -> tuple[str, ...]:
+    return msg.header_all("precedence") + msg.header_all("x-precedence")
 
 
 def _autoreply_subject(msg: ParsedMessage, own: OwnIdentity) -> str | None:
@@ -319,7 +322,7 @@ def _autoreply_subject(msg: ParsedMessage, own: OwnIdentity) -> str | None:
 # --- bulk -----------------------------------------------------------------------
 
 def _bulk_precedence(msg: ParsedMessage, own: OwnIdentity) -> str | None:
-    value = _word(msg.header("precedence") or msg.header("x-precedence") or "")
+    value = _word(next(iter(_precedences(msg)), ""))
     return f"Precedence: {value}" if value in _BULK_PRECEDENCE and not _our_group(msg, own) else None
 
 

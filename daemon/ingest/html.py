@@ -126,7 +126,7 @@ _QUOTED_SECTION = re.compile(r"\b(?:x_)?messageReplySection\b")
 _TAG = re.compile(r"<[^>]{0,10000}>")
 
 
-def _indent_only(attrs: list[tuple[str, str | None]]) -> bool:
+def _writers_own(attrs: list[tuple[str, str | None]]) -> bool:
     """Gmail's and Apple Mail's "indent" (margin, border:none) and Outlook on the web's
     (margins zeroed, no border) make a blockquote with no cite type and no class: it
     holds what the writer typed, not a quotation. So does a passage the writer cites
@@ -181,7 +181,7 @@ class _TextRenderer(HTMLParser):
         if self._skipping:
             return
         if tag == "blockquote":
-            self._blockquotes.append(not _indent_only(attrs))
+            self._blockquotes.append(not _writers_own(attrs))
             if not self._blockquotes[-1]:
                 tag = "div"       # the editor's indent button: the writer's own text
         self._open_block(tag)

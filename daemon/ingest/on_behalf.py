@@ -5,7 +5,7 @@ address would be dropped as our own mail). Pure."""
 from __future__ import annotations
 
 import re
-from collections.abc import Collection
+from collections.abc import Callable
 from dataclasses import replace
 from email.utils import getaddresses
 
@@ -17,7 +17,8 @@ _NOBODY = re.compile(r"^(?:no[-_.]?reply|do[-_.]?not[-_.]?reply|no[-_.]?responde
                      r"apache|nginx|nobody)(?:[-+_.][^@]*)?@", re.IGNORECASE)
 
 
-def on_behalf_of(msg: ParsedMessage, support_address: str, staff: Collection[str]) -> ParsedMessage:
+def on_behalf_of(msg: ParsedMessage, support_address: str,
+                 staff_by_email: Callable[[str], object]) -> ParsedMessage:
     """The message with its one Reply-To address as the sender when the From is
     nobody's: missing, a no-reply robot, or the support address itself. Our own mail
     never changes: its Reply-To is the support address. Nor does a Reply-To naming a
@@ -29,7 +30,7 @@ def on_behalf_of(msg: ParsedMessage, support_address: str, staff: Collection[str
     if "".join((msg.header("return-path") or "").split()) == "<>":
         return msg      # a mail system's report: the guards must see it as written
     customer = msg.reply_to[0]
-    if customer in (sender, support) or customer in staff or _NOBODY.match(customer):
+    if customer in (sender, support) or staff_by_email(customer) or _NOBODY.match(customer):
         return msg
     return replace(msg, from_addr=customer, from_name=_name_of(msg, customer),
                    defects=msg.defects + (f"sender taken from Reply-To (From: {sender or 'none'})",))

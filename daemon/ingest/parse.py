@@ -63,9 +63,9 @@ _MONTHS = {"ene": "Jan", "janv": "Jan", "gen": "Jan", "jän": "Jan", "fév": "Fe
            "mai": "May", "mei": "May", "mag": "May", "juin": "Jun", "giu": "Jun", "juil": "Jul",
            "lug": "Jul", "ago": "Aug", "août": "Aug", "set": "Sep", "sept": "Sep", "okt": "Oct",
            "ott": "Oct", "out": "Oct", "dic": "Dec", "déc": "Dec", "dez": "Dec"}
-_MONTH_WORD = re.compile(r"(?<![\w.])(" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r"|[A-Za-z]{3})\.(?=\s)|"
-                         r"(?<![\w.])(" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")(?=\s)",
-                         re.IGNORECASE)
+_MONTH_NAMES = "|".join(sorted(_MONTHS, key=len, reverse=True))
+_MONTH_WORD = re.compile(r"(?<![\w.])(" + _MONTH_NAMES + r"|[A-Za-z]{3})\.(?=\s)|"
+                         r"(?<![\w.])(" + _MONTH_NAMES + r")(?=\s)", re.IGNORECASE)
 _ASCTIME_WEEKDAY = re.compile(r"^\s*[^\W\d_]{2,4}\.?\s+(?=[A-Za-z]{3}\s+\d{1,2}\s+\d{1,2}:)")
 _SHORT_OFFSET = re.compile(r"([+-]\d{2})(?=\s*(?:\(.*\))?\s*$)")
 _MERIDIEM = re.compile(r"\b(\d{1,2}):(\d{2})(?::(\d{2}))?\s*([ap])\.?m\.?(?![a-z])", re.IGNORECASE)
@@ -154,8 +154,7 @@ def _legacy_headers_as_utf8(raw: bytes) -> bytes:
     """Headers written raw in a legacy charset (GBK, Shift_JIS, KOI8-R...) instead of
     encoded words: one guess over all of them, since a four-byte name alone is too
     little to tell Chinese from Japanese, and the header block re-written in UTF-8."""
-    blank = _BLANK_LINE.search(raw)
-    end = blank.start() if blank else len(raw)
+    end = _header_end(raw)
     block = raw[:end]
     if block.isascii():
         return raw
@@ -168,9 +167,14 @@ def _legacy_headers_as_utf8(raw: bytes) -> bytes:
 def _single_cr_in_headers(raw: bytes) -> bytes:
     """A header line ending in CR CR LF (Tencent's mail) reads as a line and a blank
     one: the headers would end there and the rest of them become the text."""
-    blank = _BLANK_LINE.search(raw)
-    end = blank.start() if blank else len(raw)
+    end = _header_end(raw)
     return _DOUBLED_CR.sub(b"\r\n", raw[:end]) + raw[end:]
+
+
+def _header_end(raw: bytes) -> int:
+    """Where the header block ends: at its blank line, or at the end of a message that has none."""
+    blank = _BLANK_LINE.search(raw)
+    return blank.start() if blank else len(raw)
 
 
 def _headers_after_gap(raw: bytes) -> bytes | None:

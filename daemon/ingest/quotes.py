@@ -34,21 +34,22 @@ _CLOSING_WORDS = (
     r"|έγραψε|a scris|كتب|نوشت|เขียนว่า"
     r"|写道|寫道|来信|來信|撰写|撰寫|작성|のメッセージ|書きました)")
 # verbs that come before the date: "Ana <ana@x> schrieb am Di., 8. Aug. 2023, 10:42:"
-_CLOSING = re.compile(_CLOSING_WORDS + r"\s?:$|"
-                      r"\b(?:schrieb|schreef|skrev|kirjoitti|írta|napisana przez|wrote on)\b.*:$")
+_VERBS_BEFORE_DATE = r"schrieb|schreef|skrev|kirjoitti|írta|napisana przez|wrote on"
+_CLOSING = re.compile(_CLOSING_WORDS + r"\s?:$|\b(?:" + _VERBS_BEFORE_DATE + r")\b.*:$")
 # Horde/IMP: "Quoting Ana <ana@x>:", "Zitat von Ana <ana@x>:"
 _QUOTING = re.compile(r"(?:quoting|zitat von|citando a?|citation de|cytuję)\s.*@.*:$")
 # Without a known opening ("Ana <ana@x> wrote:") it only counts right above a quote, and
 # only with the address right before the word: "I asked bob@x what he wrote:" is prose.
-_LOOSE_SENDER = re.compile(r"@[^\s@]*[\s\]>)\"']*" + _CLOSING_WORDS + r"\s?:$")
+_ADDRESS_THEN_VERB = r"@[^\s@]*[\s\]>)\"']*" + _CLOSING_WORDS
+_LOOSE_SENDER = re.compile(_ADDRESS_THEN_VERB + r"\s?:$")
 # ... but a line that is nothing but the sender and the verb ("Ana <ana@x> schrieb:",
 # "ana@x wrote:") is a header wherever it stands
 _SENDER_ONLY = re.compile(r"^(?:(?:\"?[^\s\"<>@:]+(?: [^\s\"<>@:]+){0,4}\"?\s*)?[<(\[][^\s@<>()\[\]]+@[^\s@<>()\[\]]+[>)\]]|"
                           r"[^\s@<>()\[\]]+@[^\s@<>()\[\]]+)\s*(?:"
-                          + _CLOSING_WORDS + r"|schrieb|schreef|skrev|kirjoitti|írta)\s?:$")
+                          + _CLOSING_WORDS + r"|" + _VERBS_BEFORE_DATE + r")\s?:$")
 # Some clients drop the colon ("On ..., Ana <ana@x> wrote"): only right above a quote
 _BARE_CLOSING = re.compile(_CLOSING_WORDS + r"$")
-_BARE_SENDER = re.compile(r"@[^\s@]*[\s\]>)\"']*" + _CLOSING_WORDS + r"$")
+_BARE_SENDER = re.compile(_ADDRESS_THEN_VERB + r"$")
 # A date first, as Gmail and Apple write them in many locales ("2014-03-20 8:48 GMT+01:00
 # Ana <ana@x>:", "tir. 18. apr. 2017 kl. 13:09 skrev Ana <ana@x>:").
 _DATE_FIRST = re.compile(r"(?:[^\W\d_]{2,4}\.?,?\s+)?\d")

@@ -49,8 +49,7 @@ def guard(work: "Work") -> str | None:
     """Robots stop here: no ticket, no acknowledgement, no change of state. A bounce of
     our own mail is noted on its ticket first."""
     assert work.parsed is not None
-    work.parsed = on_behalf_of(work.parsed, work.rt.own.support_address,
-                               {s.email for s in work.rt.config.staff})
+    work.parsed = on_behalf_of(work.parsed, work.rt.own.support_address, work.rt.config.staff_by_email)
     verdict = work.verdict = classify(work.parsed, work.rt.own)
     if verdict.kind == "accept":
         return None

@@ -8,7 +8,10 @@ from daemon.ingest.on_behalf import on_behalf_of
 from daemon.ingest.parse import parse_message
 
 SUPPORT = "soporte@example.test"
-STAFF = {"ana@empresa.test"}
+
+
+def staff_by_email(address: str) -> bool:
+    return address == "ana@empresa.test"
 
 
 def _mail(from_line: str, reply_to: str | None) -> bytes:
@@ -37,7 +40,7 @@ def _mail(from_line: str, reply_to: str | None) -> bytes:
 ])
 def test_the_sender_a_form_writes_for(from_line, reply_to, sender):
     written = parse_message(_mail(from_line, reply_to))
-    msg = on_behalf_of(written, SUPPORT, STAFF)
+    msg = on_behalf_of(written, SUPPORT, staff_by_email)
     assert (msg.from_name, msg.from_addr) == sender
     noted = any(d.startswith("sender taken from Reply-To") for d in msg.defects)
     assert noted == (msg.from_addr != written.from_addr)
@@ -45,4 +48,4 @@ def test_the_sender_a_form_writes_for(from_line, reply_to, sender):
 
 def test_a_report_with_the_null_sender_is_left_for_the_guards():
     written = parse_message(b"Return-Path: < >\nReply-To: lucia@cliente.test\nSubject: Undelivered Mail\n\n550 5.1.1\n")
-    assert on_behalf_of(written, SUPPORT, STAFF).from_addr == ""
+    assert on_behalf_of(written, SUPPORT, staff_by_email).from_addr == ""
