@@ -118,7 +118,10 @@ def add_ticket(rows: dict[type, list[dict[str, object]]], number: int, rng: rand
         "resolved_at": _stamp(resolved), "closed_at": _stamp(closed),
         "satisfaction": 1 + int(rand() * 5) if closed and rand() < 0.3 else None,
         "paid": 0, "reopened_count": 1 if rand() < 0.04 else 0, "watchers": "[]", "diagnosis": "",
-        "solution": "", "billed_total": billed})
+        "solution": "", "billed_total": billed,
+        # some waited on the customer: the clock stood still then, or stands still now
+        "sla_paused_seconds": int(rng.expovariate(1 / 14_400)) if rand() < 0.2 else 0,
+        "sla_paused_since": _stamp(first_response or created) if status == "pendiente_cliente" else None})
     if rand() < 0.05:
         rows[Event].append({"ticket_id": number, "at": _stamp(created + 7200), "actor": "ana@empresa.test",
                             "action": "category", "old": "consulta", "new": "averia"})

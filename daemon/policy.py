@@ -13,7 +13,7 @@ from daemon.problems import Problems
 from daemon.rules.calendar import BusinessCalendar, load_calendar
 from daemon.rules.engine import Rule
 from daemon.rules.loader import load_rules
-from daemon.rules.sla import SlaTarget, load_sla
+from daemon.rules.sla import SlaTarget, load_sla, load_sla_pause
 from daemon.rules.warranty import WarrantyConfig, load_warranty
 
 
@@ -23,6 +23,7 @@ class Policy:
     warranty: WarrantyConfig
     calendar: BusinessCalendar
     sla: dict[str, SlaTarget]
+    sla_pause: frozenset[str]          # statuses in which the resolution clock stands still
     billing: BillingConfig
     contracts: tuple[Contract, ...]
     permissions: Permissions
@@ -36,6 +37,7 @@ def load_policy(raw: dict[str, Any], config: Any, problems: Problems) -> Policy:
         warranty=load_warranty(raw.get("warranty"), vocab, problems),
         calendar=load_calendar(raw.get("calendar"), problems),
         sla=load_sla(raw.get("sla"), vocab, problems),
+        sla_pause=load_sla_pause(raw.get("sla"), vocab, problems),
         billing=load_billing(raw.get("billing"), problems),
         contracts=load_contracts(raw.get("contracts"), problems),
         permissions=load_permissions(raw.get("permissions"), vocab.roles, problems),

@@ -1,8 +1,10 @@
 """Keeps a ticket's SLA deadlines as timers the sweep evaluates: first response and
 resolution, in business time per the calendar and the ticket's priority (SPEC §4).
-Rescheduled whenever the priority changes; a met target just closes its timer."""
+Rescheduled whenever the priority changes, and when the resolution clock starts again
+after standing still in a `[sla] pause_in` status; a met target just closes its timer."""
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -10,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from daemon.db import prepared
 from daemon.db.models import Ticket, Timer
+from daemon.rules.calendar import business_time_between
 from daemon.rules.sla import sla_deadlines
 
 SLA_KINDS = ("sla_first_response", "sla_resolution")
@@ -20,7 +23,8 @@ def schedule_sla(session: Session, config: Any, ticket: Ticket, new: bool = Fals
     policy = config.policy
     if ticket.priority not in policy.sla:
         return
-    deadlines = sla_deadlines(policy.calendar, policy.sla, ticket.priority, ticket.created_at)
+    deadlines = sla_deadlines(policy.calendar, policy.sla, ticket.priority, ticket.created_at,
+                              paused_time(ticket))
     due = {"sla_first_response": deadlines.first_response_due, "sla_resolution": deadlines.resolution_due}
     if new:
         ticket_id = prepared.row_id(session, ticket)
@@ -35,6 +39,27 @@ def schedule_sla(session: Session, config: Any, ticket: Ticket, new: bool = Fals
             timer.due_at = due_at
         elif not _already_done(session, ticket, kind):
             session.add(Timer(ticket=ticket, kind=kind, due_at=due_at, note="", progress=0))
+
+
+def paused_time(ticket: Ticket) -> timedelta:
+    """The business time the resolution clock stood still in pauses already over."""
+    return timedelta(seconds=ticket.sla_paused_seconds or 0)
+
+
+def follow_status(session: Session, config: Any, ticket: Ticket, now: datetime) -> None:
+    """After a status change: the resolution clock stops on entering a pause status and
+    starts again on leaving it, its deadline moved by the business time it stood still.
+    Decided by the ticket's own state, so a pause begun under an older `pause_in` still
+    ends."""
+    policy = config.policy
+    paused = ticket.status in policy.sla_pause
+    if paused and ticket.sla_paused_since is None:
+        ticket.sla_paused_since = now
+    elif not paused and ticket.sla_paused_since is not None:
+        stood = business_time_between(policy.calendar, ticket.sla_paused_since, now)
+        ticket.sla_paused_seconds = (ticket.sla_paused_seconds or 0) + max(int(stood.total_seconds()), 0)
+        ticket.sla_paused_since = None
+        schedule_sla(session, config, ticket)
 
 
 def _already_done(session: Session, ticket: Ticket, kind: str) -> bool:

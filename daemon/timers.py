@@ -16,8 +16,10 @@ from daemon.db.models import Ticket, Timer
 from daemon.outbound.outbox import Mail
 from daemon.outbound.context import label
 from daemon.rules.followups import agenda_day, agenda_due
+from daemon.rules.sla import next_check_while_paused, sla_deadlines
 from daemon.rules.warranty import warranty_due
 from daemon.runtime import Runtime
+from daemon.sla_timers import paused_time
 from daemon.audit import add_event
 from daemon.steps.warranty import WARRANTY_TIMER, local_time
 from daemon.ticket_status import change_status
@@ -43,7 +45,7 @@ def warranty_job(rt: Runtime, now: datetime) -> int:
             due = warranty_due(cfg, ticket.created_at, now, timer.progress, expired=False)
             language = ticket.customer.language or rt.config.support.language
             if due.expire:
-                change_status(session, ticket, cfg.expired_status, "garantia", now)
+                change_status(session, rt.config, ticket, cfg.expired_status, "garantia", now)
                 rt.mailer.queue(session, ticket, Mail("customer_closed_without_documents", (ticket.customer.email,),
                                                       language=language,
                                                       extra={"deadline_hours": cfg.deadline_hours}), now)
@@ -72,9 +74,14 @@ def sla_job(rt: Runtime, now: datetime) -> int:
     with rt.sessions.begin() as session:
         for timer in _due_timers(session, tuple(BREACH_LABELS), now):
             ticket = timer.ticket
-            timer.done_at = now
             met = ticket.first_response_at if timer.kind == "sla_first_response" else \
                 (ticket.resolved_at or ticket.closed_at)
+            if timer.kind == "sla_resolution" and met is None and ticket.sla_paused_since is not None:
+                later = _while_paused(rt, ticket, now)
+                if later is not None:       # the clock stands still: look again when it could pass
+                    timer.due_at = later
+                    continue
+            timer.done_at = now
             if met is not None and met <= timer.due_at:
                 continue
             add_event(session, ticket, now, "sla", "sla_breach", None, timer.kind.removeprefix("sla_"))
@@ -84,6 +91,16 @@ def sla_job(rt: Runtime, now: datetime) -> int:
                     "breach_label": BREACH_LABELS[timer.kind], "due_at": local_time(rt.config, timer.due_at)}), now)
             done += 1
     return done
+
+
+def _while_paused(rt: Runtime, ticket: Ticket, now: datetime) -> datetime | None:
+    """When a stopped resolution clock could next pass its deadline (None: it had passed
+    before the clock stopped). The deadline is the ticket's own, counting the pauses
+    already over, not the timer's: that may hold an earlier look-again instant."""
+    policy = rt.config.policy
+    due = sla_deadlines(policy.calendar, policy.sla, ticket.priority, ticket.created_at,
+                        paused_time(ticket)).resolution_due
+    return next_check_while_paused(policy.calendar, due, ticket.sla_paused_since, now)
 
 
 def followup_job(rt: Runtime, now: datetime) -> int:

@@ -9,6 +9,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from daemon.db.models import Event, Message, Ticket
+from daemon.rules.sla import sla_deadlines
+from daemon.sla_timers import paused_time
 
 
 def iso(value: datetime | date | None) -> str | None:
@@ -66,13 +68,28 @@ def event_view(event: Event) -> dict[str, Any]:
             "old": event.old, "new": event.new}
 
 
-def ticket_detail(session: Session, ticket: Ticket, work_order: dict[str, Any]) -> dict[str, Any]:
+def ticket_detail(session: Session, ticket: Ticket, work_order: dict[str, Any], policy: Any) -> dict[str, Any]:
     view = ticket_summary(ticket, work_order)
+    view["sla"] = sla_view(policy, ticket)
     linked = session.get(Ticket, ticket.linked_ticket_id) if ticket.linked_ticket_id else None
     view["linked_ticket"] = linked.token if linked else None
     view["messages"] = [message_view(m) for m in ticket.messages]
     view["events"] = [event_view(e) for e in ticket.events]
     return view
+
+
+def sla_view(policy: Any, ticket: Ticket) -> dict[str, Any] | None:
+    """The ticket's SLA deadlines. While its resolution clock stands still there is no
+    resolution instant yet, only the time since it stopped."""
+    if ticket.priority not in policy.sla:
+        return None
+    due = sla_deadlines(policy.calendar, policy.sla, ticket.priority, ticket.created_at, paused_time(ticket))
+    since = ticket.sla_paused_since
+    standing = since is not None and due.resolution_due > since
+    return {"first_response_due": iso(due.first_response_due),
+            "resolution_due": None if standing else iso(due.resolution_due),
+            "resolution_paused_since": iso(since),
+            "resolution_paused_seconds": ticket.sla_paused_seconds or 0}
 
 
 def find_ticket(session: Session, token: str) -> Ticket | None:

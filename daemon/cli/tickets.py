@@ -48,7 +48,7 @@ def cmd_show(args: argparse.Namespace) -> int:
         if ticket is None:
             print(f"no ticket {args.token}", file=sys.stderr)
             return 1
-        view = ticket_detail(session, ticket, ticket_work_order_view(session, rt.config, ticket))
+        view = ticket_detail(session, ticket, ticket_work_order_view(session, rt.config, ticket), rt.config.policy)
     rt.close()
     if args.json:
         print_json(view)
@@ -63,6 +63,11 @@ def print_ticket(v: dict) -> None:
                 "serial_number", "satisfaction"):
         print(f"  {key:<14} {v[key] if v[key] is not None else '-'}")
     print(f"  {'customer':<14} {v['customer']['name']} <{v['customer']['email']}>")
+    sla = v.get("sla")
+    if sla:
+        print(f"  {'answer due':<14} {sla['first_response_due']}")
+        resolution = sla["resolution_due"] or f"clock stopped since {sla['resolution_paused_since']}"
+        print(f"  {'resolve due':<14} {resolution}")
     print("\nmessages:")
     for m in v["messages"]:
         tag = "internal" if m["internal"] else ("->" if m["direction"] == "out" else "<-")

@@ -17,6 +17,7 @@ from daemon.commands.catalog import FieldChange, HoursArgs, MaterialArgs, When
 from daemon.commands.parse import Command
 from daemon.db.models import Payment, Ticket, Timer, WorkLine
 from daemon.audit import add_event
+from daemon.sla_timers import schedule_sla
 from daemon.steps.persist import customer_for
 from daemon.ticket_status import change_status
 
@@ -66,7 +67,7 @@ def _set_field(ctx: ApplyContext, command: Command) -> None:
     ticket = ctx.ticket
     if args.field == "status":
         old = ticket.status
-        if change_status(ctx.session, ticket, args.value, ctx.actor, ctx.now):
+        if change_status(ctx.session, ctx.config, ticket, args.value, ctx.actor, ctx.now):
             ctx.applied.status_change = (old, args.value)
         return
     old = getattr(ticket, args.field)
@@ -74,6 +75,8 @@ def _set_field(ctx: ApplyContext, command: Command) -> None:
         return
     setattr(ticket, args.field, args.value)
     add_event(ctx.session, ticket, ctx.now, ctx.actor, args.field, old, args.value)
+    if args.field == "priority":
+        schedule_sla(ctx.session, ctx.config, ticket)     # the new priority's targets
     ctx.applied.kind_changed |= args.field == "kind"
     ctx.applied.category_changed |= args.field == "category"
 

@@ -58,6 +58,10 @@ class Ticket(Base):
     # the work-order total last sent to finance (None: never billed); reports add these up
     billed_total: Mapped[Decimal | None] = mapped_column(Money)
     reopened_count: Mapped[int] = mapped_column(Integer, default=0)
+    # the resolution clock stands still while the customer owes an answer ([sla] pause_in):
+    # since when (None: running), and the business seconds of the pauses already over
+    sla_paused_since: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    sla_paused_seconds: Mapped[int] = mapped_column(Integer, default=0)
     last_inbound_message_id: Mapped[str | None] = mapped_column(String(998))
     watchers: Mapped[list] = mapped_column(JSON, default=list)
 

@@ -1,10 +1,13 @@
 """What the report's time figures mean, written out one ticket at a time with
 rules/calendar: the plain-Python reference that vector.summarise_columns (the report's
 fast path) must equal; tests compare them. In: (created, first response, resolution,
-priority) rows in epoch seconds, the calendar, the SLA targets and `now`; out: a
-TimingSummary. A ticket meets its SLA when both targets were met by their due instants
-(as rules/sla computes them); it breaches when either was met late or is still unmet
-after its due instant; otherwise it is pending and left out of the percentage. Pure.
+priority, paused seconds, paused since) rows in epoch seconds, the calendar, the SLA
+targets and `now`; out: a TimingSummary. A ticket meets its SLA when both targets were
+met by their due instants (as rules/sla computes them: the resolution's moved by the
+business time its clock stood still, and a clock standing still now has not passed its
+deadline unless it passed before it stopped); it breaches when either was met late or is
+still unmet after its due instant; otherwise it is pending and left out of the
+percentage. Resolution times are the customer's whole wait, pauses included. Pure.
 """
 from __future__ import annotations
 
@@ -19,7 +22,7 @@ from daemon.rules.sla import DEFAULT_SLA, SlaTarget
 # julianday); a reply at its due instant is on time, so allow that much rounding
 TOLERANCE_SECONDS = 0.002
 
-Row = tuple[float, "float | None", "float | None", str]
+Row = tuple[float, "float | None", "float | None", str, float, "float | None"]
 
 
 @dataclass
@@ -38,7 +41,7 @@ def summarise(rows: Iterable[Row], cal: BusinessCalendar, targets: dict[str, Sla
               now: datetime) -> TimingSummary:
     out = TimingSummary()
     seconds, fallback = targets_in_seconds(targets, cal)
-    for created_s, first_s, resolved_s, priority in rows:
+    for created_s, first_s, resolved_s, priority, paused_s, since_s in rows:
         created, first, resolved = _instant(created_s), _instant(first_s), _instant(resolved_s)
         day = created.astimezone(cal.tz).date().isoformat()
         out.per_day[day] = out.per_day.get(day, 0) + 1
@@ -47,8 +50,12 @@ def summarise(rows: Iterable[Row], cal: BusinessCalendar, targets: dict[str, Sla
                 durations.append(max(business_time_between(cal, created, ended).total_seconds(), 0.0))
         first_target, resolution_target = seconds.get(priority, fallback)
         late_first = _late(add_business_time(cal, created, timedelta(seconds=first_target)), first, now)
-        late_resolution = _late(add_business_time(cal, created, timedelta(seconds=resolution_target)),
-                                resolved, now)
+        due = add_business_time(cal, created, timedelta(seconds=resolution_target + paused_s))
+        since = _instant(since_s)
+        if since is not None and resolved is None and due > since:      # standing still now
+            stood = max(business_time_between(cal, since, now), timedelta())
+            due = add_business_time(cal, created, timedelta(seconds=resolution_target + paused_s) + stood)
+        late_resolution = _late(due, resolved, now)
         _count(out, late_first, late_resolution)
     out.first_response.sort()
     out.resolution.sort()

@@ -3,6 +3,8 @@ targets, a ticket's priority and timestamps, and `now`. Out: the due instants an
 breaches are new at `now`, so the sweep notifies each breach exactly once.
 Durations: "30m", "4h", "2d", "1d4h"; a day ("d") is one business day, i.e. the
 calendar's daily opening time (9 h for 09:00-18:00), so "2d" = 2 x 9 h of business time.
+The resolution clock stops while a ticket waits on the customer (`[sla] pause_in`, by
+default the vocabulary's waiting status): the time it stood still moves its deadline.
 """
 from __future__ import annotations
 
@@ -11,8 +13,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from daemon.problems import Problems
-from daemon.rules.calendar import BusinessCalendar, add_business_time
-from daemon.rules.loader import expect, string, unknown_keys
+from daemon.rules.calendar import BusinessCalendar, add_business_time, business_time_between
+from daemon.rules.loader import expect, one_of, string, unknown_keys
 from daemon.vocabulary import Vocabulary
 
 FIRST_RESPONSE = "first_response"
@@ -70,14 +72,26 @@ DEFAULT_SLA: dict[str, SlaTarget] = {
 
 
 def sla_deadlines(cal: BusinessCalendar, targets: dict[str, SlaTarget], priority: str,
-                  created_at: datetime) -> SlaDeadlines:
-    """Due instants for a ticket created at `created_at`. An unknown priority uses the
-    "normal" target (the loader gives every configured priority one anyway)."""
+                  created_at: datetime, paused: timedelta = timedelta()) -> SlaDeadlines:
+    """Due instants for a ticket created at `created_at` whose resolution clock has stood
+    still for `paused` business time so far. An unknown priority uses the "normal"
+    target (the loader gives every configured priority one anyway)."""
     target = targets.get(priority) or targets.get("normal") or DEFAULT_SLA["normal"]
     return SlaDeadlines(
         first_response_due=add_business_time(cal, created_at, target.first_response.resolve(cal)),
-        resolution_due=add_business_time(cal, created_at, target.resolution.resolve(cal)),
+        resolution_due=add_business_time(cal, created_at, target.resolution.resolve(cal) + paused),
     )
+
+
+def next_check_while_paused(cal: BusinessCalendar, due: datetime, paused_since: datetime,
+                            now: datetime) -> datetime | None:
+    """The earliest instant a resolution deadline of `due` (counting the earlier pauses)
+    can pass, for a clock stopped since `paused_since`: the business time it had left,
+    counted from `now` as if the clock started again now. None: the deadline had passed
+    before the clock stopped, a breach all the same."""
+    if due <= paused_since:
+        return None
+    return add_business_time(cal, now, business_time_between(cal, paused_since, due))
 
 
 def sla_breaches(deadlines: SlaDeadlines, now: datetime, first_response_at: datetime | None,
@@ -100,6 +114,7 @@ def sla_breaches(deadlines: SlaDeadlines, now: datetime, first_response_at: date
 # --- [sla.<priority>] sections ------------------------------------------------------------
 
 SLA_KEYS = (FIRST_RESPONSE, RESOLUTION)
+PAUSE_IN = "pause_in"       # [sla] pause_in = ["pendiente_cliente"]: not a priority's table
 
 
 def load_sla(raw: object, vocab: Vocabulary, problems: Problems, path: str = "sla"
@@ -109,11 +124,32 @@ def load_sla(raw: object, vocab: Vocabulary, problems: Problems, path: str = "sl
     built-in default (a renamed vocabulary) takes the "normal" one."""
     table = {} if raw is None else expect(raw, dict, "a table of [sla.<priority>]", path, problems) or {}
     for key in table:
-        if key not in vocab.priorities:
+        if key not in vocab.priorities and key != PAUSE_IN:
             problems.add(f"{path}.{key}", f"unknown priority (known: {', '.join(vocab.priorities)})")
     return {priority: _load_target(table.get(priority), DEFAULT_SLA.get(priority, DEFAULT_SLA["normal"]),
                                    f"{path}.{priority}", problems)
             for priority in vocab.priorities}
+
+
+def load_sla_pause(raw: object, vocab: Vocabulary, problems: Problems, path: str = "sla") -> frozenset[str]:
+    """[sla] pause_in: the statuses in which the resolution clock stands still; by
+    default the vocabulary's waiting status (the customer owes us an answer). An empty
+    list keeps the clock running in every status. The resolved and closed statuses end
+    the clock instead, so they cannot pause it."""
+    table = raw if isinstance(raw, dict) else {}
+    if PAUSE_IN not in table:
+        return frozenset({vocab.waiting_status})
+    given = expect(table[PAUSE_IN], list, "a list of statuses", f"{path}.{PAUSE_IN}", problems) or []
+    ending = (vocab.resolved_status, vocab.closed_status)
+    statuses = set()
+    for index, item in enumerate(given):
+        where = f"{path}.{PAUSE_IN}[{index}]"
+        status = one_of(item, vocab.statuses, where, problems)
+        if status in ending:
+            problems.add(where, f"{status!r} ends the resolution clock; it cannot pause it")
+        elif status is not None:
+            statuses.add(status)
+    return frozenset(statuses)
 
 
 def _load_target(raw: object, default: SlaTarget, path: str, problems: Problems) -> SlaTarget:

@@ -123,9 +123,10 @@ def _customer_replied(work: "Work", ticket: Ticket) -> None:
     vocab = work.rt.config.vocab
     actor = work.parsed.from_addr
     if work.thread is not None and getattr(work.thread, "reopen", False):
-        change_status(work.session, ticket, vocab.open_status, actor, work.now, action="reopened")
+        change_status(work.session, work.rt.config, ticket, vocab.open_status, actor, work.now,
+                      action="reopened")
         ticket.reopened_count += 1
         work.reopened = True
         work.outcome = "reopened"
     elif ticket.status == vocab.waiting_status:
-        change_status(work.session, ticket, vocab.open_status, actor, work.now)
+        change_status(work.session, work.rt.config, ticket, vocab.open_status, actor, work.now)

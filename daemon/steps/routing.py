@@ -45,7 +45,7 @@ def apply_decision(work: "Work", decision: Decision) -> None:
         log.info("%s: rule %r hit (%s)", ticket.token, hit.rule_name, ", ".join(hit.matched_conditions))
     for field, value in decision.changes.items():
         if field == "status":
-            change_status(session, ticket, value, RULES_ACTOR, now)
+            change_status(session, work.rt.config, ticket, value, RULES_ACTOR, now)
         elif getattr(ticket, field) != value:
             add_event(session, ticket, now, RULES_ACTOR, field, getattr(ticket, field), value)
             setattr(ticket, field, value)

@@ -62,7 +62,7 @@ def _never_requested(work: "Work") -> bool:
 def request_document(work: "Work") -> None:
     cfg = work.rt.config.policy.warranty
     ticket = work.ticket
-    change_status(work.session, ticket, cfg.status, ACTOR, work.now)
+    change_status(work.session, work.rt.config, ticket, cfg.status, ACTOR, work.now)
     deadline = warranty_deadline(cfg, ticket.created_at)
     first_reminder = ticket.created_at + timedelta(hours=cfg.reminder_hours[0]) if cfg.reminder_hours else deadline
     work.session.add(Timer(ticket=ticket, kind=WARRANTY_TIMER, due_at=min(first_reminder, deadline),
@@ -75,7 +75,7 @@ def request_document(work: "Work") -> None:
 def document_received(work: "Work") -> None:
     cfg = work.rt.config.policy.warranty
     ticket = work.ticket
-    change_status(work.session, ticket, cfg.received_status, ACTOR, work.now)
+    change_status(work.session, work.rt.config, ticket, cfg.received_status, ACTOR, work.now)
     for timer in work.session.scalars(select(Timer).where(
             Timer.ticket_id == ticket.id, Timer.kind == WARRANTY_TIMER, Timer.done_at.is_(None))):
         timer.done_at = work.now

@@ -51,6 +51,55 @@ def test_first_public_reply_in_time_is_no_breach(site, smtp_sink):
     assert site.show("SOP-000001")["first_response_at"].startswith("2026-11-23T09:20")
 
 
+def test_the_resolution_clock_stands_still_while_the_customer_owes_an_answer(site, smtp_sink):
+    site.write_config(URGENT)
+    site.deliver(make_mail("juan@cliente.test", "Urgente: sin agua caliente", "Nada.\n"))
+    site.once(now=MONDAY_10)                                # resolution due 18:00 Monday
+    site.deliver(make_mail("luis@empresa.test", "Re: [SOP-000001] Urgente: sin agua caliente",
+                           "#estado pendiente_cliente\n\n¿Qué modelo es?\n"))
+    site.once(now="2026-11-23T10:20:00+01:00")              # 7 h 40 min left when the clock stops
+    site.once(now="2026-11-23T19:00:00+01:00")
+    site.once(now="2026-11-24T09:30:00+01:00")
+    assert to(smtp_sink, "ana@empresa.test") == []
+    waiting = site.show("SOP-000001")
+    assert not any(e["action"] == "sla_breach" for e in waiting["events"])
+    assert waiting["sla"]["resolution_due"] is None
+    assert waiting["sla"]["resolution_paused_since"].startswith("2026-11-23T09:20")
+    site.deliver(make_mail("juan@cliente.test", "Re: [SOP-000001] Urgente: sin agua caliente", "El X200.\n"))
+    site.once(now="2026-11-24T10:00:00+01:00")              # abierto again: due 17:40 Tuesday
+    answered = site.show("SOP-000001")
+    assert answered["status"] == "abierto"
+    assert answered["sla"]["resolution_due"] == "2026-11-24T17:40:00+01:00"
+    assert answered["sla"]["resolution_paused_seconds"] == (7 * 60 + 40 + 60) * 60
+    site.once(now="2026-11-24T17:39:00+01:00")
+    assert to(smtp_sink, "ana@empresa.test") == []
+    site.once(now="2026-11-24T17:41:00+01:00")
+    [breach] = to(smtp_sink, "ana@empresa.test")
+    assert "SOP-000001" in breach.message["Subject"]
+
+
+def test_a_clock_stopped_after_its_deadline_is_a_breach_all_the_same(site, smtp_sink):
+    site.write_config(URGENT)
+    site.deliver(make_mail("juan@cliente.test", "Urgente: sin luz", "Nada.\n"))
+    site.once(now=MONDAY_10)
+    site.deliver(make_mail("luis@empresa.test", "Re: [SOP-000001] Urgente: sin luz",
+                           "#estado pendiente_cliente\n\n¿Sigue igual?\n"))
+    site.once(now="2026-11-23T18:30:00+01:00")              # 30 min after the 18:00 deadline
+    assert len(to(smtp_sink, "ana@empresa.test")) == 1
+
+
+def test_a_priority_changed_by_command_brings_its_own_deadlines(site, smtp_sink):
+    site.deliver(make_mail("juan@cliente.test", "Sin calefacción", "Nada.\n"))
+    site.once(now=MONDAY_10)                                # normal: resolution in 5 business days
+    site.deliver(make_mail("marta@empresa.test", "Re: [SOP-000001] Sin calefacción",
+                           "#prioridad urgente\n\nVamos hoy mismo.\n"))
+    site.once(now="2026-11-23T10:10:00+01:00")
+    site.once(now="2026-11-23T17:59:00+01:00")
+    assert to(smtp_sink, "ana@empresa.test") == []
+    site.once(now="2026-11-23T18:01:00+01:00")              # urgent: resolution due 18:00
+    assert len(to(smtp_sink, "ana@empresa.test")) == 1
+
+
 def test_followup_reminds_its_agent_when_due(site, smtp_sink):
     site.deliver(make_mail("juan@cliente.test", "Revisión", "Hola.\n"))
     site.once(now=MONDAY_10)

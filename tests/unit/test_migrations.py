@@ -65,3 +65,23 @@ def test_upgrade_is_idempotent(engine: Engine) -> None:
     assert current_revision(engine) == head_revision()
     assert schema_snapshot(engine) == before
     assert "alembic_version" in before and "tickets" in before
+
+
+def test_tickets_of_an_older_schema_keep_their_rows_and_a_running_clock(engine: Engine) -> None:
+    from alembic import command
+
+    from daemon.db.engine import alembic_config
+    command.upgrade(alembic_config(engine), "0001")
+    with engine.begin() as conn:
+        conn.exec_driver_sql("INSERT INTO customers (id, email, name, language, created_at) "
+                             "VALUES (1, 'juan@cliente.test', 'Juan', 'es', '2026-11-23 09:00:00')")
+        conn.exec_driver_sql(
+            "INSERT INTO tickets (id, token, subject, status, kind, category, queue, priority, customer_id, "
+            "created_at, updated_at, diagnosis, solution, reopened_count, watchers) VALUES (1, 'SOP-000001', "
+            "'x', 'pendiente_cliente', 'normal', 'consulta', 'general', 'normal', 1, '2026-11-23 09:00:00', "
+            "'2026-11-23 09:00:00', '', '', 0, '[]')")
+    upgrade(engine)
+    with engine.connect() as conn:
+        row = conn.exec_driver_sql("SELECT token, sla_paused_since, sla_paused_seconds FROM tickets").one()
+    assert tuple(row) == ("SOP-000001", None, 0)
+    assert differences(engine) == []

@@ -123,9 +123,10 @@ def test_the_table_grows_to_hold_long_targets():
     assert due.tolist() == [add_business_time(PLAIN, start, timedelta(hours=3600)).timestamp()]
 
 
-def _row(created: datetime, first: datetime | None, resolved: datetime | None, priority: str):
+def _row(created: datetime, first: datetime | None, resolved: datetime | None, priority: str,
+         paused: float = 0.0, paused_since: datetime | None = None):
     stamp = lambda d: None if d is None else d.timestamp()   # noqa: E731
-    return created.timestamp(), stamp(first), stamp(resolved), priority
+    return created.timestamp(), stamp(first), stamp(resolved), priority, paused, stamp(paused_since)
 
 
 def test_summarise_classifies_sla_like_sla_deadlines():
@@ -157,6 +158,26 @@ def test_a_reply_after_closing_past_the_due_instant_is_late():
         assert out.resolution == pytest.approx([8 * 3600.0])
 
 
+def test_the_resolution_clock_standing_still_moves_its_deadline():
+    created = datetime(2026, 11, 23, 10, 0, tzinfo=MADRID)          # Monday; urgent resolution due 18:00
+    evening = datetime(2026, 11, 23, 20, 0, tzinfo=MADRID)
+    rows = [
+        # waited on the customer 3 business hours: due 12:00 Tuesday, not 18:00 Monday
+        _row(created, created, datetime(2026, 11, 24, 11, 59, tzinfo=MADRID), "urgente", paused=3 * 3600),
+        # standing still since 12:00 Monday with 6 h left: not breached, whatever the hour
+        _row(created, created, None, "urgente", paused_since=datetime(2026, 11, 23, 12, 0, tzinfo=MADRID)),
+        # stopped at 19:00, after its 18:00 deadline had passed: breached all the same
+        _row(created, created, None, "urgente", paused_since=datetime(2026, 11, 23, 19, 0, tzinfo=MADRID)),
+    ]
+    now = datetime(2026, 11, 30, 12, 0, tzinfo=MADRID)
+    for out in (summarise(rows, PLAIN, DEFAULT_SLA, now), _fast(rows, PLAIN, now)):
+        assert (out.sla_met, out.sla_breached, out.sla_pending) == (1, 1, 1)
+        assert out.resolution == pytest.approx([11 * 3600.0 - 60])    # the customer's whole wait
+    unpaused = [row[:4] + (0.0, None) for row in rows]
+    for out in (summarise(unpaused, PLAIN, DEFAULT_SLA, evening), _fast(unpaused, PLAIN, evening)):
+        assert out.sla_breached == 3
+
+
 def _fast(rows, cal, now):
     return summarise_columns(TimeColumns.from_rows(rows, cal, DEFAULT_SLA), cal, now)
 
@@ -173,8 +194,10 @@ def test_vectorised_summary_equals_the_reference(cal):
     rng = random.Random(3)
     created = _random_instants(rng, 600)
     maybe = lambda start, hours: None if rng.random() < 0.3 else start + timedelta(minutes=rng.randrange(1, hours * 60))  # noqa: E731
-    rows = [_row(c, maybe(c, 40), maybe(c, 300), rng.choice(["baja", "normal", "alta", "urgente", "otra"]))
-            for c in created]
+    rows = [_row(c, maybe(c, 40), resolved, rng.choice(["baja", "normal", "alta", "urgente", "otra"]),
+                 paused=rng.choice([0.0, 0.0, rng.randrange(1, 40 * 3600)]),
+                 paused_since=None if resolved or rng.random() < 0.6 else c + timedelta(minutes=rng.randrange(1, 6000)))
+            for c in created for resolved in [maybe(c, 300)]]
     now = max(created) - timedelta(days=20)
     pure = summarise(rows, cal, DEFAULT_SLA, now)
     fast = _fast(rows, cal, now)

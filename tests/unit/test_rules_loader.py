@@ -12,7 +12,7 @@ from daemon.problems import Problems
 from daemon.rules.actions import Notify
 from daemon.rules.calendar import BusinessCalendar, default_calendar, load_calendar
 from daemon.rules.loader import load_rules
-from daemon.rules.sla import DEFAULT_SLA, BusinessDuration, load_sla
+from daemon.rules.sla import DEFAULT_SLA, BusinessDuration, load_sla, load_sla_pause
 from daemon.rules.warranty import WarrantyConfig, load_warranty
 from daemon.vocabulary import Vocabulary
 
@@ -287,6 +287,30 @@ def test_sla_problems() -> None:
         "sla.alta.x: unknown key (known: first_response, resolution)",
         "sla.alta.resolution: 'dos dias' is not a duration like \"30m\", \"4h\", \"2d\" or \"1d4h\"",
         "sla.urgente: expected a table, got string",
+    ]
+
+
+def test_sla_clock_stands_still_while_waiting_on_the_customer_unless_told_otherwise() -> None:
+    problems = Problems()
+    assert load_sla_pause(None, VOCAB, problems) == {"pendiente_cliente"}
+    assert load_sla_pause({"alta": {}}, Vocabulary(waiting_status="espera"), problems) == {"espera"}
+    assert load_sla_pause({"pause_in": []}, VOCAB, problems) == frozenset()
+    raw = {"pause_in": ["pendiente_cliente", "sin_documentacion"], "alta": {"resolution": "1d"}}
+    assert load_sla_pause(raw, VOCAB, problems) == {"pendiente_cliente", "sin_documentacion"}
+    assert load_sla(raw, VOCAB, problems)["alta"].resolution == BusinessDuration(1)
+    assert not problems
+
+
+def test_sla_pause_problems() -> None:
+    problems = Problems()
+    assert load_sla_pause({"pause_in": ["esperando", "resuelto", 3, "pendiente_cliente"]}, VOCAB,
+                          problems) == {"pendiente_cliente"}
+    load_sla_pause({"pause_in": "pendiente_cliente"}, VOCAB, problems)
+    assert [str(p) for p in problems] == [
+        "sla.pause_in[0]: 'esperando' is not one of " + ", ".join(VOCAB.statuses),
+        "sla.pause_in[1]: 'resuelto' ends the resolution clock; it cannot pause it",
+        "sla.pause_in[2]: expected a string, got integer",
+        "sla.pause_in: expected a list of statuses, got string",
     ]
 
 

@@ -8,7 +8,8 @@ import pytest
 
 from daemon.rules.calendar import BusinessCalendar, default_calendar
 from daemon.rules.sla import (
-    DEFAULT_SLA, BusinessDuration, SlaDeadlines, parse_duration, sla_breaches, sla_deadlines,
+    DEFAULT_SLA, BusinessDuration, SlaDeadlines, next_check_while_paused, parse_duration, sla_breaches,
+    sla_deadlines,
 )
 
 OFFICE = default_calendar()
@@ -95,3 +96,27 @@ BREACHES = [
 def test_sla_breaches(now: datetime, first_at: datetime | None, resolved_at: datetime | None,
                       notified: frozenset[str], expected: tuple[str, ...]) -> None:
     assert sla_breaches(DUE, now, first_at, resolved_at, notified) == expected
+
+
+def test_time_the_resolution_clock_stood_still_moves_only_its_deadline() -> None:
+    created = at("2026-11-23T10:00:00+01:00")                          # Monday; urgent: 1 h / 8 h
+    paused = sla_deadlines(OFFICE, DEFAULT_SLA, "urgente", created, timedelta(hours=3))
+    assert paused.first_response_due == at("2026-11-23T11:00:00+01:00")
+    assert paused.resolution_due == at("2026-11-24T12:00:00+01:00")     # 8 h on Monday, 3 more on Tuesday
+
+
+@pytest.mark.parametrize("due, since, now, expected", [
+    # stopped at 12:00 with 6 business hours left: at 17:00 Friday they run out Monday 14:00
+    ("2026-11-23T18:00", "2026-11-23T12:00", "2026-11-27T17:00", "2026-11-30T14:00"),
+    # looked at on a Saturday: the hours left count from Monday's opening
+    ("2026-11-23T18:00", "2026-11-23T12:00", "2026-11-28T11:00", "2026-11-30T15:00"),
+    # stopped after the deadline had passed: a breach all the same
+    ("2026-11-23T18:00", "2026-11-23T19:00", "2026-11-27T17:00", None),
+    ("2026-11-23T18:00", "2026-11-23T18:00", "2026-11-27T17:00", None),
+])
+def test_a_stopped_clock_is_looked_at_again_when_it_could_pass(due: str, since: str, now: str,
+                                                              expected: str | None) -> None:
+    def madrid(text: str) -> datetime:
+        return at(text + ":00+01:00")
+    found = next_check_while_paused(OFFICE, madrid(due), madrid(since), madrid(now))
+    assert found == (madrid(expected) if expected else None)
