@@ -68,6 +68,8 @@ _BOUNCE_EVIDENCE = re.compile(
     r"no such (?:user|mailbox|recipient)|not a valid (?:user|recipient|mailbox)|"
     r"permanent (?:error|failure)|failed permanently|delivery to the following recipients? failed|"
     r"mail delivery (?:failed|system|subsystem)|"
+    # a message sent round in circles
+    r"exceeded (?:the )?max(?:imum)? hop count|hop count exceeded|too many hops|(?:mail|routing) loop detected|"
     # a delay warning
     r"has been (?:postponed|delayed)|will (?:continue|keep) (?:to )?try(?:ing)? to deliver|"
     r"returned to sender|no se ha podido entregar|no se pudo entregar", re.IGNORECASE)

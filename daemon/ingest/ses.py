@@ -10,6 +10,9 @@ import re
 from dataclasses import dataclass
 
 _OPENS_OBJECT = re.compile(r"\s*\{")
+# sendmail breaks a line longer than 990 characters with "!", a line end and a space;
+# SNS writes the whole notification on one line, so the JSON reads only without them
+_SENDMAIL_BREAK = re.compile(r"!\r?\n ")
 # SES feedback notifications (notificationType) and event publishing (eventType)
 _KINDS = {"bounce", "complaint", "delivery", "deliverydelay", "reject", "send", "open",
           "click", "renderingfailure", "subscription"}
@@ -58,13 +61,19 @@ def _payload(text: str) -> dict | None:
     opening = _OPENS_OBJECT.match(text)
     if not opening or ("notificationType" not in text and "eventType" not in text):
         return None
-    try:
-        data, _ = json.JSONDecoder().raw_decode(text, opening.end() - 1)
-    except ValueError:
-        return None
+    data = _object_at(text, opening.end() - 1)
+    if data is None and _SENDMAIL_BREAK.search(text):
+        data = _object_at(_SENDMAIL_BREAK.sub("", text), opening.end() - 1)
     if isinstance(data, dict) and isinstance(data.get("Message"), str):
         try:
             data = json.loads(data["Message"])
         except ValueError:
             return None
     return data if isinstance(data, dict) else None
+
+
+def _object_at(text: str, start: int) -> object:
+    try:
+        return json.JSONDecoder().raw_decode(text, start)[0]
+    except ValueError:
+        return None

@@ -115,6 +115,9 @@ _FAILURE = "Delivery to the following recipient failed permanently:\n\n  ana@cli
     ("Mail Delivery Warning", "Delivery of email to this address\n\"ana@cliente.test\"\nhas been "
      "postponed due to a full mailbox.\nWe will continue to try to deliver your message.", "bounce"),
     ("Mail delivery warning en mi cuenta", "Me sale un aviso al enviar, ¿qué hago?", "accept"),
+    # Lotus Notes returning a message sent round in circles
+    ("Undeliverable message", "------- Failure Reasons --------\n\nMessage has exceeded maximum hop count\n",
+     "bounce"),
     # customers: a delivery of their order, a bounce forwarded to ask about it
     ("Error de entrega de mi pedido 4471", "No llegó el paquete.\n--\nAna - ana@cliente.test", "accept"),
     ("Returned mail", "Os devuelvo el pedido, llegó roto.", "accept"),
@@ -302,11 +305,14 @@ _SES_BOUNCE = ('{"notificationType":"Bounce","bounce":{"bounceType":"Permanent",
     ('{"notificationType":"Complaint","complaint":{"complainedRecipients":'
      '[{"emailAddress":"ana@cliente.test"}]},"mail":{}}', "autoreply", "Amazon SES complaint notification"),
     ('{"eventType":"Delivery","delivery":{},"mail":{}}', "autoreply", "Amazon SES delivery notification"),
+    # the one-line notification broken by sendmail at 990 characters ("!", line end, space)
+    (_SES_BOUNCE[:120] + "!\n " + _SES_BOUNCE[120:] + "\n\n--\nIf you wish to stop receiving notifications",
+     "bounce", "Amazon SES bounce notification"),
     # a customer quoting one writes something first; other JSON is just text
     ("Me llega esto, ¿qué significa?\n" + _SES_BOUNCE, "accept", "a person writing"),
     ('{"notificationType": "Bounce", broken', "accept", "a person writing"),
     ('{"pedido": 42, "eventType": "otro"}', "accept", "a person writing"),
-], ids=["email-json", "email with footer", "complaint", "delivery event", "quoted by a customer",
+], ids=["email-json", "email with footer", "long line broken by sendmail", "complaint", "delivery event", "quoted by a customer",
         "broken json", "other json"])
 def test_amazon_ses_notifications_are_machine_mail(text, kind, reason):
     notice = message(from_addr="no-reply@sns.amazonaws.com", subject="AWS Notification Message", text=text)
