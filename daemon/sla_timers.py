@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from daemon.db import prepared
 from daemon.db.models import Ticket, Timer
 from daemon.rules.calendar import business_time_between
-from daemon.rules.sla import sla_deadlines
+from daemon.rules.sla import SlaDeadlines, sla_deadlines
 
 SLA_KINDS = ("sla_first_response", "sla_resolution")
 
@@ -23,8 +23,7 @@ def schedule_sla(session: Session, config: Any, ticket: Ticket, new: bool = Fals
     policy = config.policy
     if ticket.priority not in policy.sla:
         return
-    deadlines = sla_deadlines(policy.calendar, policy.sla, ticket.priority, ticket.created_at,
-                              paused_time(ticket))
+    deadlines = ticket_deadlines(policy, ticket)
     due = {"sla_first_response": deadlines.first_response_due, "sla_resolution": deadlines.resolution_due}
     if new:
         ticket_id = prepared.row_id(session, ticket)
@@ -41,9 +40,11 @@ def schedule_sla(session: Session, config: Any, ticket: Ticket, new: bool = Fals
             session.add(Timer(ticket=ticket, kind=kind, due_at=due_at, note="", progress=0))
 
 
-def paused_time(ticket: Ticket) -> timedelta:
-    """The business time the resolution clock stood still in pauses already over."""
-    return timedelta(seconds=ticket.sla_paused_seconds or 0)
+def ticket_deadlines(policy: Any, ticket: Ticket) -> SlaDeadlines:
+    """The ticket's due instants, its resolution's moved by the business time its clock
+    stood still in pauses already over (one standing still now is the caller's to weigh)."""
+    return sla_deadlines(policy.calendar, policy.sla, ticket.priority, ticket.created_at,
+                         timedelta(seconds=ticket.sla_paused_seconds or 0))
 
 
 def follow_status(session: Session, config: Any, ticket: Ticket, now: datetime) -> None:

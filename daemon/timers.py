@@ -16,10 +16,10 @@ from daemon.db.models import Ticket, Timer
 from daemon.outbound.outbox import Mail
 from daemon.outbound.context import label
 from daemon.rules.followups import agenda_day, agenda_due
-from daemon.rules.sla import next_check_while_paused, sla_deadlines
+from daemon.rules.sla import next_check_while_paused
 from daemon.rules.warranty import warranty_due
 from daemon.runtime import Runtime
-from daemon.sla_timers import paused_time
+from daemon.sla_timers import ticket_deadlines
 from daemon.audit import add_event
 from daemon.steps.warranty import WARRANTY_TIMER, local_time
 from daemon.ticket_status import change_status
@@ -98,8 +98,7 @@ def _while_paused(rt: Runtime, ticket: Ticket, now: datetime) -> datetime | None
     before the clock stopped). The deadline is the ticket's own, counting the pauses
     already over, not the timer's: that may hold an earlier look-again instant."""
     policy = rt.config.policy
-    due = sla_deadlines(policy.calendar, policy.sla, ticket.priority, ticket.created_at,
-                        paused_time(ticket)).resolution_due
+    due = ticket_deadlines(policy, ticket).resolution_due
     return next_check_while_paused(policy.calendar, due, ticket.sla_paused_since, now)
 
 

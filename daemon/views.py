@@ -9,8 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from daemon.db.models import Event, Message, Ticket
-from daemon.rules.sla import sla_deadlines
-from daemon.sla_timers import paused_time
+from daemon.sla_timers import ticket_deadlines
 
 
 def iso(value: datetime | date | None) -> str | None:
@@ -83,7 +82,7 @@ def sla_view(policy: Any, ticket: Ticket) -> dict[str, Any] | None:
     resolution instant yet, only the time since it stopped."""
     if ticket.priority not in policy.sla:
         return None
-    due = sla_deadlines(policy.calendar, policy.sla, ticket.priority, ticket.created_at, paused_time(ticket))
+    due = ticket_deadlines(policy, ticket)
     since = ticket.sla_paused_since
     standing = since is not None and due.resolution_due > since
     return {"first_response_due": iso(due.first_response_due),
