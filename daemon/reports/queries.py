@@ -110,8 +110,9 @@ def time_rows(conn: Connection, window: Window, priorities: Sequence[str]) -> li
     """(created, first response, resolution, priority, paused seconds, paused since) per
     ticket: instants as epoch seconds (None where missing; resolution is resolved_at,
     else closed_at), the priority as its index in `priorities` (-1 for any other) and the
-    resolution clock's pauses (rules/sla), all numbers so numpy reads them in one go. Plain tuples straight from the DBAPI cursor: building SQLAlchemy
-    Row objects costs more than the query itself, and numpy reads Rows far slower."""
+    resolution clock's pauses (rules/sla), all numbers so numpy reads them in one go.
+    Plain tuples straight from the DBAPI cursor: building SQLAlchemy Row objects costs
+    more than the query itself, and numpy reads Rows far slower."""
     resolution = func.coalesce(Ticket.resolved_at, Ticket.closed_at)
     code = (case({name: index for index, name in enumerate(priorities)}, value=Ticket.priority, else_=-1)
             if priorities else literal(-1))

@@ -312,8 +312,8 @@ _SES_BOUNCE = ('{"notificationType":"Bounce","bounce":{"bounceType":"Permanent",
     ("Me llega esto, ¿qué significa?\n" + _SES_BOUNCE, "accept", "a person writing"),
     ('{"notificationType": "Bounce", broken', "accept", "a person writing"),
     ('{"pedido": 42, "eventType": "otro"}', "accept", "a person writing"),
-], ids=["email-json", "email with footer", "long line broken by sendmail", "complaint", "delivery event", "quoted by a customer",
-        "broken json", "other json"])
+], ids=["email-json", "email with footer", "long line broken by sendmail", "complaint", "delivery event",
+        "quoted by a customer", "broken json", "other json"])
 def test_amazon_ses_notifications_are_machine_mail(text, kind, reason):
     notice = message(from_addr="no-reply@sns.amazonaws.com", subject="AWS Notification Message", text=text)
     verdict = classify(notice, OWN)
