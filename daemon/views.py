@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from daemon.db.models import Event, Message, Ticket
+from daemon.rules.sla import standing_still
 from daemon.sla_timers import ticket_deadlines
 
 
@@ -83,11 +84,10 @@ def sla_view(policy: Any, ticket: Ticket) -> dict[str, Any] | None:
     if ticket.priority not in policy.sla:
         return None
     due = ticket_deadlines(policy, ticket)
-    since = ticket.sla_paused_since
-    standing = since is not None and due.resolution_due > since
+    standing = standing_still(due.resolution_due, ticket.sla_paused_since)
     return {"first_response_due": iso(due.first_response_due),
             "resolution_due": None if standing else iso(due.resolution_due),
-            "resolution_paused_since": iso(since),
+            "resolution_paused_since": iso(ticket.sla_paused_since),
             "resolution_paused_seconds": ticket.sla_paused_seconds or 0}
 
 

@@ -15,7 +15,7 @@ from daemon.ingest.message import ParsedMessage
 from daemon.ingest.ses import ses_notification
 from daemon.outbound.msgid import is_our_message_id
 
-__all__ = ["BounceInfo", "OwnIdentity", "Verdict", "classify"]
+__all__ = ["BounceInfo", "OwnIdentity", "Verdict", "classify", "null_return_path"]
 
 
 @dataclass(frozen=True)
@@ -170,7 +170,7 @@ def _is_dsn(msg: ParsedMessage) -> bool:
 def _null_sender(msg: ParsedMessage, own: OwnIdentity) -> str | None:
     """No From and a null Return-Path: only mail systems send that (a vacation
     responder still says who it is)."""
-    return "null sender and no From" if not msg.from_addr and _null_return_path(msg) else None
+    return "null sender and no From" if not msg.from_addr and null_return_path(msg) else None
 
 
 def _failed_recipients(msg: ParsedMessage, own: OwnIdentity) -> str | None:
@@ -198,7 +198,7 @@ def _bounce_subject(msg: ParsedMessage, own: OwnIdentity) -> str | None:
     found = _bounce_subject_line(msg)
     # "Ana Pérez" writing "Undeliverable invoices: we get 550 5.1.1", and no returned
     # copy, is a customer
-    if found and (_null_return_path(msg) or (_failure_reported(msg) and not (
+    if found and (null_return_path(msg) or (_failure_reported(msg) and not (
             _personal_name(msg.from_name) and not returns_a_copy(msg)))):
         return f"bounce subject ({found.group(0).strip()})"
     return None
@@ -230,13 +230,14 @@ def _ses_bounce(msg: ParsedMessage, own: OwnIdentity) -> str | None:
 
 
 def _empty_return_path(msg: ParsedMessage, own: OwnIdentity) -> str | None:
-    bounce = _null_return_path(msg) and _failure_reported(msg)
+    bounce = null_return_path(msg) and _failure_reported(msg)
     return "empty Return-Path and a delivery failure report" if bounce else None
 
 
-def _null_return_path(msg: ParsedMessage) -> bool:
-    """<>, or <MAILER-DAEMON@host>: what a forwarding server writes for the null sender."""
-    return any(v.strip() in ("<>", "") or _DAEMON_RETURN_PATH.match(_bare(v))
+def null_return_path(msg: ParsedMessage) -> bool:
+    """<> (written "< >" by some), or <MAILER-DAEMON@host>: what a forwarding server
+    writes for the null sender."""
+    return any("".join(v.split()) in ("<>", "") or _DAEMON_RETURN_PATH.match(_bare(v))
                for v in msg.header_all("return-path"))
 
 
@@ -274,7 +275,7 @@ def _feedback_report(msg: ParsedMessage, own: OwnIdentity) -> str | None:
 def _null_return_path_reply(msg: ParsedMessage, own: OwnIdentity) -> str | None:
     """A null Return-Path with no failure report: a responder (RFC 3834 asks them to
     use the null sender), never a person writing."""
-    return "empty Return-Path (automatic responder)" if _null_return_path(msg) else None
+    return "empty Return-Path (automatic responder)" if null_return_path(msg) else None
 
 
 def _ses_report(msg: ParsedMessage, own: OwnIdentity) -> str | None:

@@ -10,6 +10,7 @@ from dataclasses import replace
 from email.utils import getaddresses
 
 from daemon.ingest.decode import decode_header_value
+from daemon.ingest.guards import null_return_path
 from daemon.ingest.message import ParsedMessage
 
 # Senders nobody answers: robots and the web server's own account
@@ -27,7 +28,7 @@ def on_behalf_of(msg: ParsedMessage, support_address: str,
     sender = msg.from_addr
     if len(msg.reply_to) != 1 or (sender and sender != support and not _NOBODY.match(sender)):
         return msg
-    if "".join((msg.header("return-path") or "").split()) == "<>":
+    if null_return_path(msg):
         return msg      # a mail system's report: the guards must see it as written
     customer = msg.reply_to[0]
     if customer in (sender, support) or staff_by_email(customer) or _NOBODY.match(customer):

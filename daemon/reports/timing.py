@@ -16,7 +16,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Iterable
 
 from daemon.rules.calendar import BusinessCalendar, add_business_time, business_time_between
-from daemon.rules.sla import DEFAULT_SLA, SlaTarget
+from daemon.rules.sla import DEFAULT_SLA, SlaTarget, standing_still
 
 # instants come from the database as epoch floats exact to about a millisecond (SQLite's
 # julianday); a reply at its due instant is on time, so allow that much rounding
@@ -52,7 +52,7 @@ def summarise(rows: Iterable[Row], cal: BusinessCalendar, targets: dict[str, Sla
         late_first = _late(add_business_time(cal, created, timedelta(seconds=first_target)), first, now)
         due = add_business_time(cal, created, timedelta(seconds=resolution_target + paused_s))
         since = _instant(since_s)
-        if since is not None and resolved is None and due > since:      # standing still now
+        if resolved is None and standing_still(due, since):
             stood = max(business_time_between(cal, since, now), timedelta())
             due = add_business_time(cal, created, timedelta(seconds=resolution_target + paused_s) + stood)
         late_resolution = _late(due, resolved, now)

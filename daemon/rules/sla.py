@@ -83,13 +83,19 @@ def sla_deadlines(cal: BusinessCalendar, targets: dict[str, SlaTarget], priority
     )
 
 
+def standing_still(due: datetime, paused_since: datetime | None) -> bool:
+    """Whether a resolution clock stopped at `paused_since` holds its deadline `due`
+    (counting the earlier pauses): only one stopped before the deadline passed does; a
+    deadline passed before the clock stopped is a breach all the same."""
+    return paused_since is not None and due > paused_since
+
+
 def next_check_while_paused(cal: BusinessCalendar, due: datetime, paused_since: datetime,
                             now: datetime) -> datetime | None:
-    """The earliest instant a resolution deadline of `due` (counting the earlier pauses)
-    can pass, for a clock stopped since `paused_since`: the business time it had left,
-    counted from `now` as if the clock started again now. None: the deadline had passed
-    before the clock stopped, a breach all the same."""
-    if due <= paused_since:
+    """The earliest instant a resolution deadline of `due` can pass for a clock stopped
+    since `paused_since`: the business time it had left, counted from `now` as if the
+    clock started again now. None: the clock is not standing still (see standing_still)."""
+    if not standing_still(due, paused_since):
         return None
     return add_business_time(cal, now, business_time_between(cal, paused_since, due))
 
