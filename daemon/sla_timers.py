@@ -4,18 +4,20 @@ Rescheduled whenever the priority changes, and when the resolution clock starts 
 after standing still in a `[sla] pause_in` status; a met target just closes its timer."""
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
-from daemon.db import prepared
+from daemon.db import prepared, settings_row
 from daemon.db.models import Ticket, Timer
 from daemon.rules.calendar import business_time_between
 from daemon.rules.sla import SlaDeadlines, sla_deadlines
 
 SLA_KINDS = ("sla_first_response", "sla_resolution")
+PAUSE_APPLIED = "sla:pause_in"     # the `[sla] pause_in` the tickets' clocks last followed
 
 
 def schedule_sla(session: Session, config: Any, ticket: Ticket, new: bool = False) -> None:
@@ -61,6 +63,25 @@ def follow_status(session: Session, config: Any, ticket: Ticket, now: datetime) 
         ticket.sla_paused_seconds = (ticket.sla_paused_seconds or 0) + max(int(stood.total_seconds()), 0)
         ticket.sla_paused_since = None
         schedule_sla(session, config, ticket)
+
+
+def follow_pause_setting(session: Session, config: Any, now: datetime) -> int:
+    """When `[sla] pause_in` is not the one the clocks last followed (it was edited, or the
+    database predates pauses), stops the clocks of tickets now in a pause status and
+    starts again those of tickets no longer in one, from `now`: a setting counts from
+    when the daemon first sees it. Returns how many tickets it changed; decided under
+    the setting's row lock, so two daemons sweeping at once do it once."""
+    pause = config.policy.sla_pause
+    wanted = json.dumps(sorted(pause))
+    if settings_row.lock_if(session, PAUSE_APPLIED, lambda applied: applied != wanted) is None:
+        return 0
+    out_of_step = session.scalars(select(Ticket).where(or_(
+        and_(Ticket.status.in_(pause), Ticket.sla_paused_since.is_(None)),
+        and_(Ticket.status.not_in(pause), Ticket.sla_paused_since.is_not(None)))).order_by(Ticket.id)).all()
+    for ticket in out_of_step:
+        follow_status(session, config, ticket, now)
+    settings_row.write(session, PAUSE_APPLIED, wanted)
+    return len(out_of_step)
 
 
 def _already_done(session: Session, ticket: Ticket, kind: str) -> bool:

@@ -19,7 +19,7 @@ from daemon.rules.followups import agenda_day, agenda_due
 from daemon.rules.sla import next_check_while_paused
 from daemon.rules.warranty import warranty_due
 from daemon.runtime import Runtime
-from daemon.sla_timers import ticket_deadlines
+from daemon.sla_timers import follow_pause_setting, ticket_deadlines
 from daemon.audit import add_event
 from daemon.steps.warranty import WARRANTY_TIMER, local_time
 from daemon.ticket_status import change_status
@@ -67,6 +67,11 @@ def warranty_job(rt: Runtime, now: datetime) -> int:
 def _next_warranty_instant(cfg, created_at: datetime, sent: int, deadline: datetime) -> datetime:
     upcoming = [created_at + timedelta(hours=h) for h in cfg.reminder_hours[sent:]]
     return min(upcoming + [deadline])
+
+
+def sla_pause_job(rt: Runtime, now: datetime) -> int:
+    with rt.sessions.begin() as session:
+        return follow_pause_setting(session, rt.config, now)
 
 
 def sla_job(rt: Runtime, now: datetime) -> int:
@@ -163,6 +168,7 @@ def interrupted_writes_job(rt: Runtime, now: datetime) -> int:
 
 JOBS = [
     ("warranty", warranty_job),      # reminders at 6/12/18 h, closure at 24 h (seed 004)
+    ("sla pauses", sla_pause_job),   # clocks brought in line with an edited [sla] pause_in
     ("sla", sla_job),                # first-response and resolution breaches, once each
     ("followups", followup_job),     # #seguimiento reminders to their agent
     ("agenda", agenda_job),          # each agent's daily agenda

@@ -17,8 +17,8 @@ depends_on = None
 
 
 def upgrade() -> None:
-    # tickets already waiting on the customer keep their clock running until their
-    # status next changes: their pause has no known start
+    # tickets already waiting on the customer: their pause has no known start, so the
+    # first sweep stops their clock from its own instant (sla_timers.follow_pause_setting)
     op.add_column('tickets', sa.Column('sla_paused_since', UtcDateTime(), nullable=True))
     op.add_column('tickets', sa.Column('sla_paused_seconds', sa.Integer(), nullable=False, server_default='0'))
 

@@ -88,6 +88,46 @@ def test_a_clock_stopped_after_its_deadline_is_a_breach_all_the_same(site, smtp_
     assert len(to(smtp_sink, "ana@empresa.test")) == 1
 
 
+NO_PAUSE = "\n[sla]\npause_in = []\n"
+
+
+def test_a_pause_status_added_to_the_setting_stops_clocks_already_in_it(site, smtp_sink):
+    site.write_config(URGENT + NO_PAUSE)
+    site.deliver(make_mail("juan@cliente.test", "Urgente: sin gas", "Nada.\n"))
+    site.once(now=MONDAY_10)                                # resolution due 18:00 Monday
+    site.deliver(make_mail("luis@empresa.test", "Re: [SOP-000001] Urgente: sin gas",
+                           "#estado pendiente_cliente\n\n¿Qué caldera es?\n"))
+    site.once(now="2026-11-23T10:20:00+01:00")              # no pause status: the clock runs
+    assert site.show("SOP-000001")["sla"]["resolution_paused_since"] is None
+    site.write_config(URGENT)                               # the default: pendiente_cliente pauses
+    site.once(now="2026-11-23T12:00:00+01:00")              # stops here, 6 h left
+    assert site.show("SOP-000001")["sla"]["resolution_paused_since"].startswith("2026-11-23T11:00")
+    site.once(now="2026-11-23T18:01:00+01:00")
+    assert to(smtp_sink, "ana@empresa.test") == []
+    site.deliver(make_mail("juan@cliente.test", "Re: [SOP-000001] Urgente: sin gas", "La Z30.\n"))
+    site.once(now="2026-11-24T10:00:00+01:00")              # stood still 6 h + 1 h of business time
+    assert site.show("SOP-000001")["sla"]["resolution_due"] == "2026-11-24T16:00:00+01:00"
+
+
+def test_a_pause_status_taken_out_of_the_setting_starts_stopped_clocks_again(site, smtp_sink):
+    site.write_config(URGENT)
+    site.deliver(make_mail("juan@cliente.test", "Urgente: sin gas", "Nada.\n"))
+    site.once(now=MONDAY_10)
+    site.deliver(make_mail("luis@empresa.test", "Re: [SOP-000001] Urgente: sin gas",
+                           "#estado pendiente_cliente\n\n¿Qué caldera es?\n"))
+    site.once(now="2026-11-23T10:20:00+01:00")              # stops with 7 h 40 min left
+    site.write_config(URGENT + NO_PAUSE)
+    site.once(now="2026-11-23T12:00:00+01:00")              # runs again: stood still 1 h 40 min
+    waiting = site.show("SOP-000001")
+    assert waiting["status"] == "pendiente_cliente"
+    assert waiting["sla"]["resolution_paused_since"] is None
+    assert waiting["sla"]["resolution_due"] == "2026-11-24T10:40:00+01:00"
+    site.once(now="2026-11-24T10:39:00+01:00")
+    assert to(smtp_sink, "ana@empresa.test") == []
+    site.once(now="2026-11-24T10:41:00+01:00")
+    assert len(to(smtp_sink, "ana@empresa.test")) == 1
+
+
 def test_a_priority_changed_by_command_brings_its_own_deadlines(site, smtp_sink):
     site.deliver(make_mail("juan@cliente.test", "Sin calefacción", "Nada.\n"))
     site.once(now=MONDAY_10)                                # normal: resolution in 5 business days

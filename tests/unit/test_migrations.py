@@ -67,10 +67,17 @@ def test_upgrade_is_idempotent(engine: Engine) -> None:
     assert "alembic_version" in before and "tickets" in before
 
 
-def test_tickets_of_an_older_schema_keep_their_rows_and_a_running_clock(engine: Engine) -> None:
-    from alembic import command
+def test_tickets_of_an_older_schema_keep_their_rows_and_the_first_sweep_stops_waiting_clocks(
+        engine: Engine) -> None:
+    from datetime import datetime, timezone
+    from pathlib import Path
 
+    from alembic import command
+    from sqlalchemy.orm import sessionmaker
+
+    from daemon.config import load_config
     from daemon.db.engine import alembic_config
+    from daemon.sla_timers import follow_pause_setting
     command.upgrade(alembic_config(engine), "0001")
     with engine.begin() as conn:
         conn.exec_driver_sql("INSERT INTO customers (id, email, name, language, created_at) "
@@ -85,3 +92,12 @@ def test_tickets_of_an_older_schema_keep_their_rows_and_a_running_clock(engine: 
         row = conn.exec_driver_sql("SELECT token, sla_paused_since, sla_paused_seconds FROM tickets").one()
     assert tuple(row) == ("SOP-000001", None, 0)
     assert differences(engine) == []
+    config = load_config(Path(__file__).resolve().parents[2] / "soporte.toml")    # pause_in: pendiente_cliente
+    now = datetime(2026, 11, 24, 9, 30, tzinfo=timezone.utc)
+    with sessionmaker(engine).begin() as session:
+        assert follow_pause_setting(session, config, now) == 1
+    with sessionmaker(engine).begin() as session:
+        assert follow_pause_setting(session, config, now) == 0           # done once
+    with engine.connect() as conn:
+        row = conn.exec_driver_sql("SELECT sla_paused_since, sla_paused_seconds FROM tickets").one()
+    assert row[0] is not None and str(row[0]).startswith("2026-11-24 09:30") and row[1] == 0
