@@ -353,11 +353,13 @@ def _display_name(value: str, address: str) -> str:
 
 def _group_sender(message: Message, name: str, address: str) -> tuple[str, str]:
     """A group that rewrites From to its own address ("'Ana' via Soporte <soporte@...>",
-    Google Groups, for DMARC) names the person in X-Original-Sender: the customer is
-    them, not the group (and, when the group is the support address, not us)."""
+    Google Groups, groups.io, for DMARC) names the person in X-Original-Sender or
+    X-Original-From: the customer is them, not the group (and, when the group is the
+    support address, not us)."""
     if " via " not in name and message.get("list-id") is None:
         return name, address
-    original = _parsed_addresses(_raw_values(message, "x-original-sender"))
+    original = (_parsed_addresses(_raw_values(message, "x-original-sender"))
+                or _parsed_addresses(_raw_values(message, "x-original-from")))
     if not original or original[0][1] == address:
         return name, address
     shown = name.rsplit(" via ", 1)[0].strip().strip("'\"").strip() if " via " in name else ""

@@ -523,6 +523,13 @@ def test_our_own_google_group_passes_customers_on():
     assert classify(message(headers=other), OWN).kind == "bulk"
 
 
+@pytest.mark.parametrize("list_id", ["<soporte@example.test>", "Soporte <soporte@example.test>",
+                                     "Soporte <soporte.example.test>"])
+def test_our_own_group_is_known_by_its_list_id_however_written(list_id):
+    headers = [("Precedence", "list"), ("List-ID", list_id)]
+    assert classify(message(headers=headers), OWN).kind == "accept"
+
+
 def test_a_dsn_naming_recipients_without_action_is_a_permanent_failure():
     raw = (b"From: MAILER-DAEMON@mx.test\nTo: soporte@example.test\nSubject: Undelivered Mail Returned to Sender\n"
            b"Content-Type: multipart/report; report-type=delivery-status; boundary=T\n\n--T\n"

@@ -333,6 +333,10 @@ ODD_MAIL = {
     "a group that rewrote From": (
         b"From: 'Jane Doe' via Soporte <soporte@example.test>\nX-Original-Sender: jane@cliente.test\n"
         b"List-ID: <soporte.example.test>\nSubject: x\n\nbody\n", ("Jane Doe", "jane@cliente.test", "x", "body")),
+    "a group that names the person in X-Original-From (groups.io)": (
+        b"From: 'Marston, John' via Soporte <soporte@example.test>\nReply-To: Marston <jm@cliente.test>\n"
+        b"X-Original-From: \"Marston, John\" <jm@cliente.test>\nList-ID: <soporte@example.test>\n"
+        b"Subject: x\n\nbody\n", ("Marston, John", "jm@cliente.test", "x", "body")),
     "a named text part as the only body": (
         b"From: a@x.test\nSubject: x\nMIME-Version: 1.0\n"
         b"Content-Type: text/plain; charset=utf-8; name=\"mensaje.txt\"\n\nLa pantalla parpadea.\n",
