@@ -143,11 +143,17 @@ _MOBILE = re.compile(
     r"|(?:diese nachricht wurde )?von\s+meinem\s+[^,;:!?<>]{1,60}\s+gesendet"
     r"|(?:发自|從)我的\s*\S{1,30}?(?:\s*傳送)?|从我的\s*\S{1,30}?发送|\S{1,30}\s?から送信"
     r"|\S{1,40}\s+gönderildi|내\s+\S{1,30}에서\s+보냄"
+    # Proton in other languages: "Enviado con el correo electrónico seguro de Proton Mail."
+    r"|(?:enviado|envoy[ée]|gesendet|inviato|verzonden|enviada)\s+(?:con|avec|mit|met|com)\s+"
+    r"[^<>()\[\]]{0,60}\bproton\s?mail\b"
     r")[.!]?(?:[,.]?\s+(?:please\s+)?(?:excuse|disculp|perd[oó]n|pardon)[^<>]{0,60})?"
     r"\s*[)\]>»]*(?:\s*<[^<>\s]{0,200}>|\s*https?://\S{1,200}|\s*\(https?://[^()\s]{1,200}\))?"
     # "Sent from Mail<link> for Windows 10", "Sent with Proton Mail (link) secure email."
     r"(?:\s+(?:for|para|pour|für) windows(?: 1[01])?|\s+secure email\.?)?$",
     re.IGNORECASE)
+# A link in a plain-text part written the Markdown way (Proton, Windows Mail):
+# "Sent from [Proton Mail](https://proton.me/mail/home) for Android."
+_MARKDOWN_LINK = re.compile(r"\[([^\[\]]{1,60})\]\((?:https?|mailto):[^()\s]{1,200}\)")
 # What a list or company footer under a "____" rule speaks of (a link, an address...)
 _FOOTER_HINT = re.compile(
     r"@|https?://|www\.|unsubscri|subscri|mailing list|listinfo|google groups|"
@@ -485,7 +491,7 @@ def _signature_start(lines: list[str], end: int) -> int | None:
     for i in range(max(0, end - _SIG_WINDOW), end):
         if lines[i].rstrip() == "--":  # "-- " (RFC 3676) and the common bare "--"
             return i
-    last = lines[end - 1].strip()
+    last = _MARKDOWN_LINK.sub(r"\1", lines[end - 1].strip())
     if len(last) <= 120 and len(last.split()) <= 12 and _MOBILE.match(last):
         return end - 1
     footer = _footer_start(lines, end)

@@ -353,6 +353,13 @@ MORE_CLIENTS = [
      "To: alex@x.test Subject: Test\n\nHello! How are you?\n", "Hi. I am fine."),
     ("outlook footer as html renders it", "Thanks\n\nGet Outlook for iOS (https://aka.ms/o0ukef)", "Thanks"),
     ("proton footer", "Thanks\n\nSent with Proton Mail (https://proton.me/) secure email.", "Thanks"),
+    ("proton footer as a markdown link", "Thanks\n\nSent from [Proton Mail](https://proton.me/mail/home) for Android.",
+     "Thanks"),
+    ("proton footer in spanish", "Gracias\n\nEnviado con el correo electrónico seguro de [Proton Mail](https://proton.me/).",
+     "Gracias"),
+    ("windows mail footer as a markdown link",
+     "Thanks\n\nSent from [Mail](https://go.microsoft.com/fwlink/?LinkId=550986) for Windows", "Thanks"),
+    ("prose naming proton mail stays", "Hola\n\nEnviado con Pedro a Proton Mail hoy", "Hola\n\nEnviado con Pedro a Proton Mail hoy"),
     ("german header wrapped over three lines", "Danke\n\nAm 26.5.2017\num 12:00 schrieb Adam\n<adam@x.test>:\n\n> Hallo\n",
      "Danke"),
     ("czech napsal(a), wrapped", "Díky.\n\nS pozdravem,\nB\nDne po 15. led. 2025 17:03 Anna Nováková <anna@x.test>\n"
