@@ -58,7 +58,7 @@ def drain(rt: Runtime, mailbox: Mailbox, should_stop: Callable[[], bool] = lambd
     with ReadAhead(mailbox, ready) as reader, PutAway(mailbox) as put_away:
         for uid, raw, reading in reader.messages():
             source = Source(folder, mailbox.uidvalidity, uid)
-            if handle(rt, source, raw, result, reading) == "quarantined":
+            if held_aside(handle(rt, source, raw, result, reading)):
                 put_away.quarantined(uid)
             else:
                 put_away.done(uid)
@@ -71,6 +71,12 @@ def drain(rt: Runtime, mailbox: Mailbox, should_stop: Callable[[], bool] = lambd
         handle_oversized(rt, mailbox, Source(folder, mailbox.uidvalidity, item.uid), item.size, result)
         on_committed()
     return result
+
+
+def held_aside(outcome: str) -> bool:
+    """Quarantined for a failure, or held by a limit or as spam: either way it has a
+    quarantine row, and the message goes to the quarantine folder beside it."""
+    return outcome == "quarantined" or outcome.startswith("held:")
 
 
 def handle(rt: Runtime, source: Source, raw: bytes, result: DrainResult, reading: Reading | None = None) -> str:

@@ -64,7 +64,8 @@ class Work:
     on_behalf: str | None = None            # #cliente EMAIL on a new ticket
     applied: Applied | None = None
     outcome: str = ""
-    bypass_limits: bool = False             # set when an admin releases a held message
+    bypass_limits: bool = False             # an admin's import or release: no per-sender cap
+    released: bool = False                  # an admin released it from quarantine: not held again
 
 
 Stage = Callable[[Work], str | None]
@@ -86,12 +87,12 @@ STAGES: tuple[tuple[str, Stage], ...] = (
 
 
 def process(rt: Runtime, source: Source, raw: bytes, now: datetime | None = None,
-            bypass_limits: bool = False, reading: Reading | None = None) -> str:
+            bypass_limits: bool = False, reading: Reading | None = None, released: bool = False) -> str:
     """Run every stage for one message inside one transaction; returns the outcome."""
     now = now or rt.clock()
     with rt.sessions.begin() as session:
         work = Work(rt=rt, session=session, now=now, source=source, raw=raw, reading=reading,
-                    bypass_limits=bypass_limits)
+                    bypass_limits=bypass_limits, released=released)
         with session.no_autoflush:      # stages flush where they need ids or their own rows
             for name, stage in STAGES:
                 stopped = stage(work)

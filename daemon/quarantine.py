@@ -63,14 +63,16 @@ def alert_context(row: Quarantine, summary: Summary) -> dict:
 # -- I/O --------------------------------------------------------------------------------
 
 def put_aside(rt: Runtime, session: Session, folder: str, uidvalidity: int, uid: int, raw: bytes,
-              reason: str, now: datetime, size: int | None = None) -> Quarantine:
-    """The row and the bytes, plus the admins' alert, in the caller's transaction."""
+              reason: str, now: datetime, size: int | None = None, alert: bool = True) -> Quarantine:
+    """The row and the bytes, plus the admins' alert (not for spam: they would get one per
+    spam), in the caller's transaction."""
     digest = rt.store.put(raw)
     row = Quarantine(folder=folder, uidvalidity=uidvalidity, uid=uid, raw_sha256=digest,
                      size=len(raw) if size is None else size, reason=reason[:4000], at=now, status="held")
     session.add(row)
     session.flush()
-    alert_admins(rt, session, row, summarize(raw), now)
+    if alert:
+        alert_admins(rt, session, row, summarize(raw), now)
     return row
 
 
@@ -94,7 +96,7 @@ def retry(rt: Runtime, quarantine_id: int) -> RetryResult:
     from daemon.pipeline import Source, process     # the pipeline itself holds messages here
     source = Source(f"quarantine:{quarantine_id}", 0, quarantine_id)
     try:
-        outcome = process(rt, source, raw, bypass_limits=True)
+        outcome = process(rt, source, raw, bypass_limits=True, released=True)
     except Exception as exc:   # noqa: BLE001 - report it, keep the message held
         reason = f"retry failed: {type(exc).__name__}: {exc}"
         log.exception("quarantine %d: %s", quarantine_id, reason)

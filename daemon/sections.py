@@ -79,6 +79,7 @@ class Security:
 class Limits:
     auto_replies_per_hour: int
     new_tickets_per_hour: int
+    hold_spam: bool
     max_attachment_bytes: int
 
 
@@ -141,6 +142,7 @@ SECURITY = (
 LIMITS = (
     Option("auto_replies_per_hour", int, 10, "automatic replies per recipient per hour", positive),
     Option("new_tickets_per_hour", int, 20, "new tickets per sender per hour", positive),
+    Option("hold_spam", bool, True, "hold mail a spam filter upstream marked as spam (no ticket, no answer)"),
     Option("max_attachment_bytes", int, 25 * 1024 * 1024, "larger attachments are not stored", positive),
 )
 TEMPLATES = (

@@ -28,7 +28,7 @@ class OwnIdentity:
 
 @dataclass(frozen=True)
 class Verdict:
-    kind: str                   # "accept" | "bounce" | "autoreply" | "bulk" | "own"
+    kind: str                   # "accept" | "bounce" | "autoreply" | "spam" | "bulk" | "own"
     reason: str
     bounce: BounceInfo | None = None
 
@@ -113,11 +113,26 @@ _CLASS_HEADER = "x-post-messageclass"
 # Microsoft 365 marks a message a mailbox rule forwards as auto-generated
 _RULE_AGENT = "mailbox rules agent"
 _BULK_PRECEDENCE = ("bulk", "junk", "list")
+# The verdicts of a filter that ran before us (SpamAssassin, rspamd, ClamAV, Amazon SES,
+# Microsoft 365) and still let the message into the inbox: theirs, never a score of ours
+_SPAM_MARKS = tuple((name, re.compile(pattern, re.IGNORECASE)) for name, pattern in (
+    ("x-spam-flag", r"^\s*yes\b"),
+    ("x-spam-status", r"^\s*yes\b"),
+    ("x-spam", r"^\s*(?:yes|true|spam)\b"),
+    ("x-ses-spam-verdict", r"^\s*fail\b"),
+    ("x-ses-virus-verdict", r"^\s*fail\b"),
+    ("x-virus-status", r"^\s*infected\b"),
+    ("x-forefront-antispam-report", r"(?:^|;)\s*sfv:spm\s*(?:;|$)"),
+))
 _NO = ("no", "false", "0")
 
 
-def classify(msg: ParsedMessage, own: OwnIdentity) -> Verdict:
+def classify(msg: ParsedMessage, own: OwnIdentity, spam_marks: bool = True) -> Verdict:
+    """`spam_marks`: False when an upstream filter's spam verdict is not to be followed
+    (turned off, or an admin released the message)."""
     for kind, checks in _TABLE:
+        if kind == "spam" and not spam_marks:
+            continue
         for check in checks:
             reason = check(msg, own)
             if reason:
@@ -322,6 +337,16 @@ def _autoreply_subject(msg: ParsedMessage, own: OwnIdentity) -> str | None:
     return f"auto-reply subject ({found.group(0).strip(' :：-–—([])')})" if found else None
 
 
+# --- spam -----------------------------------------------------------------------
+
+def _spam_mark(msg: ParsedMessage, own: OwnIdentity) -> str | None:
+    for name, says_spam in _SPAM_MARKS:
+        for value in msg.header_all(name):
+            if says_spam.search(value):
+                return f"{name}: {value.strip()[:60]}"
+    return None
+
+
 # --- bulk -----------------------------------------------------------------------
 
 def _bulk_precedence(msg: ParsedMessage, own: OwnIdentity) -> str | None:
@@ -372,5 +397,6 @@ _TABLE: tuple[tuple[str, tuple[Check, ...]], ...] = (
                    _machine_report, _ses_report)),
     ("bounce", (_empty_return_path,)),
     ("autoreply", (_null_return_path_reply,)),
+    ("spam", (_spam_mark,)),
     ("bulk", (_bulk_precedence, _list_headers)),
 )

@@ -1,6 +1,8 @@
 """Pipeline stages that look at the message alone: parse it, drop duplicates, and keep
 robots out (bounces, auto-replies, lists, our own mail never open or change a ticket;
-a bounce of our mail only leaves an internal note, see steps/bounces.py)."""
+a bounce of our mail only leaves an internal note, see steps/bounces.py). Mail a spam
+filter upstream marked as spam is held in quarantine, unanswered: an answer to spam is
+backscatter, and a real customer's message marked by mistake can still be released."""
 from __future__ import annotations
 
 import logging
@@ -13,6 +15,7 @@ from daemon.db.models import InboundLog
 from daemon.ingest.guards import classify
 from daemon.ingest.on_behalf import on_behalf_of
 from daemon.ingest.reading import read_message
+from daemon.quarantine import put_aside
 from daemon.steps.bounces import attach_bounce
 
 if TYPE_CHECKING:
@@ -50,11 +53,22 @@ def guard(work: "Work") -> str | None:
     our own mail is noted on its ticket first."""
     assert work.parsed is not None
     work.parsed = on_behalf_of(work.parsed, work.rt.own.support_address, work.rt.config.staff_by_email)
-    verdict = work.verdict = classify(work.parsed, work.rt.own)
+    spam_marks = work.rt.config.limits.hold_spam and not work.released
+    verdict = work.verdict = classify(work.parsed, work.rt.own, spam_marks)
     if verdict.kind == "accept":
         return None
     log.info("%s: %s (%s)", work.parsed.message_id, verdict.kind, verdict.reason)
     if verdict.kind == "bounce" and verdict.bounce is not None:
         return attach_bounce(work, verdict.bounce)
+    if verdict.kind == "spam":
+        return hold_spam(work, verdict.reason)
     # the checkpoint column is short: the reason goes to the log, the kind to the row
     return f"ignored {verdict.kind}"
+
+
+def hold_spam(work: "Work", mark: str) -> str:
+    """No alert to the admins: spam comes in numbers; `soporte quarantine list` shows it."""
+    src = work.source
+    put_aside(work.rt, work.session, src.folder, src.uidvalidity, src.uid, work.raw,
+              f"marked as spam before it reached us ({mark})", work.now, alert=False)
+    return "held: spam"

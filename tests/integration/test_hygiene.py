@@ -100,18 +100,46 @@ def test_poison_messages_never_stop_the_others(site, smtp_sink, mailbox):
     assert len(smtp_sink.messages) == 7                            # one alert per message, ever
 
 
-def test_a_held_message_is_released_by_retry(site, smtp_sink):
+def test_a_held_message_is_released_by_retry(site, smtp_sink, mailbox):
     site.write_config("[limits]\nnew_tickets_per_hour = 1\n")
     site.deliver(make_mail("prisa@cliente.test", "Uno", "Uno.\n"))
     site.deliver(make_mail("prisa@cliente.test", "Dos", "Dos.\n"))
     site.once()
     assert len(site.tickets()) == 1
+    assert mailbox.counts() == {"INBOX": 0, "Processed": 1, "Quarantine": 1}
     [held] = as_json(site, "quarantine", "list", "--status", "held")
 
     released = site.run("quarantine", "retry", str(held["id"]))
     assert "released: new ticket" in released.stdout
     assert [t["subject"] for t in site.tickets()] == ["Uno", "Dos"]
     assert as_json(site, "quarantine", "show", str(held["id"]))["status"] == "released"
+
+
+def test_mail_marked_as_spam_upstream_waits_unanswered_until_released(site, smtp_sink, mailbox):
+    site.deliver(make_mail("ganga@oferta.test", "Gane dinero", "Haga clic.\n",
+                           headers={"X-Spam-Flag": "YES", "X-Spam-Status": "Yes, score=9.1 required=5.0"}))
+    site.deliver(make_mail("juan@cliente.test", "La caldera pierde agua", "Desde ayer.\n",
+                           headers={"X-Spam-Flag": "NO", "X-Spam-Status": "No, score=0.2 required=5.0"}))
+    site.once()
+    assert [t["customer"]["email"] for t in site.tickets()] == ["juan@cliente.test"]
+    assert mailbox.counts() == {"INBOX": 0, "Processed": 1, "Quarantine": 1}
+    assert [m.rcpt_tos for m in smtp_sink.wait_for(1)] == [["juan@cliente.test"]]   # no alert, no answer
+    [held] = as_json(site, "quarantine", "list", "--status", "held")
+    assert held["reason"] == "marked as spam before it reached us (x-spam-flag: YES)"
+
+    released = site.run("quarantine", "retry", str(held["id"]))     # it was a customer after all
+    assert "released: new ticket" in released.stdout
+    assert [t["customer"]["email"] for t in site.tickets()] == ["juan@cliente.test", "ganga@oferta.test"]
+    site.once()                                                     # the daemon's sender
+    assert sorted(m.rcpt_tos[0] for m in smtp_sink.wait_for(2)) == ["ganga@oferta.test", "juan@cliente.test"]
+
+
+def test_spam_marks_are_ignored_when_told_to(site, smtp_sink):
+    site.write_config("[limits]\nhold_spam = false\n")
+    site.deliver(make_mail("ana@cliente.test", "Factura", "Adjunto.\n", headers={"X-Spam-Flag": "YES"}))
+    site.once()
+    assert [t["customer"]["email"] for t in site.tickets()] == ["ana@cliente.test"]
+    assert as_json(site, "quarantine", "list") == []
 
 
 def test_too_large_keeps_headers_tells_the_sender_but_not_a_robot(site, smtp_sink, mailbox):

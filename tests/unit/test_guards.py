@@ -537,3 +537,31 @@ def test_a_dsn_naming_recipients_without_action_is_a_permanent_failure():
            b"Final-Recipient: rfc822; ana@cliente.test\n--T--\n")
     info = classify(parse_message(raw), OWN).bounce
     assert info.failed_recipients == ("ana@cliente.test",) and info.permanent
+
+
+@pytest.mark.parametrize("headers, kind", [
+    ([("X-Spam-Flag", "YES")], "spam"),
+    ([("X-Spam-Flag", "NO")], "accept"),
+    ([("X-Spam-Status", "Yes, score=7.3 required=5.0 tests=BAYES_99,URIBL_BLACK")], "spam"),
+    ([("X-Spam-Status", "No, score=-1.9 required=5.0 tests=BAYES_00")], "accept"),
+    ([("X-Spam", "Yes")], "spam"),
+    ([("X-Spam", "No")], "accept"),
+    ([("X-Virus-Status", "Infected (Eicar-Signature)")], "spam"),
+    ([("X-Virus-Status", "Clean")], "accept"),
+    ([("X-SES-Spam-Verdict", "FAIL")], "spam"),
+    ([("X-SES-Spam-Verdict", "PASS"), ("X-SES-Virus-Verdict", "PASS")], "accept"),
+    ([("X-Forefront-Antispam-Report", "CIP:1.2.3.4;CTRY:ES;LANG:es;SCL:9;SRV:;IPV:NLI;SFV:SPM;H:x;CAT:SPM;")], "spam"),
+    ([("X-Forefront-Antispam-Report", "CIP:1.2.3.4;CTRY:ES;LANG:es;SCL:1;SRV:;IPV:NLI;SFV:NSPM;H:x;CAT:NONE;")], "accept"),
+    ([("X-Spam-Flag", "YES"), ("Auto-Submitted", "auto-replied")], "autoreply"),
+], ids=["spamassassin flag", "spamassassin no", "spamassassin status", "spamassassin status no", "rspamd",
+        "rspamd no", "clamav", "clamav clean", "ses", "ses pass", "microsoft 365", "microsoft 365 not spam",
+        "an auto-reply marked as spam is an auto-reply"])
+def test_an_upstream_filters_spam_verdict(headers, kind):
+    assert classify(message(headers=headers), OWN).kind == kind
+
+
+def test_spam_marks_not_followed_leave_a_person_writing():
+    flagged = message(headers=[("X-Spam-Flag", "YES")])
+    assert classify(flagged, OWN, spam_marks=False).kind == "accept"
+    listed = message(headers=[("X-Spam-Flag", "YES"), ("List-Id", "<noticias.x.test>")])
+    assert classify(listed, OWN, spam_marks=False).kind == "bulk"
