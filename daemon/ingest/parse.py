@@ -73,6 +73,7 @@ _GMT_OFFSET = re.compile(r"\b(?:GMT|UTC)\s*([+-])(\d{1,2})(?::?(\d{2}))?\s*$", r
 _ZONE_NAME = re.compile(r"(\d\d:\d\d(?::\d\d)?)\s+(" + "|".join(_ZONES) + r")\b", re.IGNORECASE)
 _HEADER_BLOCK_DEFECTS = (MissingHeaderBodySeparatorDefect, FirstHeaderLineIsContinuationDefect)
 _BLANK_LINE = re.compile(rb"\n\r?\n")
+_BLANK_LINES = re.compile(rb"\A(?:[ \t]*\r?\n)+")      # a line of spaces is blank too
 _DOUBLED_CR = re.compile(rb"\r\r+\n")
 _HEADER_LINE = re.compile(rb"[ \t]|[!-9;-~]+[ \t]*:")
 _BOUNDARY = re.compile(rb'boundary\s*=\s*"?([^"\s;]+)', re.IGNORECASE)
@@ -181,7 +182,7 @@ def _headers_after_gap(raw: bytes) -> bytes | None:
     """A blank line inside the header block, with the MIME headers after it (some
     invoice and Notes gateways): the body opens with them, the message has none."""
     start = body_start(raw)
-    rest = raw[start:].lstrip(b"\r\n")
+    rest = _BLANK_LINES.sub(b"", raw[start:], count=1)
     if not _MIME_FIELD.match(rest):
         return None
     block = rest[:body_start(rest)].rstrip(b"\r\n").split(b"\n")

@@ -518,10 +518,14 @@ def test_a_header_line_ending_in_two_carriage_returns_does_not_end_the_headers()
     # prose that opens with a header name stays the text
     (b"From: a@x.test\nSubject: x\n\nContent-Type: text/html no llega bien\n\ncomo lo arreglo?\n",
      "Content-Type: text/html no llega bien\n\ncomo lo arreglo?", []),
-], ids=["a file's headers after the gap", "a multipart's", "prose"])
+    # a line of spaces in the gap, and the sender's headers after it too (Apple Mail, 2007)
+    (b"Message-Id: <1@x.test>\n\n   \n\nContent-Type: multipart/mixed;\n\tboundary=B\nSubject: Fotos\n"
+     b"From: Ana <ana@x.test>\n\n--B\nContent-Type: text/plain\n\nHola\n--B--\n", "Hola", []),
+], ids=["a file's headers after the gap", "a multipart's", "prose", "a line of spaces in the gap"])
 def test_a_blank_line_inside_the_header_block(raw, text, files):
     msg = parse_message(raw)
     assert (msg.text.strip(), [a.filename for a in msg.attachments]) == (text, files)
+    assert msg.from_addr in ("a@x.test", "ana@x.test")
 
 
 def test_the_rfc2231_file_name_wins_over_its_ascii_fallback():
