@@ -80,6 +80,8 @@ _BOUNDARY = re.compile(rb'boundary\s*=\s*"?([^"\s;]+)', re.IGNORECASE)
 _MIME_FIELD = re.compile(rb"(?:content-(?:type|transfer-encoding|disposition)|mime-version)[ \t]*:", re.IGNORECASE)
 _AT_NAME = re.compile(r'(^|,)(\s*)([^,"<>()]*@[^,"<>()]*?)(\s*<[^<>@\s]+@[^<>\s]+>)')
 _SPECIALS = re.compile(r'[,;:<>@"]')
+_ANGLE_WITH_COMMENT = re.compile(r"<[^<>()]*\([^<>]*>")
+_COMMENT_RUN = re.compile(r"\((?:[^()\\]|\\.)*\)")
 _ANGLE_ADDRESS = re.compile(r"<\s*([^<>@\s]+@[^<>\s]+?)\s*>")
 
 
@@ -292,6 +294,8 @@ def _quoted_at_names(value: str) -> str:
 def _parsed_addresses(values: list[str]) -> list[tuple[str, str]]:
     found: list[tuple[str, str]] = []
     for value in values:
+        if "<" in value and "(" in value:
+            value = _ANGLE_WITH_COMMENT.sub(_drop_comments, value)
         if "<" in value and _SPACED_MAILBOX.search(value):
             # "<power quadrant system@x>": no address, rather than the stranger system@x
             value = _SPACED_MAILBOX.sub("<>", value)
@@ -306,6 +310,17 @@ def _parsed_addresses(values: list[str]) -> list[tuple[str, str]]:
         # addresses with no commas between them ("a@x b@x") read as one broken address
         found.extend(pairs or [("", _clean_address(a)) for a in _PLAIN_ADDRESS.findall(value)])
     return found
+
+
+def _drop_comments(angle: re.Match) -> str:
+    """RFC 5322 lets comments sit inside an address ("<pete(his account)@silly.test>");
+    nested ones go one level per pass."""
+    text = angle.group(0)
+    for _ in range(3):
+        text, found = _COMMENT_RUN.subn("", text)
+        if not found:
+            break
+    return text
 
 
 def _clean_address(value: str) -> str:

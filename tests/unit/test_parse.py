@@ -333,6 +333,9 @@ ODD_MAIL = {
     "a group that rewrote From": (
         b"From: 'Jane Doe' via Soporte <soporte@example.test>\nX-Original-Sender: jane@cliente.test\n"
         b"List-ID: <soporte.example.test>\nSubject: x\n\nbody\n", ("Jane Doe", "jane@cliente.test", "x", "body")),
+    "comments inside the address (RFC 5322 A.5)": (
+        b"From: Pete(A wonderful \\) chap) <pete(his account)@silly.test(his host)>\nSubject: x\n\nbody\n",
+        ("Pete (A wonderful ) chap)", "pete@silly.test", "x", "body")),
     "a group that names the person in X-Original-From (groups.io)": (
         b"From: 'Marston, John' via Soporte <soporte@example.test>\nReply-To: Marston <jm@cliente.test>\n"
         b"X-Original-From: \"Marston, John\" <jm@cliente.test>\nList-ID: <soporte@example.test>\n"
