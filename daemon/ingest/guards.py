@@ -93,8 +93,10 @@ _AUTOREPLY_WORDS = (
     r"automatic (?:reply|response)|automated (?:reply|response)|auto[- ]?reply|auto[- ]?response|"
     r"autoresponder|auto[- ]?generated|abwesenheitsnotiz|automatische antwort|r[ée]ponse automatique|risposta automatica|"
     r"ausente|automatisch antwoord|automatiskt svar|automatisk svar|automaattinen vastaus|"
-    r"odpowied[źz] automatyczna|automatick[aá] odpov[eě][dď]|automatikus v[aá]lasz|"
-    r"автоматический ответ|otomatik yan[ıi]t|自动回复|自動回覆|自動応答|自動返信)")
+    r"odpowied[źz] automatyczna|automatyczna odpowied[źz]|automatick[aá] odpov[eě][dď]|automatikus v[aá]lasz|"
+    r"автоматический ответ|автоответ|автоматична відповідь|αυτόματη απάντηση|r[ăa]spuns automat|"
+    r"balasan otomatis|tr[ảa] l[ờo]i t[ựu] đ[ộo]ng|자동\s?(?:회신|응답)|תשובה אוטומטית|رد تلقائي|"
+    r"otomatik yan[ıi]t|自动回复|自動回覆|自動応答|自動返信)")
 _AUTOREPLY_SUBJECT = re.compile(
     r"^\s*(?:[\[(]" + _AUTOREPLY_WORDS + r"[\])]|" + _AUTOREPLY_WORDS +
     r"(?:\s*(?:[:：\-–—(\[]|$)|\s+(?:re|autoreply|auto-reply|reply|until|till|from|for|hasta|bis|du)\b))|"
@@ -260,6 +262,12 @@ def null_return_path(msg: ParsedMessage) -> bool:
 
 _REPORT_PARTS = ("message/feedback-report", "message/disposition-notification")
 _HOTMAIL_COMPLAINT = re.compile(r"complaint about message from", re.IGNORECASE)
+# Outlook's own read and delivery receipts between Exchange users: one TNEF part
+# (winmail.dat) and the subject is all a reader sees of them
+_TNEF_RECEIPT = re.compile(
+    r"^\s*(?:(?:not )?read|delivered|(?:no )?le[ií]do|entregado|(?:un)?gelesen|zugestellt|(?:non )?lu|remis|"
+    r"(?:non )?letto|recapitato|(?:não )?lido|entregue|(?:niet )?gelezen|bezorgd|(?:oläst|läst)|levererat)\s*:",
+    re.IGNORECASE)
 _NOT_BOUNCE_REPORTS = ("feedback-report",)   # Dovecot's rejection is a disposition notification
 # RFC 7489's subject for aggregate reports, mailed as a zip or gzip with no report type
 _DMARC_AGGREGATE = re.compile(r"^\s*report domain:\s*\S+\s+(?:submitter|report-id):", re.IGNORECASE)
@@ -274,6 +282,8 @@ def _machine_report(msg: ParsedMessage, own: OwnIdentity) -> str | None:
     if msg.content_type == "multipart/report" or kinds:
         kind = _report_type(msg) or (kinds[0] if kinds else "no report type")
         return f"machine-written report ({kind})"
+    if msg.content_type == "application/ms-tnef" and _TNEF_RECEIPT.match(msg.subject):
+        return "machine-written report (Outlook receipt)"
     if msg.from_addr == "staff@hotmail.com" and _HOTMAIL_COMPLAINT.match(msg.subject):
         return "machine-written report (Hotmail complaint)"   # Microsoft's own format (JMRP)
     if _DMARC_AGGREGATE.match(msg.subject) or any(_DMARC_FILE.match(a.filename) for a in msg.attachments):

@@ -154,6 +154,10 @@ _FAILURE = "Delivery to the following recipient failed permanently:\n\n  ana@cli
     ("Autoreply: hola", "", "autoreply"),
     ("Abwesenheitsnotiz: Angebot", "", "autoreply"),
     ("Réponse automatique : Devis", "", "autoreply"),
+    ("Automatyczna odpowiedź: Piotrze, test", "", "autoreply"),
+    ("Автоответ: Заказ", "", "autoreply"),
+    ("Răspuns automat: Comanda", "", "autoreply"),
+    ("자동 회신: 견적", "", "autoreply"),
     ("Mi impresora dice out of office", "", "accept"),
     ("La respuesta automática del termostato falla", "", "accept"),
     ("Presupuesto para instalación", "", "accept"),
@@ -565,3 +569,14 @@ def test_spam_marks_not_followed_leave_a_person_writing():
     assert classify(flagged, OWN, spam_marks=False).kind == "accept"
     listed = message(headers=[("X-Spam-Flag", "YES"), ("List-Id", "<noticias.x.test>")])
     assert classify(listed, OWN, spam_marks=False).kind == "bulk"
+
+
+@pytest.mark.parametrize("subject, content_type, kind", [
+    ("Read: invitation", "application/ms-tnef", "autoreply"),
+    ("Leído: Presupuesto", "application/ms-tnef", "autoreply"),
+    ("Not read: Presupuesto", "application/ms-tnef", "autoreply"),
+    ("Read: the manual says nothing", "text/plain", "accept"),
+    ("Presupuesto", "application/ms-tnef", "accept"),
+], ids=["read", "spanish", "not read", "a person's subject", "outlook rich text"])
+def test_outlooks_own_receipts_are_machine_mail(subject, content_type, kind):
+    assert classify(message(subject=subject, content_type=content_type), OWN).kind == kind
