@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from email.parser import BytesHeaderParser
 from email.policy import compat32
+from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session
 
@@ -17,6 +18,9 @@ from daemon.db.models import Quarantine
 from daemon.ingest.decode import decode_header_value
 from daemon.outbound.outbox import Mail
 from daemon.runtime import Runtime
+
+if TYPE_CHECKING:
+    from daemon.pipeline import Work
 
 log = logging.getLogger("soporte.ingest")
 TOO_LARGE = "too large"             # reason prefix of a headers-only stub
@@ -74,6 +78,12 @@ def put_aside(rt: Runtime, session: Session, folder: str, uidvalidity: int, uid:
     if alert:
         alert_admins(rt, session, row, summarize(raw), now)
     return row
+
+
+def hold(work: "Work", reason: str, alert: bool = True) -> None:
+    """A pipeline stage holds the message it is working on (a limit, spam)."""
+    src = work.source
+    put_aside(work.rt, work.session, src.folder, src.uidvalidity, src.uid, work.raw, reason, work.now, alert=alert)
 
 
 def alert_admins(rt: Runtime, session: Session, row: Quarantine, summary: Summary, now: datetime) -> None:

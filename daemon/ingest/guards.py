@@ -117,7 +117,7 @@ _RULE_AGENT = "mailbox rules agent"
 _BULK_PRECEDENCE = ("bulk", "junk", "list")
 # The verdicts of a filter that ran before us (SpamAssassin, rspamd, ClamAV, Amazon SES,
 # Microsoft 365) and still let the message into the inbox: theirs, never a score of ours
-_SPAM_MARKS = tuple((name, re.compile(pattern, re.IGNORECASE)) for name, pattern in (
+_SPAM_MARKS = {name: re.compile(pattern, re.IGNORECASE) for name, pattern in (
     ("x-spam-flag", r"^\s*yes\b"),
     ("x-spam-status", r"^\s*yes\b"),
     ("x-spam", r"^\s*(?:yes|true|spam)\b"),
@@ -125,7 +125,7 @@ _SPAM_MARKS = tuple((name, re.compile(pattern, re.IGNORECASE)) for name, pattern
     ("x-ses-virus-verdict", r"^\s*fail\b"),
     ("x-virus-status", r"^\s*infected\b"),
     ("x-forefront-antispam-report", r"(?:^|;)\s*sfv:spm\s*(?:;|$)"),
-))
+)}
 _NO = ("no", "false", "0")
 
 
@@ -350,10 +350,10 @@ def _autoreply_subject(msg: ParsedMessage, own: OwnIdentity) -> str | None:
 # --- spam -----------------------------------------------------------------------
 
 def _spam_mark(msg: ParsedMessage, own: OwnIdentity) -> str | None:
-    for name, says_spam in _SPAM_MARKS:
-        for value in msg.header_all(name):
-            if says_spam.search(value):
-                return f"{name}: {value.strip()[:60]}"
+    for name, value in msg.headers:         # one pass: every message comes through here
+        says_spam = _SPAM_MARKS.get(name)
+        if says_spam is not None and says_spam.search(value):
+            return f"{name}: {value.strip()[:60]}"
     return None
 
 

@@ -15,7 +15,7 @@ from daemon.db.models import InboundLog
 from daemon.ingest.guards import classify
 from daemon.ingest.on_behalf import on_behalf_of
 from daemon.ingest.reading import read_message
-from daemon.quarantine import put_aside
+from daemon.quarantine import hold
 from daemon.steps.bounces import attach_bounce
 
 if TYPE_CHECKING:
@@ -68,7 +68,5 @@ def guard(work: "Work") -> str | None:
 
 def hold_spam(work: "Work", mark: str) -> str:
     """No alert to the admins: spam comes in numbers; `soporte quarantine list` shows it."""
-    src = work.source
-    put_aside(work.rt, work.session, src.folder, src.uidvalidity, src.uid, work.raw,
-              f"marked as spam before it reached us ({mark})", work.now, alert=False)
+    hold(work, f"marked as spam before it reached us ({mark})", alert=False)
     return "held: spam"

@@ -12,7 +12,7 @@ from sqlalchemy import bindparam, func, select
 from daemon.db import prepared
 from daemon.db.models import Customer, Ticket
 from daemon.ingest.correlate import Open
-from daemon.quarantine import put_aside
+from daemon.quarantine import hold
 
 if TYPE_CHECKING:
     from daemon.pipeline import Work
@@ -32,9 +32,6 @@ def cap_new_tickets(work: "Work") -> str | None:
     recent = prepared.value(work.session, TICKETS_OPENED_SINCE, email=sender, since=work.now - timedelta(hours=1))
     if recent < cap:
         return None
-    src = work.source
-    put_aside(work.rt, work.session, src.folder, src.uidvalidity, src.uid, work.raw,
-              f"{sender} opened {recent} tickets in the last hour (limits.new_tickets_per_hour = {cap})",
-              work.now)
+    hold(work, f"{sender} opened {recent} tickets in the last hour (limits.new_tickets_per_hour = {cap})")
     log.warning("%s: held, %s opened %d tickets in the last hour", work.parsed.message_id, sender, recent)
     return "held: new-ticket limit"
