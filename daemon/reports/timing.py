@@ -50,11 +50,11 @@ def summarise(rows: Iterable[Row], cal: BusinessCalendar, targets: dict[str, Sla
                 durations.append(max(business_time_between(cal, created, ended).total_seconds(), 0.0))
         first_target, resolution_target = seconds.get(priority, fallback)
         late_first = _late(add_business_time(cal, created, timedelta(seconds=first_target)), first, now)
-        due = add_business_time(cal, created, timedelta(seconds=resolution_target + paused_s))
+        allowed = timedelta(seconds=resolution_target + paused_s)
+        due = add_business_time(cal, created, allowed)
         since = _instant(since_s)
-        if resolved is None and standing_still(due, since):
-            stood = max(business_time_between(cal, since, now), timedelta())
-            due = add_business_time(cal, created, timedelta(seconds=resolution_target + paused_s) + stood)
+        if resolved is None and standing_still(due, since):    # moved by the time it has stood still
+            due = add_business_time(cal, created, allowed + max(business_time_between(cal, since, now), timedelta()))
         late_resolution = _late(due, resolved, now)
         _count(out, late_first, late_resolution)
     out.first_response.sort()
