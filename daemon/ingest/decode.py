@@ -59,6 +59,26 @@ def _codec(charset: str | None) -> str | None:
     return _SUPERSETS.get(name)
 
 
+_META_CHARSET = re.compile(rb"<meta[^>]{0,200}?charset\s*=\s*[\"']?\s*([\w.:-]{1,40})", re.IGNORECASE)
+# Windows code page numbers whose Python codec is not called "cp<number>"
+_CODE_PAGES = {65001: "utf-8", 20866: "koi8_r", 21866: "koi8_u", 50220: "iso2022_jp",
+               50221: "iso2022_jp", 50222: "iso2022_jp", 51932: "euc_jp", 54936: "gb18030",
+               52936: "hz", 20932: "euc_jp", 51949: "euc_kr", 20127: "ascii"}
+
+
+def meta_charset(html: bytes) -> str | None:
+    """The charset an HTML document names in its <meta>, when it names one."""
+    found = _META_CHARSET.search(html[:4096])
+    return found.group(1).decode("ascii") if found else None
+
+
+def windows_codec(codepage: int) -> str:
+    """The codec of a Windows code page number (RTF, TNEF), or Western European."""
+    if 28591 <= codepage <= 28606:               # ISO-8859-n
+        return _codec(f"iso8859-{codepage - 28590}") or "cp1252"
+    return _codec(_CODE_PAGES.get(codepage, f"cp{codepage}")) or "cp1252"
+
+
 def _loosened(name: str) -> str:
     """Labels mailers write that Python does not know: "x-" prefixes, "win-1251",
     "cp-1250", and the ISO "-i"/"-e" suffixes (logical and explicit Hebrew/Arabic)."""

@@ -16,7 +16,7 @@ from email.policy import compat32
 from typing import TYPE_CHECKING, Iterator
 
 from daemon.ingest.message import Attachment, BodyRef
-from daemon.ingest.mime_parts import is_body, transfer_encoding
+from daemon.ingest.mime_parts import is_body, is_tnef_part, transfer_encoding
 
 if TYPE_CHECKING:
     from daemon.store import BlobStore
@@ -199,7 +199,8 @@ def _candidate(headers: Message, body: int, end: int) -> bool:
     if transfer_encoding(headers) != "base64":
         return False
     ctype = headers.get_content_type()
-    return not ctype.startswith("message/") and not is_body(headers, ctype)
+    # winmail.dat is opened, not stored: its files are what the ticket keeps
+    return not ctype.startswith("message/") and not is_body(headers, ctype) and not is_tnef_part(headers)
 
 
 def _strip_break(raw: bytes, body: int, end: int) -> int:

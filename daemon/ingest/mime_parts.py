@@ -20,12 +20,13 @@ from email.message import Message
 from email.policy import compat32
 from email.utils import collapse_rfc2231_value
 
-from daemon.ingest.decode import decode_bytes, decode_header_value, unsmuggle
+from daemon.ingest.decode import decode_bytes, decode_header_value, meta_charset, unsmuggle
 from daemon.ingest.enriched import ENRICHED_TYPES, enriched_to_text
 from daemon.ingest.flowed import unflow
 from daemon.ingest.identity import body_start
 from daemon.ingest.message import Attachment, BodyRef
 from daemon.ingest.smime import signed_content
+from daemon.ingest.tnef import Tnef, read_tnef
 
 MAX_FILENAME = 150
 _BODY_TYPES = ("text/plain", "text/html") + ENRICHED_TYPES
@@ -53,12 +54,12 @@ _UU_LINE = re.compile(r"[ -`]{1,85}")
 _WIDE_CHARSET = re.compile(r"utf-?(?:16|32)|ucs|unicode", re.IGNORECASE)   # NUL bytes are text there
 _BINARY = "application/octet-stream"
 _PKCS7 = ("application/pkcs7-mime", "application/x-pkcs7-mime")
+_TNEF = ("application/ms-tnef", "application/vnd.ms-tnef")
 _ENCODING_TOKEN = re.compile(r"[a-z0-9-]*")
 _ENCODING_WORD = re.compile(r"[a-z0-9-]+")
 _NOT_BASE64 = re.compile(r"[^A-Za-z0-9+/=]+")
 _NOT_BASE64_LINE = re.compile(r"[^A-Za-z0-9+/=\s]|(?<=\S)[ \t]+(?=\S)")   # trailing blanks do not count
 _BASE64_CHUNK = re.compile(r"[A-Za-z0-9+/]+=*")
-_META_CHARSET = re.compile(rb"<meta[^>]{0,200}?charset\s*=\s*[\"']?\s*([\w.:-]{1,40})", re.IGNORECASE)
 _EXT_OK = re.compile(r"^\.[A-Za-z0-9_-]{1,12}$")
 _FIELD = re.compile(rb"[!-9;-~]+[ \t]*:")     # a header line: printable name, colon
 # the end of an address or list value, never a sentence: no blanks, no colon
@@ -89,10 +90,12 @@ class _Collector:
     refs: Mapping[str, BodyRef]
     named_texts: list[tuple[Message, Attachment]] = field(default_factory=list)
     body: list[tuple[str, str]] = field(default_factory=list)    # Parts.body
+    wrapped: list[tuple[str, str]] = field(default_factory=list)  # bodies inside winmail.dat
 
     def sharing_attachments(self) -> "_Collector":
         """A collector for one alternative: its own bodies, the shared attachments."""
-        return _Collector([], self.attachments, self.defects, self.refs, self.named_texts)
+        return _Collector([], self.attachments, self.defects, self.refs, self.named_texts,
+                          wrapped=self.wrapped)
 
 
 def mend_header_block(raw: bytes) -> bytes | None:
@@ -195,6 +198,8 @@ def split_parts(message: Message, refs: Mapping[str, BodyRef] | None = None) -> 
     _visit(message, out)
     if not out.body and not out.htmls and out.named_texts:
         _promote_named_text(out)
+    if not out.body and not out.htmls and out.wrapped:
+        _add_text(*out.wrapped[0], out)
     if not out.body and not out.htmls and message.get_content_type() in ("message/rfc822", "message/global"):
         _read_enclosed(message, out)
     return Parts("\n".join(text for kind, text in out.body if kind == "text"), "\n".join(out.htmls),
@@ -230,6 +235,9 @@ def _visit(part: Message, out: _Collector, alternative: bool = False) -> None:
         _add_body(part, ctype, out)
     else:
         attachment = _leaf_attachment(part, ctype, len(out.attachments) + 1, out.refs)
+        if is_tnef_part(part) and (opened := read_tnef(attachment.payload)) is not None:
+            _add_tnef(opened, out)
+            return
         out.attachments.append(attachment)
         if ctype in _PKCS7 and (signed := signed_content(attachment.payload)) is not None:
             _visit(message_from_bytes(signed, policy=compat32), out)   # kept signed, read too
@@ -247,6 +255,23 @@ def _read_enclosed(message: Message, out: _Collector) -> None:
         _visit(enclosed[0], inner)
         out.body.extend(inner.body)
         out.htmls.extend(inner.htmls)
+
+
+def is_tnef_part(part: Message) -> bool:
+    """Outlook's winmail.dat, whatever type a gateway on the way gave it."""
+    return part.get_content_type() in _TNEF or _raw_filename(part).lower() == "winmail.dat"
+
+
+def _add_tnef(opened: Tnef, out: _Collector) -> None:
+    """The files inside in place of winmail.dat (the raw message keeps it); the body
+    inside counts only when the message has no other, as with an Exchange-to-Exchange
+    message that is nothing but TNEF."""
+    for item in opened.files:
+        ctype = item.content_type if _TYPE_OK.fullmatch(item.content_type) else _type_of_name(item.name)
+        out.attachments.append(Attachment(safe_filename(item.name, ctype, len(out.attachments) + 1),
+                                          ctype, item.data, item.content_id, item.hidden))
+    if opened.body is not None:
+        out.wrapped.append(opened.body)
 
 
 def _type_from_name(part: Message) -> str | None:
@@ -360,8 +385,7 @@ def _add_body(part: Message, ctype: str, out: _Collector) -> None:
         out.defects.append(f"binary data in a {ctype} part kept as an attachment")
         return
     if declared is None and ctype == "text/html":
-        found = _META_CHARSET.search(payload[:4096])
-        declared = found.group(1).decode("ascii") if found else None
+        declared = meta_charset(payload)
     text, note = decode_bytes(payload, declared)
     if note:
         out.defects.append(note)
@@ -376,7 +400,11 @@ def _add_body(part: Message, ctype: str, out: _Collector) -> None:
         text = enriched_to_text(text, richtext=ctype == "text/richtext")
     if ctype == "text/plain" and _UU_BEGIN.search(text):
         text = _without_uuencoded_files(text, out)
-    if ctype == "text/html":
+    _add_text("html" if ctype == "text/html" else "text", text, out)
+
+
+def _add_text(kind: str, text: str, out: _Collector) -> None:
+    if kind == "html":
         out.htmls.append(text)
         out.body.append(("html", text))
     elif text:

@@ -3,6 +3,7 @@ request, reminders at 6/12/18 h, closure at 24 h, and the document-received path
 from __future__ import annotations
 
 from tests.support.mail import make_mail
+from tests.support.tnef import tnef, tnef_file
 
 RULES = '''
 [[rules]]
@@ -71,6 +72,19 @@ def test_document_in_time_reopens_and_asks_supervisors(site, smtp_sink):
     site.once(now=at(25))
     assert site.show("SOP-000001")["status"] == "abierto"
     assert len(customer_mail(smtp_sink, start)) == 1
+
+
+def test_a_document_outlook_wrapped_in_winmail_dat_counts(site, smtp_sink):
+    claim(site)
+    stream = tnef(tnef_file(b"%PDF-1.4\n" + b"0" * 4096, title="TICKET~1.PDF", long_name="ticket-compra.pdf"))
+    site.deliver(make_mail("juan@cliente.test", "Re: [SOP-000001] Garantía", "Adjunto el ticket de compra.\n",
+                           attachments=(("winmail.dat", "application/ms-tnef", stream),)))
+    site.once(now=at(2))
+    ticket = site.show("SOP-000001")
+    assert ticket["status"] == "abierto"
+    received = [m for m in ticket["messages"] if m["direction"] == "in"][-1]
+    assert [(a["filename"], a["content_type"]) for a in received["attachments"]] == [
+        ("ticket-compra.pdf", "application/pdf")]
 
 
 def test_a_too_small_or_wrong_document_does_not_count(site, smtp_sink):
