@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import os
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -93,7 +93,7 @@ def read_toml(path: Path) -> dict[str, Any]:
 
 
 KNOWN_SECTIONS = (
-    "support", "mailbox", "smtp", "database", "storage", "tickets", "security", "limits",
+    "support", "mailbox", "smtp", "oauth", "database", "storage", "tickets", "security", "limits",
     "templates", "agenda", "vocabulary", "staff", "faq",
 ) + sections.POLICY_SECTIONS
 
@@ -107,13 +107,16 @@ def build_config(raw: dict[str, Any], source: Path) -> Config:
     vocab = sections.load_vocabulary(raw.get("vocabulary"), problems)
     support = sections.load_support(raw.get("support"), problems)
     staff = load_staff(raw.get("staff"), vocab, support.address, problems)
+    storage_dir = sections.load_storage_dir(raw.get("storage"), base, problems)
+    oauth = sections.load_oauth(raw.get("oauth"), storage_dir, problems)
+    mailbox, smtp = sections.load_mailbox(raw.get("mailbox"), problems), sections.load_smtp(raw.get("smtp"), problems)
     config = Config(
         source=source,
         support=support,
-        mailbox=sections.load_mailbox(raw.get("mailbox"), problems),
-        smtp=sections.load_smtp(raw.get("smtp"), problems),
+        mailbox=replace(mailbox, oauth=oauth) if mailbox.auth == "xoauth2" else mailbox,
+        smtp=replace(smtp, oauth=oauth) if smtp.auth == "xoauth2" else smtp,
         database_url=sections.load_database_url(raw.get("database"), base, problems),
-        storage_dir=sections.load_storage_dir(raw.get("storage"), base, problems),
+        storage_dir=storage_dir,
         tickets=sections.load_tickets(raw.get("tickets"), problems),
         security=sections.load_security(raw.get("security"), problems),
         limits=sections.load_limits(raw.get("limits"), problems),
@@ -131,7 +134,6 @@ def build_config(raw: dict[str, Any], source: Path) -> Config:
 
 
 def _with_policy(config: Config, policy: Any) -> Config:
-    from dataclasses import replace
     return replace(config, policy=policy)
 
 

@@ -10,6 +10,7 @@ import shutil
 import tempfile
 from dataclasses import dataclass, replace
 from pathlib import Path
+from urllib.parse import urlsplit
 from typing import Any, Callable
 
 from daemon.config import Config, load_config
@@ -34,7 +35,7 @@ def run_checks(config_file: Path) -> list[Check]:
         detail = exc.report() if exc.problems else str(exc)
         return [Check("config", False, detail, "correct the file (`soporte check` lists every problem).")]
     checks = [Check("config", True, f"{config.source} loads")]
-    for check in (check_database, check_templates, check_storage, check_imap, check_smtp):
+    for check in (check_database, check_templates, check_storage, check_oauth, check_imap, check_smtp):
         checks.append(_guarded(check, config))
     return checks
 
@@ -95,12 +96,28 @@ def check_storage(config: Config) -> Check:
     return Check("storage", True, f"{folder} writable, {_size(free)} free")
 
 
+def check_oauth(config: Config) -> Check:
+    from daemon import oauth
+    cfg = config.mailbox.oauth or config.smtp.oauth
+    if cfg is None:
+        return Check("oauth", True, "not used (no xoauth2 login renews its tokens through [oauth])")
+    host = urlsplit(cfg.token_url).netloc
+    try:
+        oauth.Tokens(cfg).access_token()
+    except oauth.OAuthError as exc:
+        return Check("oauth", False, f"{host}: {exc}",
+                     f"check [oauth] token_url, client_id and scope, and ${cfg.client_secret_env} and "
+                     f"${cfg.refresh_token_env}; a refresh token the provider revoked must be replaced.")
+    grant = "refresh token" if os.environ.get(cfg.refresh_token_env) else "client credentials"
+    return Check("oauth", True, f"{host} gave an access token for {cfg.client_id} ({grant})")
+
+
 def check_imap(config: Config) -> Check:
     from daemon.ingest.mailbox import Mailbox, MailboxError
     cfg = config.mailbox
     if not cfg.configured:
         return Check("imap", True, "not configured ([mailbox] host is empty): ingest is off")
-    if not os.environ.get(cfg.password_env):
+    if cfg.oauth is None and not os.environ.get(cfg.password_env):
         return Check("imap", False, f"${cfg.password_env} is not set",
                      f"set {cfg.password_env} in the service's environment file.")
     quick = replace(cfg, timeout_seconds=min(cfg.timeout_seconds, NETWORK_TIMEOUT_SECONDS))
@@ -119,7 +136,7 @@ def check_smtp(config: Config) -> Check:
     cfg = config.smtp
     settings = SmtpSettings.from_config(cfg)
     settings = replace(settings, timeout=min(settings.timeout, NETWORK_TIMEOUT_SECONDS))
-    if cfg.username and not settings.password:
+    if cfg.username and cfg.oauth is None and not settings.password:
         return Check("smtp", False, f"${cfg.password_env} is not set",
                      f"set {cfg.password_env} in the service's environment file.")
     try:

@@ -6,6 +6,7 @@ daemon/billing."""
 from __future__ import annotations
 
 import ipaddress
+from urllib.parse import urlsplit
 from dataclasses import dataclass
 from datetime import time
 from pathlib import Path
@@ -28,6 +29,16 @@ class Support:
 
 
 @dataclass(frozen=True)
+class OAuth:
+    token_url: str
+    client_id: str
+    client_secret_env: str
+    refresh_token_env: str
+    scope: str
+    store: Path | None = None       # the storage folder: the newest refresh token is kept there
+
+
+@dataclass(frozen=True)
 class Mailbox:
     host: str
     port: int
@@ -43,6 +54,7 @@ class Mailbox:
     timeout_seconds: int
     max_message_bytes: int
     fetch_batch: int
+    oauth: OAuth | None = None      # with auth = "xoauth2" and [oauth] set: tokens renewed there
 
     @property
     def configured(self) -> bool:
@@ -59,6 +71,8 @@ class Smtp:
     timeout_seconds: int
     retry_for_hours: int
     connections: int
+    auth: str = "password"
+    oauth: OAuth | None = None
 
 
 @dataclass(frozen=True)
@@ -123,11 +137,22 @@ SMTP = (
     Option("port", int, 587, "SMTP port", port_number),
     Option("security", str, "starttls", "ssl | starttls | none", choices=SECURITY_MODES),
     Option("username", str, "", "SMTP AUTH login; empty: no AUTH"),
-    Option("password_env", str, "SOPORTE_SMTP_PASSWORD", "environment variable holding the SMTP password", env_name),
+    Option("password_env", str, "SOPORTE_SMTP_PASSWORD", "environment variable holding the SMTP password or OAuth token", env_name),
+    Option("auth", str, "password", "password | xoauth2", choices=("password", "xoauth2")),
     Option("timeout_seconds", int, 30, "timeout of every SMTP network call", positive),
     Option("retry_for_hours", int, 72, "give up on a message after retrying this long", positive),
     Option("connections", int, 1, "mails under way at once, each on its own connection; a crash "
            "may send each of them twice", lambda v: None if 1 <= v <= 16 else "must be between 1 and 16"),
+)
+OAUTH = (
+    Option("token_url", str, "", "the provider's token endpoint; empty: an xoauth2 login uses the "
+           "token in password_env as it is", lambda v: None if not v or _web_address(v) else
+           "must be an https:// address (http:// only on loopback)"),
+    Option("client_id", str, "", "the application (client) id registered with the provider"),
+    Option("client_secret_env", str, "SOPORTE_OAUTH_CLIENT_SECRET", "environment variable holding the client secret", env_name),
+    Option("refresh_token_env", str, "SOPORTE_OAUTH_REFRESH_TOKEN",
+           "environment variable holding a refresh token; unset: the client-credentials grant", env_name),
+    Option("scope", str, "", "scopes asked for, separated by spaces"),
 )
 TICKETS = (
     Option("token_prefix", str, "SOP", "ticket token prefix", lambda v: None if v.isalnum() else "letters and digits only"),
@@ -194,6 +219,21 @@ def load_smtp(raw: Any, problems: Problems) -> Smtp:
     if v["security"] == "none" and v["username"] and not is_loopback(v["host"]):
         problems.add("smtp.security", "refusing to send a password in plain text to a remote server")
     return Smtp(**v)
+
+
+def load_oauth(raw: Any, storage_dir: Path, problems: Problems) -> OAuth | None:
+    """None when no token endpoint is set: nothing renews tokens then."""
+    v = read_section(raw, "oauth", OAUTH, problems)
+    if not v["token_url"]:
+        return None
+    if not v["client_id"]:
+        problems.add("oauth.client_id", "is required with token_url")
+    return OAuth(**v, store=storage_dir)
+
+
+def _web_address(url: str) -> bool:
+    parts = urlsplit(url)
+    return bool(parts.hostname) and (parts.scheme == "https" or (parts.scheme == "http" and is_loopback(parts.hostname)))
 
 
 def load_database_url(raw: Any, base: Path, problems: Problems) -> str:

@@ -14,9 +14,10 @@ from dataclasses import dataclass
 from typing import Callable, Iterator
 
 from imapclient import IMAPClient
-from imapclient.exceptions import IMAPClientError
+from imapclient.exceptions import IMAPClientError, LoginError
 from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential, wait_random
 
+from daemon import oauth
 from daemon.sections import Mailbox as MailboxConfig
 
 log = logging.getLogger("soporte.ingest")
@@ -41,7 +42,7 @@ class Waiting:
 class Mailbox:
     def __init__(self, cfg: MailboxConfig, secret: str | None = None, connect_attempts: int = 3) -> None:
         self.cfg = cfg
-        self.secret = secret if secret is not None else os.environ.get(cfg.password_env, "")
+        self._given_secret = secret
         self.connect_attempts = connect_attempts
         self.client: IMAPClient | None = None
         self.uidvalidity = 0
@@ -50,6 +51,16 @@ class Mailbox:
         self._lock = threading.RLock()
 
     # -- connection -----------------------------------------------------------------
+    @property
+    def secret(self) -> str:
+        """What a session logs in with: the password, or an access token, renewed when
+        [oauth] is set (a given secret, the read-ahead worker's, is used as it is)."""
+        if self._given_secret is not None:
+            return self._given_secret
+        if self.cfg.auth == "xoauth2" and self.cfg.oauth is not None:
+            return oauth.tokens(self.cfg.oauth).access_token()
+        return os.environ.get(self.cfg.password_env, "")
+
     def connect(self) -> "Mailbox":
         try:
             for attempt in Retrying(stop=stop_after_attempt(self.connect_attempts), reraise=True,
@@ -59,6 +70,8 @@ class Mailbox:
                     self._open()
         except NETWORK_ERRORS as exc:
             raise MailboxError(f"IMAP {self.cfg.host}:{self.cfg.port}: {exc}") from exc
+        except oauth.OAuthError as exc:
+            raise MailboxError(f"IMAP {self.cfg.host}:{self.cfg.port}: no OAuth token: {exc}") from exc
         return self
 
     def _open(self) -> None:
@@ -69,7 +82,7 @@ class Mailbox:
             if cfg.security == "starttls":
                 client.starttls(ssl.create_default_context())
             if cfg.auth == "xoauth2":
-                client.oauth2_login(cfg.username, self.secret)
+                self._oauth_login(client)
             else:
                 client.login(cfg.username, self.secret)
             caps = set(client.capabilities())
@@ -82,6 +95,14 @@ class Mailbox:
             _quietly(client.logout)
             raise
         self.client = client
+
+    def _oauth_login(self, client: IMAPClient) -> None:
+        try:
+            client.oauth2_login(self.cfg.username, self.secret)
+        except LoginError:
+            if self.cfg.oauth is not None and self._given_secret is None:
+                oauth.tokens(self.cfg.oauth).forget()   # revoked early: the next try asks anew
+            raise
 
     def close(self) -> None:
         with self._lock:

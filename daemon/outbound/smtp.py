@@ -4,6 +4,7 @@ and show it). Short blips while connecting are retried here with tenacity; longe
 outages are the outbox's business (rows keep their own retry schedule)."""
 from __future__ import annotations
 
+import asyncio
 import os
 from dataclasses import dataclass
 
@@ -11,7 +12,8 @@ import aiosmtplib
 from aiosmtplib import errors
 from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_exponential, wait_random
 
-from daemon.sections import Smtp
+from daemon import oauth
+from daemon.sections import OAuth, Smtp
 
 # 0.2 s, 0.4 s … at most 2 s, plus up to 1 s of jitter (spelled so that every tenacity
 # since 8.2 takes it: wait_exponential_jitter's `initial` is deprecated in 9.x)
@@ -34,12 +36,14 @@ class SmtpSettings:
     password: str
     timeout: float
     connections: int = 1        # mails under way at once, one per connection
+    auth: str = "password"      # or "xoauth2": `password` is then the access token
+    oauth: OAuth | None = None  # renews the access token instead
 
     @classmethod
     def from_config(cls, cfg: Smtp) -> "SmtpSettings":
         password = os.environ.get(cfg.password_env, "") if cfg.username else ""
         return cls(cfg.host, cfg.port, cfg.security, cfg.username, password, float(cfg.timeout_seconds),
-                   cfg.connections)
+                   cfg.connections, cfg.auth, cfg.oauth)
 
 
 class SmtpConnection:
@@ -71,9 +75,23 @@ class SmtpConnection:
                                  use_tls=s.security == "ssl",
                                  start_tls=True if s.security == "starttls" else False)
         await client.connect()
-        if s.username:
+        if s.username and s.auth == "xoauth2":
+            await self._oauth_login(client)
+        elif s.username:
             await client.login(s.username, s.password)
         self.client = client
+
+    async def _oauth_login(self, client: aiosmtplib.SMTP) -> None:
+        s = self.settings
+        if s.oauth is None:
+            await client.auth_xoauth2(s.username, s.password)
+            return
+        source = oauth.tokens(s.oauth)
+        try:       # renewing may wait on the provider: not on this event loop
+            await client.auth_xoauth2(s.username, await asyncio.to_thread(source.access_token))
+        except errors.SMTPAuthenticationError:
+            source.forget()             # revoked early: the next connection asks anew
+            raise
 
     async def send(self, sender: str, recipients: list[str], raw: bytes) -> None:
         assert self.client is not None
@@ -99,6 +117,8 @@ class SmtpConnection:
 def classify(exc: BaseException) -> Exception:
     if isinstance(exc, (TemporaryFailure, PermanentFailure)):
         return exc
+    if isinstance(exc, oauth.OAuthError):
+        return TemporaryFailure(f"no OAuth token: {exc}")
     if isinstance(exc, errors.SMTPRecipientsRefused):
         codes = [r.code for r in exc.recipients]
         kind = PermanentFailure if codes and all(c >= 500 for c in codes) else TemporaryFailure

@@ -51,3 +51,13 @@ def test_shipped_config_is_valid(tmp_path):
     site.config_path = REPO / "soporte.toml"
     proc = site.run("check", check=False)
     assert proc.returncode == 0, proc.stderr
+
+
+def test_an_oauth_section_that_cannot_work_is_refused(tmp_path):
+    site = Site(tmp_path, None, None)
+    for url, expected in (("http://login.example.test/token", "oauth.token_url: must be an https:// address "
+                                                              "(http:// only on loopback)"),
+                          ("https://login.example.test/token", "oauth.client_id: is required with token_url")):
+        site.write_config(f'[oauth]\ntoken_url = "{url}"\n')
+        proc = site.run("check", check=False)
+        assert proc.returncode == 2 and expected in proc.stderr, proc.stderr

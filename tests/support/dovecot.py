@@ -40,7 +40,7 @@ protocols = imap
 listen = {host}
 ssl = no
 disable_plaintext_auth = no
-auth_mechanisms = plain login
+auth_mechanisms = plain login{oauth_mechanisms}
 auth_verbose = yes
 # Tests try wrong passwords on purpose; the default 2 s penalty only slows them down.
 auth_failure_delay = 0
@@ -53,7 +53,9 @@ mail_location = maildir:~/Maildir
 passdb {{
   driver = passwd-file
   args = scheme=PLAIN {users}/%u
+  mechanisms = plain login
 }}
+{oauth_passdb}
 userdb {{
   driver = static
   args = uid={mail_uid} gid={mail_gid} home={mail}/%u
@@ -131,9 +133,12 @@ class DovecotServer:
     binary = staticmethod(binary)
     available = staticmethod(available)
 
-    def __init__(self, base_dir: Path, start_timeout: float = 15.0) -> None:
+    def __init__(self, base_dir: Path, start_timeout: float = 15.0, introspection_url: str = "") -> None:
+        """`introspection_url`: also accept OAuth access tokens (XOAUTH2, OAUTHBEARER) that
+        this URL vouches for when asked with the token as a Bearer header."""
         self.base_dir = Path(base_dir)
         self.start_timeout = start_timeout
+        self.introspection_url = introspection_url
         self._port = free_port(HOST)
         self._started_once = False
         self._process: subprocess.Popen[bytes] | None = None
@@ -282,6 +287,13 @@ class DovecotServer:
         os.chown(self.runtime_dir / "mail", self._mail_uid, self._mail_gid)
 
     def _write_config(self) -> None:
+        oauth_passdb = ""
+        if self.introspection_url:
+            settings = self.base_dir / "etc" / "oauth2.conf.ext"
+            settings.write_text(f"introspection_mode = auth\nintrospection_url = {self.introspection_url}\n"
+                                "username_attribute = email\nactive_attribute = active\nactive_value = true\n"
+                                "force_introspection = yes\n", encoding="utf-8")
+            oauth_passdb = f"passdb {{\n  driver = oauth2\n  mechanisms = xoauth2 oauthbearer\n  args = {settings}\n}}\n"
         self.config_path.write_text(
             _CONFIG.format(
                 host=HOST,
@@ -294,6 +306,8 @@ class DovecotServer:
                 accounts=self._accounts,
                 mail_uid=self._mail_uid,
                 mail_gid=self._mail_gid,
+                oauth_mechanisms=" xoauth2 oauthbearer" if self.introspection_url else "",
+                oauth_passdb=oauth_passdb,
             ),
             encoding="utf-8",
         )

@@ -1,10 +1,11 @@
 """A real SMTP server on loopback that records what the daemon sends.
 
-In: SMTP transactions on 127.0.0.1:<free port> (no AUTH, no TLS). Out: `messages`, each
+In: SMTP transactions on 127.0.0.1:<free port> (no TLS; AUTH XOAUTH2 only when asked). Out: `messages`, each
 parsed with email.policy.default, plus the transactions it was told to refuse.
 Never relays anything; it can be switched to answer 451/550 or to go down and come back.
 """
 
+import base64
 import email.policy
 import threading
 from dataclasses import dataclass
@@ -12,9 +13,10 @@ from functools import cached_property
 from email.message import EmailMessage
 from email.parser import BytesParser
 from types import TracebackType
-from typing import Any, Literal
+from typing import Any, Callable, Literal
 
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult
 
 from tests.support.ports import free_port
 
@@ -76,10 +78,35 @@ class _Handler:
         return "250 2.0.0 Message accepted"
 
 
+class _TokenHandler(_Handler):
+    """Takes mail only after AUTH XOAUTH2 with a token `token_check(user, token)` accepts,
+    as Microsoft 365's and Gmail's submission servers do."""
+
+    def __init__(self, sink: "SmtpSink", token_check: Callable[[str, str], bool]) -> None:
+        super().__init__(sink)
+        self._token_check = token_check
+
+    async def auth_XOAUTH2(self, server: Any, args: list[str]) -> AuthResult:
+        try:
+            fields = base64.b64decode(args[1]).decode().split("\x01")
+            user = fields[0].removeprefix("user=")
+            token = fields[1].removeprefix("auth=Bearer ")
+        except (IndexError, ValueError):
+            return AuthResult(success=False, handled=False)
+        return AuthResult(success=self._token_check(user, token), auth_data=user, handled=False)
+
+    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str,
+                          rcpt_options: list[str]) -> str:
+        if not session.authenticated:
+            return "530 5.7.0 Authentication required"
+        return await super().handle_RCPT(server, session, envelope, address, rcpt_options)
+
+
 class SmtpSink:
     """Records accepted mail; `set_mode` and `stop`/`start` simulate a misbehaving server."""
 
-    def __init__(self, port: int | None = None) -> None:
+    def __init__(self, port: int | None = None, token_check: Callable[[str, str], bool] | None = None) -> None:
+        self._token_check = token_check
         self._port = port or free_port(HOST)
         self._controller: Controller | None = None
         self._changed = threading.Condition()
@@ -114,13 +141,15 @@ class SmtpSink:
         """Listen (again) on the same port; a stopped Controller cannot be reused."""
         if self._controller is not None:
             return
+        auth = dict(auth_require_tls=False) if self._token_check else {}
         controller = Controller(
-            _Handler(self),
+            _TokenHandler(self, self._token_check) if self._token_check else _Handler(self),
             hostname=HOST,
             port=self._port,
             # The default hostname is socket.getfqdn(), which can stall on DNS.
             server_hostname="smtp-sink.example.test",
             data_size_limit=100 * 1024 * 1024,
+            **auth,
         )
         controller.start()
         self._controller = controller

@@ -1,0 +1,164 @@
+"""Access tokens for mailboxes that refuse passwords (Microsoft 365, Google). They last
+about an hour, so a daemon that runs for years cannot be given one: it asks the
+provider's token endpoint (RFC 6749) with a refresh token, or with the application's
+own credentials, and renews the token before it runs out. One token serves every IMAP
+and SMTP session of the process. A provider that hands out a new refresh token with
+each renewal (Microsoft does) gets the newest one back after a restart: it is kept in
+the storage folder, readable by soporte's user only."""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from daemon.sections import OAuth
+
+RENEW_BEFORE_SECONDS = 300          # a token this close to its end is renewed first
+HTTP_TIMEOUT_SECONDS = 30
+DEFAULT_LIFETIME_SECONDS = 3600     # when the provider does not say
+REFRESH_TOKEN_FILE = "oauth-refresh-token.json"
+
+Post = Callable[[str, dict[str, str]], tuple[int, bytes]]
+
+
+class OAuthError(Exception):
+    """The provider refused or could not be reached; the message says which and why."""
+
+
+@dataclass(frozen=True)
+class Grant:
+    access_token: str
+    expires_at: float               # seconds since the epoch
+    refresh_token: str              # "" when the provider sent none
+
+
+def token_request(cfg: OAuth, client_secret: str, refresh_token: str) -> dict[str, str]:
+    """The form posted to the token endpoint: a refresh grant when there is a refresh
+    token, else the client-credentials grant (Microsoft 365's app-only access)."""
+    form = {"client_id": cfg.client_id}
+    if client_secret:
+        form["client_secret"] = client_secret
+    if refresh_token:
+        form.update(grant_type="refresh_token", refresh_token=refresh_token)
+    else:
+        form["grant_type"] = "client_credentials"
+    if cfg.scope:
+        form["scope"] = cfg.scope
+    return form
+
+
+def read_grant(status: int, body: bytes, now: float) -> Grant:
+    """The token endpoint's answer, or OAuthError with the provider's own reason."""
+    try:
+        data = json.loads(body)
+    except ValueError:
+        data = None
+    if not isinstance(data, dict):
+        raise OAuthError(f"HTTP {status}: the answer is not a token response")
+    token = data.get("access_token")
+    if status != 200 or not isinstance(token, str) or not token:
+        error = str(data.get("error") or f"HTTP {status}")
+        reason = str(data.get("error_description") or "").strip().splitlines()
+        raise OAuthError(f"{error}: {reason[0]}" if reason else error)
+    try:
+        lifetime = float(data.get("expires_in", DEFAULT_LIFETIME_SECONDS))
+    except (TypeError, ValueError):
+        lifetime = DEFAULT_LIFETIME_SECONDS
+    return Grant(token, now + lifetime, str(data.get("refresh_token") or ""))
+
+
+def post_form(url: str, form: dict[str, str]) -> tuple[int, bytes]:
+    request = urllib.request.Request(url, data=urllib.parse.urlencode(form).encode(), method="POST",
+                                     headers={"Content-Type": "application/x-www-form-urlencoded",
+                                              "Accept": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=HTTP_TIMEOUT_SECONDS) as answer:
+            return answer.status, answer.read()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read()
+    except (urllib.error.URLError, OSError) as exc:
+        reason = getattr(exc, "reason", exc)
+        raise OAuthError(f"cannot reach {urllib.parse.urlsplit(url).netloc}: {reason}") from None
+
+
+class Tokens:
+    """The current access token, renewed under a lock: the IMAP thread and the sender
+    ask for it at the same time."""
+
+    def __init__(self, cfg: OAuth, clock: Callable[[], float] = time.time, post: Post = post_form) -> None:
+        self.cfg = cfg
+        self.clock = clock
+        self.post = post
+        self._grant: Grant | None = None
+        self._lock = threading.Lock()
+
+    def access_token(self) -> str:
+        with self._lock:
+            now = self.clock()
+            if self._grant is None or self._grant.expires_at - now <= RENEW_BEFORE_SECONDS:
+                self._grant = self._renew(now)
+            return self._grant.access_token
+
+    def forget(self) -> None:
+        """After a server refused the token (revoked early): the next call asks again."""
+        with self._lock:
+            self._grant = None
+
+    def _renew(self, now: float) -> Grant:
+        given = os.environ.get(self.cfg.refresh_token_env, "")
+        refresh = self._kept_refresh_token(given) or given
+        secret = os.environ.get(self.cfg.client_secret_env, "")
+        grant = read_grant(*self.post(self.cfg.token_url, token_request(self.cfg, secret, refresh)), now)
+        if refresh and grant.refresh_token and grant.refresh_token != refresh:
+            self._keep(given, grant.refresh_token)
+        return grant
+
+    # The newest refresh token, remembered with a digest of the one the admin gave: when
+    # the admin gives a new one (the old was revoked), theirs wins over what was kept.
+    def _kept_refresh_token(self, given: str) -> str:
+        path = self._file()
+        try:
+            kept = json.loads(path.read_text(encoding="utf-8")) if path is not None else None
+        except (OSError, ValueError):
+            return ""
+        if isinstance(kept, dict) and kept.get("given") == _digest(given):
+            return str(kept.get("refresh_token") or "")
+        return ""
+
+    def _keep(self, given: str, refresh_token: str) -> None:
+        path = self._file()
+        if path is None:
+            return
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_name(path.name + ".tmp")
+        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            json.dump({"given": _digest(given), "refresh_token": refresh_token}, handle)
+        os.replace(temporary, path)
+
+    def _file(self) -> Path | None:
+        return self.cfg.store / REFRESH_TOKEN_FILE if self.cfg.store is not None else None
+
+
+def _digest(value: str) -> str:
+    return hashlib.sha256(value.encode()).hexdigest()
+
+
+_SOURCES: dict[OAuth, Tokens] = {}
+_SOURCES_LOCK = threading.Lock()
+
+
+def tokens(cfg: OAuth) -> Tokens:
+    """The process's one token source for these settings (IMAP and SMTP share it)."""
+    with _SOURCES_LOCK:
+        if cfg not in _SOURCES:
+            _SOURCES[cfg] = Tokens(cfg)
+        return _SOURCES[cfg]

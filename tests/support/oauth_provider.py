@@ -1,0 +1,113 @@
+"""A token endpoint and a token introspection endpoint on loopback, as an OAuth provider
+(Microsoft's, Google's) offers them: refresh and client-credentials grants, tokens
+that expire, refresh tokens it may rotate, and every request recorded. Dovecot asks its
+introspection URL whether an access token is good."""
+from __future__ import annotations
+
+import json
+import threading
+import time
+import urllib.parse
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from itertools import count
+from types import TracebackType
+
+HOST = "127.0.0.1"
+
+
+@dataclass
+class Issued:
+    user: str
+    expires_at: float
+
+
+@dataclass
+class OAuthProvider:
+    client_id: str = "soporte-app"
+    client_secret: str = "s3cret"
+    user: str = ""                         # whose mailbox the tokens open
+    lifetime: int = 3600                   # expires_in of every token
+    rotate: bool = False                   # a new refresh token with each refresh
+    refresh_tokens: set[str] = field(default_factory=lambda: {"rt-0"})
+    requests: list[dict[str, str]] = field(default_factory=list)
+    tokens: dict[str, Issued] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self._numbers = count(1)
+        self._lock = threading.Lock()
+        provider = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                form = dict(urllib.parse.parse_qsl(self.rfile.read(length).decode()))
+                self._answer(*provider.grant(form))
+
+            def do_GET(self) -> None:
+                bearer = (self.headers.get("Authorization") or "").removeprefix("Bearer ").strip()
+                self._answer(*provider.introspect(bearer))
+
+            def _answer(self, status: int, body: dict) -> None:
+                data = json.dumps(body).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, *args) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer((HOST, 0), Handler)
+        self._thread = threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True)
+
+    @property
+    def token_url(self) -> str:
+        return f"http://{HOST}:{self.server.server_port}/token"
+
+    @property
+    def introspection_url(self) -> str:
+        return f"http://{HOST}:{self.server.server_port}/introspect"
+
+    def grant(self, form: dict[str, str]) -> tuple[int, dict]:
+        with self._lock:
+            self.requests.append(form)
+            if form.get("client_id") != self.client_id or form.get("client_secret") != self.client_secret:
+                return 401, {"error": "invalid_client", "error_description": "AADSTS7000215: Invalid client secret provided."}
+            body: dict = {}
+            if form.get("grant_type") == "refresh_token":
+                if form.get("refresh_token") not in self.refresh_tokens:
+                    return 400, {"error": "invalid_grant",
+                                 "error_description": "AADSTS70008: The refresh token has expired or is invalid.\r\nTrace ID: 1"}
+                if self.rotate:
+                    fresh = f"rt-{next(self._numbers)}"
+                    self.refresh_tokens.add(fresh)
+                    body["refresh_token"] = fresh
+            elif form.get("grant_type") != "client_credentials":
+                return 400, {"error": "unsupported_grant_type"}
+            token = f"at-{next(self._numbers)}"
+            self.tokens[token] = Issued(self.user, time.time() + self.lifetime)
+            return 200, {"token_type": "Bearer", "access_token": token, "expires_in": self.lifetime, **body}
+
+    def introspect(self, token: str) -> tuple[int, dict]:
+        with self._lock:
+            issued = self.tokens.get(token)
+            if issued is None or issued.expires_at < time.time():
+                return 401, {"error": "invalid_token"}
+            return 200, {"email": issued.user, "active": "true"}
+
+    def start(self) -> "OAuthProvider":
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    def __enter__(self) -> "OAuthProvider":
+        return self.start()
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
+                 trace: TracebackType | None) -> None:
+        self.stop()
