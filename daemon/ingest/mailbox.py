@@ -61,6 +61,10 @@ class Mailbox:
             return oauth.tokens(self.cfg.oauth).access_token()
         return os.environ.get(self.cfg.password_env, "")
 
+    @secret.setter
+    def secret(self, value: str) -> None:
+        self._given_secret = value
+
     def connect(self) -> "Mailbox":
         try:
             for attempt in Retrying(stop=stop_after_attempt(self.connect_attempts), reraise=True,
