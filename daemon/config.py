@@ -109,12 +109,11 @@ def build_config(raw: dict[str, Any], source: Path) -> Config:
     staff = load_staff(raw.get("staff"), vocab, support.address, problems)
     storage_dir = sections.load_storage_dir(raw.get("storage"), base, problems)
     oauth = sections.load_oauth(raw.get("oauth"), storage_dir, problems)
-    mailbox, smtp = sections.load_mailbox(raw.get("mailbox"), problems), sections.load_smtp(raw.get("smtp"), problems)
     config = Config(
         source=source,
         support=support,
-        mailbox=replace(mailbox, oauth=oauth) if mailbox.auth == "xoauth2" else mailbox,
-        smtp=replace(smtp, oauth=oauth) if smtp.auth == "xoauth2" else smtp,
+        mailbox=sections.load_mailbox(raw.get("mailbox"), oauth, problems),
+        smtp=sections.load_smtp(raw.get("smtp"), oauth, problems),
         database_url=sections.load_database_url(raw.get("database"), base, problems),
         storage_dir=storage_dir,
         tickets=sections.load_tickets(raw.get("tickets"), problems),

@@ -71,7 +71,7 @@ class Smtp:
     timeout_seconds: int
     retry_for_hours: int
     connections: int
-    auth: str = "password"
+    auth: str
     oauth: OAuth | None = None
 
 
@@ -207,18 +207,19 @@ def load_support(raw: Any, problems: Problems) -> Support:
     return Support(v["address"].lower(), v["name"], v["language"], domain)
 
 
-def load_mailbox(raw: Any, problems: Problems) -> Mailbox:
+def load_mailbox(raw: Any, oauth: OAuth | None, problems: Problems) -> Mailbox:
+    """`oauth`: renews the tokens of an xoauth2 login ([oauth]), when set."""
     v = read_section(raw, "mailbox", MAILBOX, problems)
     if v["security"] == "none" and v["host"] and not is_loopback(v["host"]):
         problems.add("mailbox.security", "'none' (plain text) is allowed only on loopback; use ssl or starttls")
-    return Mailbox(**v)
+    return Mailbox(**v, oauth=oauth if v["auth"] == "xoauth2" else None)
 
 
-def load_smtp(raw: Any, problems: Problems) -> Smtp:
+def load_smtp(raw: Any, oauth: OAuth | None, problems: Problems) -> Smtp:
     v = read_section(raw, "smtp", SMTP, problems)
     if v["security"] == "none" and v["username"] and not is_loopback(v["host"]):
         problems.add("smtp.security", "refusing to send a password in plain text to a remote server")
-    return Smtp(**v)
+    return Smtp(**v, oauth=oauth if v["auth"] == "xoauth2" else None)
 
 
 def load_oauth(raw: Any, storage_dir: Path, problems: Problems) -> OAuth | None:

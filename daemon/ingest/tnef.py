@@ -75,11 +75,11 @@ def read_tnef(data: bytes) -> Tnef | None:
                 body_text = value
             elif ident == _MESSAGE_PROPERTIES:
                 message = _properties(value)
-        elif ident == _FILE_START or not files:
-            if len(files) >= MAX_FILES:
-                break
-            files.append(_File())
-        if level == _ATTACHMENT_LEVEL and files:
+        else:
+            if ident == _FILE_START or not files:
+                if len(files) >= MAX_FILES:
+                    break
+                files.append(_File())
             _add_to_file(files[-1], ident, value)
     found = tuple(f for f in (_file(item, codepage) for item in files) if f is not None)
     body = _body(body_text, message, codepage)

@@ -17,6 +17,16 @@ def to(smtp_sink, address):
     return [m for m in smtp_sink.messages if m.rcpt_tos == [address] or address in m.rcpt_tos]
 
 
+def asked_the_customer(site, subject: str, question: str, config: str = URGENT) -> None:
+    """SOP-000001 opened Monday 10:00 (urgent: resolution due 18:00), then a technician's
+    reply with a question puts it in pendiente_cliente; the sweep that reads it is the test's."""
+    site.write_config(config)
+    site.deliver(make_mail("juan@cliente.test", subject, "Nada.\n"))
+    site.once(now=MONDAY_10)
+    site.deliver(make_mail("luis@empresa.test", f"Re: [SOP-000001] {subject}",
+                           f"#estado pendiente_cliente\n\n{question}\n"))
+
+
 def test_sla_breach_notifies_supervisors_once(site, smtp_sink):
     site.write_config(URGENT)
     site.deliver(make_mail("juan@cliente.test", "URGENTE: sin servicio", "Todo parado.\n"))
@@ -52,11 +62,7 @@ def test_first_public_reply_in_time_is_no_breach(site, smtp_sink):
 
 
 def test_the_resolution_clock_stands_still_while_the_customer_owes_an_answer(site, smtp_sink):
-    site.write_config(URGENT)
-    site.deliver(make_mail("juan@cliente.test", "Urgente: sin agua caliente", "Nada.\n"))
-    site.once(now=MONDAY_10)                                # resolution due 18:00 Monday
-    site.deliver(make_mail("luis@empresa.test", "Re: [SOP-000001] Urgente: sin agua caliente",
-                           "#estado pendiente_cliente\n\n¿Qué modelo es?\n"))
+    asked_the_customer(site, "Urgente: sin agua caliente", "¿Qué modelo es?")
     site.once(now="2026-11-23T10:20:00+01:00")              # 7 h 40 min left when the clock stops
     site.once(now="2026-11-23T19:00:00+01:00")
     site.once(now="2026-11-24T09:30:00+01:00")
@@ -79,11 +85,7 @@ def test_the_resolution_clock_stands_still_while_the_customer_owes_an_answer(sit
 
 
 def test_a_clock_stopped_after_its_deadline_is_a_breach_all_the_same(site, smtp_sink):
-    site.write_config(URGENT)
-    site.deliver(make_mail("juan@cliente.test", "Urgente: sin luz", "Nada.\n"))
-    site.once(now=MONDAY_10)
-    site.deliver(make_mail("luis@empresa.test", "Re: [SOP-000001] Urgente: sin luz",
-                           "#estado pendiente_cliente\n\n¿Sigue igual?\n"))
+    asked_the_customer(site, "Urgente: sin luz", "¿Sigue igual?")
     site.once(now="2026-11-23T18:30:00+01:00")              # 30 min after the 18:00 deadline
     assert len(to(smtp_sink, "ana@empresa.test")) == 1
 
@@ -92,11 +94,7 @@ NO_PAUSE = "\n[sla]\npause_in = []\n"
 
 
 def test_a_pause_status_added_to_the_setting_stops_clocks_already_in_it(site, smtp_sink):
-    site.write_config(URGENT + NO_PAUSE)
-    site.deliver(make_mail("juan@cliente.test", "Urgente: sin gas", "Nada.\n"))
-    site.once(now=MONDAY_10)                                # resolution due 18:00 Monday
-    site.deliver(make_mail("luis@empresa.test", "Re: [SOP-000001] Urgente: sin gas",
-                           "#estado pendiente_cliente\n\n¿Qué caldera es?\n"))
+    asked_the_customer(site, "Urgente: sin gas", "¿Qué caldera es?", URGENT + NO_PAUSE)
     site.once(now="2026-11-23T10:20:00+01:00")              # no pause status: the clock runs
     assert site.show("SOP-000001")["sla"]["resolution_paused_since"] is None
     site.write_config(URGENT)                               # the default: pendiente_cliente pauses
@@ -110,11 +108,7 @@ def test_a_pause_status_added_to_the_setting_stops_clocks_already_in_it(site, sm
 
 
 def test_a_pause_status_taken_out_of_the_setting_starts_stopped_clocks_again(site, smtp_sink):
-    site.write_config(URGENT)
-    site.deliver(make_mail("juan@cliente.test", "Urgente: sin gas", "Nada.\n"))
-    site.once(now=MONDAY_10)
-    site.deliver(make_mail("luis@empresa.test", "Re: [SOP-000001] Urgente: sin gas",
-                           "#estado pendiente_cliente\n\n¿Qué caldera es?\n"))
+    asked_the_customer(site, "Urgente: sin gas", "¿Qué caldera es?")
     site.once(now="2026-11-23T10:20:00+01:00")              # stops with 7 h 40 min left
     site.write_config(URGENT + NO_PAUSE)
     site.once(now="2026-11-23T12:00:00+01:00")              # runs again: stood still 1 h 40 min
