@@ -59,7 +59,7 @@ def message_view(message: Message) -> dict[str, Any]:
         "automatic": message.automatic,
         "created_at": iso(message.created_at),
         "attachments": [{"filename": a.filename, "content_type": a.content_type, "size": a.size,
-                         "sha256": a.sha256} for a in message.attachments],
+                         "sha256": a.sha256, "incidental": a.incidental} for a in message.attachments],
     }
 
 

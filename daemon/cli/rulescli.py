@@ -10,8 +10,8 @@ from pathlib import Path
 from daemon.billing.contracts import active_contract
 from daemon.cli.common import config_from
 from daemon.ingest.guards import OwnIdentity, classify
-from daemon.ingest.parse import UnparseableMessage, parse_message
-from daemon.ingest.quotes import split_reply
+from daemon.ingest.parse import UnparseableMessage
+from daemon.ingest.reading import read_message
 from daemon.rules.conditions import facts_from_message
 from daemon.rules.engine import evaluate, explain
 
@@ -28,10 +28,11 @@ def register(sub: argparse._SubParsersAction) -> None:
 def cmd_test(args: argparse.Namespace) -> int:
     config = config_from(args)
     try:
-        parsed = parse_message(args.file.read_bytes())
+        reading = read_message(args.file.read_bytes())    # as the pipeline reads it
     except (OSError, UnparseableMessage) as exc:
         print(f"cannot read {args.file}: {exc}", file=sys.stderr)
         return 1
+    parsed = reading.parsed
     own = OwnIdentity(config.support.address, config.support.message_id_domain, b"", config.support.address)
     verdict = classify(parsed, own)
     if verdict.kind != "accept":
@@ -39,7 +40,7 @@ def cmd_test(args: argparse.Namespace) -> int:
         return 0
     vocab = config.vocab
     today = datetime.now(timezone.utc).astimezone(config.policy.calendar.tz).date()
-    facts = facts_from_message(parsed, body=split_reply(parsed.text).visible, kind=vocab.default_kind,
+    facts = facts_from_message(parsed, body=reading.reply.visible, kind=vocab.default_kind,
                                category=vocab.default_category,
                                customer_has_contract=active_contract(config.policy.contracts, parsed.from_addr,
                                                                      today) is not None)

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from sqlalchemy import (
     JSON, BigInteger, Boolean, Date, ForeignKey, Index, Integer, LargeBinary, Numeric, String,
-    Text, UniqueConstraint,
+    Text, UniqueConstraint, false,
 )
 from daemon.db.types import UtcDateTime
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -102,6 +102,9 @@ class Attachment(Base):
     content_type: Mapped[str] = mapped_column(String(200))
     size: Mapped[int] = mapped_column(Integer)
     sha256: Mapped[str | None] = mapped_column(String(64), index=True)   # None: over the size limit
+    # a signature logo, an image of the quoted history, a digital signature: kept, but
+    # never counted as a document the customer sent (daemon/ingest/incidental.py)
+    incidental: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     message: Mapped[Message] = relationship(back_populates="attachments")
 
 

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import html as entities
 import re
+from dataclasses import dataclass
 from html.parser import HTMLParser
+from urllib.parse import unquote
 
 import nh3
 
@@ -123,6 +125,18 @@ _NOT_SIGNATURE = re.compile(r"ms-outlook-mobile-signature")
 _HISTORY_START = re.compile(r"\s*(?:---|_{3,}|\*?(?:from|de|von|da|van|od|от)\*?\s*:|"
                             r".*(?:wrote|escribió|schrieb|a écrit)\b.*:\s*$)", re.IGNORECASE)
 _QUOTED_SECTION = re.compile(r"\b(?:x_)?messageReplySection\b")
+# Signature blocks that write their own "-- " (Thunderbird, Apple Mail): nothing to mark
+# in the text, but an image inside one is the signature's
+_SELF_MARKED_SIGNATURE = re.compile(r"\bmoz-signature\b|\bAppleMailSignature\b")
+# Where a client starts the quoted history below the reply, whether or not it quotes it:
+# Outlook on the web, Gmail, Thunderbird, Yahoo, Zoho, Proton
+_HISTORY_CONTAINER = re.compile(r"\b(?:x_)?divRplyFwdMsg\b|\b(?:x_)?appendonsend\b|\bgmail_quote\b|"
+                                r"\bmoz-cite-prefix\b|\byahoo_quoted\b|\bzmail_extra\b|"
+                                r"\bprotonmail_quote\b|\bOutlookMessageHeader\b")
+_CSS_SIZE = re.compile(r"(?:^|;)\s*(width|height)\s*:\s*([^;]{1,40})", re.IGNORECASE)
+_LENGTH = re.compile(r"\s*(\d{1,5}(?:\.\d{1,4})?|\.\d{1,4})\s*(px|in|pt|cm|mm)?\s*(?:!important)?\s*",
+                     re.IGNORECASE)
+_PX_PER = {"px": 1.0, "in": 96.0, "pt": 96 / 72, "cm": 96 / 2.54, "mm": 96 / 25.4}
 _TAG = re.compile(r"<[^>]{0,10000}>")
 
 
@@ -138,6 +152,44 @@ def _writers_own(attrs: list[tuple[str, str | None]]) -> bool:
         return True
     style = given.get("style", "").replace(" ", "").lower()
     return "border:none" in style or (style.startswith("margin-top:0;margin-bottom:0") and "border" not in style)
+
+
+@dataclass(frozen=True)
+class CidImage:
+    """An image the HTML shows from the message itself (src="cid:..."), and where."""
+    content_id: str           # lower-case, without "cid:"
+    width: float | None       # as declared, in CSS pixels; None when not given in a length
+    height: float | None
+    in_history: bool          # inside a quotation, or below where the quoted history starts
+    in_signature: bool        # inside a signature the mail client marked
+
+
+def cid_images(html: str) -> list[CidImage]:
+    """Every cid: image of the HTML, in order, with where it stands; [] when the markup
+    cannot be read."""
+    renderer = _TextRenderer()
+    try:
+        renderer.feed(_tidy(html))
+        renderer.close()
+    except Exception:  # noqa: BLE001 - as in html_to_text
+        return []
+    return renderer.images
+
+
+def _css_pixels(value: str | None) -> float | None:
+    found = _LENGTH.fullmatch(value or "")
+    if found is None:
+        return None      # a percentage, "auto", junk
+    return float(found[1]) * _PX_PER[(found[2] or "px").lower()]
+
+
+def _declared_size(given: dict[str, str]) -> tuple[float | None, float | None]:
+    """The size an <img> is shown at: its style first (it wins in a browser), then
+    its width and height attributes."""
+    style = {name.lower(): _css_pixels(value) for name, value in _CSS_SIZE.findall(given.get("style", ""))}
+    width = style.get("width") or _css_pixels(given.get("width"))
+    height = style.get("height") or _css_pixels(given.get("height"))
+    return width, height
 
 
 def html_to_text(html: str) -> str:
@@ -169,9 +221,14 @@ class _TextRenderer(HTMLParser):
         self._indent = ""  # a list item's bullet, put before its line when it ends
         self._quote = 0
         self._pre = 0
-        self._divs: list[str] = []  # per open div: "quote" (a quoted section), "signature" or ""
+        # per open div: "quote" (a quoted section), "signature" (marked "-- " in the text),
+        # "signed" (a signature that wrote its own "-- ") or ""
+        self._divs: list[str] = []
         self._signatures: list[tuple[int, int]] = []  # (line of its "-- ", line after its end)
         self._blockquotes: list[bool] = []  # per open blockquote: a quote, or only an indent
+        self.images: list[CidImage] = []
+        self._history = False       # the quoted history has started (for images only)
+        self._auto_signature = False  # Outlook's signature bookmark was passed
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag == "body" or (self._skipping == ["head"] and tag in _BODY_CONTENT):
@@ -186,8 +243,12 @@ class _TextRenderer(HTMLParser):
                 tag = "div"       # the editor's indent button: the writer's own text
         self._open_block(tag)
         if tag == "div":
-            self._open_div(" ".join(v or "" for k, v in attrs if k in ("class", "id", "name")))
+            self._open_div(" ".join(v or "" for k, v in attrs if k in ("class", "id", "name")),
+                           dict(attrs).get("style") or "")
+        elif tag == "img":
+            self._note_image(attrs)
         if tag == "a":
+            self._auto_signature |= (dict(attrs).get("name") or "") == "_MailAutoSig"
             href = (dict(attrs).get("href") or "").strip()
             self._links.append((href, len(self._lines), len(self._buffer)))
         elif tag == "li":
@@ -247,19 +308,37 @@ class _TextRenderer(HTMLParser):
         elif tag in _LINE:
             self._soft_break()
 
-    def _open_div(self, names: str) -> None:
+    def _open_div(self, names: str, style: str) -> None:
         kind = "quote" if _QUOTED_SECTION.search(names) else ""
         if not kind and _SIGNATURE_BLOCK.search(names) and not _NOT_SIGNATURE.search(names):
             self._soft_break()
             written = next((line.strip("> ") for line in reversed(self._lines) if line.strip("> ")), "")
+            kind = "signed"
             if written != "--":       # Gmail often writes its own "-- " above the block
                 self._lines.append(self._prefix("-- "))   # as the plain-text version writes it
                 self._signatures.append((len(self._lines) - 1, -1))
                 kind = "signature"
+        elif not kind and _SELF_MARKED_SIGNATURE.search(names):
+            kind = "signed"
+        compact = style.replace(" ", "").lower()
+        # Outlook's reply header sits in a div ruled on top only: the history starts there
+        self._history |= bool(_HISTORY_CONTAINER.search(names)) or (
+            "border-top:solid" in compact and "border:none" in compact)
         self._divs.append(kind)
         if kind == "quote":   # Outlook on the web puts the history in a section, not a blockquote
             self._paragraph()
             self._quote += 1
+
+    def _note_image(self, attrs: list[tuple[str, str | None]]) -> None:
+        given = {k: (v or "") for k, v in attrs}
+        source = given.get("src", "").strip()
+        if not source.lower().startswith("cid:"):
+            return
+        width, height = _declared_size(given)
+        self.images.append(CidImage(
+            unquote(source[4:]).strip().strip("<>").lower(), width, height,
+            in_history=self._history or self._quote > 0,
+            in_signature=self._auto_signature or any(k in ("signature", "signed") for k in self._divs)))
 
     def _close_div(self) -> str:
         kind = self._divs.pop()

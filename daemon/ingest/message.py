@@ -24,6 +24,9 @@ class Attachment:
     content_id: str = ""
     inline: bool = False
     body_ref: BodyRef | None = None
+    # came with the mail without being sent: a signature logo, an image of the quoted
+    # history, a digital signature (see ingest/incidental.py)
+    incidental: bool = False
 
     @property
     def size(self) -> int:

@@ -12,7 +12,7 @@ import binascii
 import mimetypes
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Mapping
 from email import message_from_bytes
 from email.errors import MissingHeaderBodySeparatorDefect
@@ -238,9 +238,11 @@ def _visit(part: Message, out: _Collector, alternative: bool = False) -> None:
         if is_tnef_part(part) and (opened := read_tnef(attachment.payload)) is not None:
             _add_tnef(opened, out)
             return
-        out.attachments.append(attachment)
         if ctype in _PKCS7 and (signed := signed_content(attachment.payload)) is not None:
-            _visit(message_from_bytes(signed, policy=compat32), out)   # kept signed, read too
+            out.attachments.append(replace(attachment, incidental=True))   # its content is read too
+            _visit(message_from_bytes(signed, policy=compat32), out)
+            return
+        out.attachments.append(attachment)
         if _declared_type(part) in _BODY_TYPES and _disposition(part) != "attachment" \
                 and attachment.body_ref is None:
             out.named_texts.append((part, attachment))

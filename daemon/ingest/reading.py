@@ -5,10 +5,11 @@ database work (daemon/read_ahead.py)."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from daemon.ingest.html import sanitize_html
 from daemon.ingest.identity import content_key
+from daemon.ingest.incidental import mark_incidental
 from daemon.ingest.message import ParsedMessage
 from daemon.ingest.parse import parse_message
 from daemon.ingest.quotes import Reply, split_reply
@@ -27,8 +28,12 @@ class Reading:
 def read_message(raw: bytes) -> Reading:
     """Raises UnparseableMessage when nothing usable can be read (the caller quarantines)."""
     parsed = parse_message(raw)
+    forwarded = is_forward(parsed.subject)
+    marked = mark_incidental(parsed.attachments, parsed.html, forwarded=forwarded)
+    if marked != parsed.attachments:
+        parsed = replace(parsed, attachments=marked)
     return Reading(parsed=parsed, content_key=content_key(raw, parsed),
-                   reply=split_reply(parsed.text, forwarded=is_forward(parsed.subject)),
+                   reply=split_reply(parsed.text, forwarded=forwarded),
                    safe_html=sanitize_html(parsed.html) if parsed.html else "")
 
 

@@ -18,7 +18,7 @@ class RuleFacts:
     body: str                                   # visible body (quotes stripped)
     from_addr: str
     to_addrs: tuple[str, ...]                   # every recipient (To and Cc)
-    has_attachment: bool
+    has_attachment: bool                        # a file the customer sent, not a signature logo
     customer_has_contract: bool
     headers: tuple[tuple[str, str], ...]        # (lower-case name, value)
     kind: str                                   # current ticket fields
@@ -39,7 +39,7 @@ def facts_from_message(msg: ParsedMessage, *, body: str, kind: str, category: st
         body=body,
         from_addr=msg.from_addr.lower(),
         to_addrs=tuple(addr.lower() for addr in msg.recipients),
-        has_attachment=bool(msg.attachments),
+        has_attachment=any(not a.incidental for a in msg.attachments),
         customer_has_contract=customer_has_contract,
         headers=tuple((name.lower(), value) for name, value in msg.headers),
         kind=kind,

@@ -115,7 +115,8 @@ def add_inbound_message(work: "Work", ticket: Ticket) -> int:
             log.warning("%s: attachment %s (%d bytes) over the limit, not stored", ticket.token,
                         item.filename, item.size)
         prepared.add_row(session, Attachment, message_id=message_id, filename=item.filename,
-                         content_type=item.content_type, size=item.size, sha256=digest)
+                         content_type=item.content_type, size=item.size, sha256=digest,
+                         incidental=item.incidental)
     return message_id
 
 

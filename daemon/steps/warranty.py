@@ -42,7 +42,7 @@ def check_documents(work: "Work") -> str | None:
 def _document_in(work: "Work") -> str | None:
     cfg = work.rt.config.policy.warranty
     for item in work.parsed.attachments:
-        if is_acceptable_document(item.content_type, item.size, cfg):
+        if not item.incidental and is_acceptable_document(item.content_type, item.size, cfg):
             return item.filename
     return None
 
@@ -50,7 +50,8 @@ def _document_in(work: "Work") -> str | None:
 def _ticket_has_document(work: "Work") -> bool:
     cfg = work.rt.config.policy.warranty
     rows = work.session.execute(select(Attachment.content_type, Attachment.size).join(Message).where(
-        Message.ticket_id == work.ticket.id, Message.direction == "in", Attachment.sha256.is_not(None))).all()
+        Message.ticket_id == work.ticket.id, Message.direction == "in", Attachment.sha256.is_not(None),
+        Attachment.incidental.is_(False))).all()
     return any(is_acceptable_document(ct, size, cfg) for ct, size in rows)
 
 

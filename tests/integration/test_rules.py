@@ -69,6 +69,28 @@ def test_rules_test_dry_run_touches_nothing(site, tmp_path):
     assert site.tickets() == []
 
 
+def test_has_attachment_counts_files_not_a_signature_logo(site, tmp_path):
+    site.write_config('''
+[[rules]]
+name = "Con adjunto"
+when.has_attachment = true
+then.queue = "instalaciones"
+''')
+    logo = ("image001.png@01DB3E7A", "image001.png", "image/png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 6000)
+    html = ('<p class=MsoNormal>No enciende.</p><p class=MsoNormal><a name="_MailAutoSig">Juan</a></p>'
+            '<p class=MsoNormal><img width=151 height=48 src="cid:image001.png@01DB3E7A"></p>')
+    signed_only = make_mail("juan@cliente.test", "No enciende", "No enciende.\n", html=html, related=(logo,))
+    with_file = make_mail("eva@cliente.test", "No enciende", "Foto adjunta.\n", html=html, related=(logo,),
+                          attachments=(("foto.jpg", "image/jpeg", b"\xff\xd8\xff\xe0" + b"\x00" * 9000),))
+    eml = tmp_path / "logo.eml"
+    eml.write_bytes(signed_only)
+    assert "queue=soporte" in site.run("rules", "test", str(eml)).stdout
+    site.deliver(signed_only)
+    site.deliver(with_file)
+    site.once()
+    assert [site.show(f"SOP-00000{i}")["queue"] for i in (1, 2)] == ["soporte", "instalaciones"]
+
+
 def test_broken_rules_are_all_reported_with_paths(site):
     site.write_config('''
 [[rules]]

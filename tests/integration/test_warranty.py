@@ -24,6 +24,10 @@ def customer_mail(smtp_sink, start: int = 0):
     return [(m.message["Subject"], m.rcpt_tos) for m in smtp_sink.messages[start:] if m.rcpt_tos == ["juan@cliente.test"]]
 
 
+def last_received(ticket):
+    return [m for m in ticket["messages"] if m["direction"] == "in"][-1]
+
+
 def claim(site):
     site.write_config(RULES)
     site.deliver(make_mail("juan@cliente.test", "Garantía: la lavadora pierde agua", "Pierde agua por debajo.\n"))
@@ -82,9 +86,42 @@ def test_a_document_outlook_wrapped_in_winmail_dat_counts(site, smtp_sink):
     site.once(now=at(2))
     ticket = site.show("SOP-000001")
     assert ticket["status"] == "abierto"
-    received = [m for m in ticket["messages"] if m["direction"] == "in"][-1]
-    assert [(a["filename"], a["content_type"]) for a in received["attachments"]] == [
+    assert [(a["filename"], a["content_type"]) for a in last_received(ticket)["attachments"]] == [
         ("ticket-compra.pdf", "application/pdf")]
+
+
+LOGO = ("image001.png@01DB3E7A.5C1B2F40", "image001.png", "image/png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 6000)
+
+
+def outlook_html(text: str, photo: str = "") -> str:
+    """As Outlook writes a message whose signature has the company's logo."""
+    pasted = f'<p class=MsoNormal><img width=602 height=803 src="cid:{photo}"></p>' if photo else ""
+    return (f"<html><body lang=ES><div class=WordSection1><p class=MsoNormal>{text}</p>{pasted}"
+            '<p class=MsoNormal><a name="_MailAutoSig">Juan Pérez<br>Ferretería López</a></p>'
+            f'<p class=MsoNormal><img width=151 height=48 src="cid:{LOGO[0]}"></p></div></body></html>')
+
+
+def test_a_signature_logo_is_no_proof_of_purchase_but_a_pasted_photo_is(site, smtp_sink):
+    site.write_config(RULES)
+    site.deliver(make_mail("juan@cliente.test", "Garantía: el calentador no enciende", "No enciende.\n",
+                           html=outlook_html("No enciende."), related=(LOGO,)))
+    site.once(now=T0)
+    assert site.show("SOP-000001")["status"] == "sin_documentacion"
+    assert len(customer_mail(smtp_sink)) == 2           # acknowledgement + document request
+    site.deliver(make_mail("juan@cliente.test", "Re: [SOP-000001] Garantía", "Mañana la busco.\n",
+                           html=outlook_html("Mañana la busco."), related=(LOGO,)))
+    site.once(now=at(1))
+    ticket = site.show("SOP-000001")
+    assert ticket["status"] == "sin_documentacion"
+    assert [(a["filename"], a["incidental"]) for a in last_received(ticket)["attachments"]] == [("image001.png", True)]
+    photo = ("image002.jpg@01DB3E7B.1A2B3C40", "image002.jpg", "image/jpeg", b"\xff\xd8\xff\xe0" + b"\x00" * 90_000)
+    site.deliver(make_mail("juan@cliente.test", "Re: [SOP-000001] Garantía", "Aquí la factura.\n",
+                           html=outlook_html("Aquí la factura.", photo=photo[0]), related=(photo, LOGO)))
+    site.once(now=at(2))
+    ticket = site.show("SOP-000001")
+    assert ticket["status"] == "abierto"
+    assert [(a["filename"], a["incidental"]) for a in last_received(ticket)["attachments"]] == [
+        ("image002.jpg", False), ("image001.png", True)]
 
 
 def test_a_too_small_or_wrong_document_does_not_count(site, smtp_sink):

@@ -17,7 +17,10 @@ def make_mail(sender: str, subject: str, body: str = "Hola.\n", *, name: str = "
               in_reply_to: str | None = None, references: tuple[str, ...] = (),
               headers: dict[str, str] | None = None, html: str | None = None,
               attachments: tuple[tuple[str, str, bytes], ...] = (),
+              related: tuple[tuple[str, str, str, bytes], ...] = (),
               date: datetime | None = None) -> bytes:
+    """`related`: (content id, file name, type, bytes) of images the HTML shows by cid:,
+    beside it in multipart/related as Outlook and Gmail send them."""
     msg = EmailMessage(policy=SMTP)
     msg["From"] = formataddr((name, sender)) if name else sender
     msg["To"] = to
@@ -35,6 +38,9 @@ def make_mail(sender: str, subject: str, body: str = "Hola.\n", *, name: str = "
     msg.set_content(body)
     if html is not None:
         msg.add_alternative(html, subtype="html")
+        for content_id, filename, content_type, data in related:
+            maintype, subtype = content_type.split("/")
+            msg.get_payload()[1].add_related(data, maintype, subtype, cid=f"<{content_id}>", filename=filename)
     for filename, content_type, data in attachments:
         maintype, subtype = content_type.split("/")
         msg.add_attachment(data, maintype=maintype, subtype=subtype, filename=filename)
