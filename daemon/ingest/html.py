@@ -125,9 +125,10 @@ _NOT_SIGNATURE = re.compile(r"ms-outlook-mobile-signature")
 _HISTORY_START = re.compile(r"\s*(?:---|_{3,}|\*?(?:from|de|von|da|van|od|от)\*?\s*:|"
                             r".*(?:wrote|escribió|schrieb|a écrit)\b.*:\s*$)", re.IGNORECASE)
 _QUOTED_SECTION = re.compile(r"\b(?:x_)?messageReplySection\b")
-# Signature blocks that write their own "-- " (Thunderbird, Apple Mail): nothing to mark
-# in the text, but an image inside one is the signature's
-_SELF_MARKED_SIGNATURE = re.compile(r"\bmoz-signature\b|\bAppleMailSignature\b")
+# Thunderbird's signature block writes its own "-- ": nothing to mark in the text, but an
+# image inside it is the signature's. Not Apple's AppleMailSignature: on a phone it often
+# holds what was typed, photos included.
+_SELF_MARKED_SIGNATURE = re.compile(r"\bmoz-signature\b")
 # Where a client starts the quoted history below the reply, whether or not it quotes it:
 # Outlook on the web, Gmail, Thunderbird, Yahoo, Zoho, Proton
 _HISTORY_CONTAINER = re.compile(r"\b(?:x_)?divRplyFwdMsg\b|\b(?:x_)?appendonsend\b|\bgmail_quote\b|"
@@ -248,7 +249,7 @@ class _TextRenderer(HTMLParser):
         elif tag == "img":
             self._note_image(attrs)
         if tag == "a":
-            self._auto_signature |= (dict(attrs).get("name") or "") == "_MailAutoSig"
+            self._auto_signature |= (dict(attrs).get("name") or "").endswith("_MailAutoSig")  # x__ in a reply
             href = (dict(attrs).get("href") or "").strip()
             self._links.append((href, len(self._lines), len(self._buffer)))
         elif tag == "li":

@@ -106,6 +106,20 @@ def test_a_thunderbird_signature_image_is_incidental():
     assert marked(raw) == {"firma.png": True}
 
 
+def test_a_photo_in_an_iphone_signature_block_counts():
+    # iOS Mail often puts what was typed, and the photos taken, inside its "signature" div
+    html = ('<div dir="ltr"><div id="AppleMailSignature" dir="ltr">Aquí está la nota<br><br>'
+            '<img src="cid:9F1C2B7A-1D2E-4F3A-8B9C-0D1E2F3A4B5C" alt="image0.jpeg"><br><br>'
+            'Enviado desde mi iPhone</div></div>')
+    assert marked(mail(html, (("9F1C2B7A-1D2E-4F3A-8B9C-0D1E2F3A4B5C", "image0.jpeg", JPEG),))) == {"image0.jpeg": False}
+
+
+def test_outlooks_signature_bookmark_as_a_reply_writes_it():
+    html = ('<p class="x_MsoNormal">Sigue sin funcionar.</p><p class="x_MsoNormal"><a name="x__MailAutoSig">'
+            'Juan</a></p><p class="x_MsoNormal"><img src="cid:image001.png@01D7"></p>')
+    assert marked(mail(html, (("image001.png@01D7", "image001.png", PNG),))) == {"image001.png": True}
+
+
 def test_files_attached_as_files_always_count():
     raw = mail(OUTLOOK_NEW, (("image001.png@01DB3E7A.5C1B2F40", "image001.png", PNG),),
                files=(("factura.pdf", "application/pdf", b"%PDF-1.4\n" + b"0" * 4096),
