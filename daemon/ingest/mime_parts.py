@@ -25,6 +25,7 @@ from daemon.ingest.enriched import ENRICHED_TYPES, enriched_to_text
 from daemon.ingest.flowed import unflow
 from daemon.ingest.identity import body_start
 from daemon.ingest.message import Attachment, BodyRef
+from daemon.ingest.pgp import signed_text
 from daemon.ingest.smime import signed_content
 from daemon.ingest.tnef import Tnef, read_tnef
 
@@ -402,6 +403,8 @@ def _add_body(part: Message, ctype: str, out: _Collector) -> None:
         text = enriched_to_text(text, richtext=ctype == "text/richtext")
     if ctype == "text/plain" and _UU_BEGIN.search(text):
         text = _without_uuencoded_files(text, out)
+    if ctype == "text/plain":
+        text = signed_text(text)
     _add_text("html" if ctype == "text/html" else "text", text, out)
 
 
