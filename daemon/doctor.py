@@ -108,7 +108,7 @@ def check_oauth(config: Config) -> Check:
         return Check("oauth", False, f"{host}: {exc}",
                      f"check [oauth] token_url, client_id and scope, and ${cfg.client_secret_env} and "
                      f"${cfg.refresh_token_env}; a refresh token the provider revoked must be replaced.")
-    grant = "refresh token" if os.environ.get(cfg.refresh_token_env) else "client credentials"
+    grant = "refresh token" if oauth.refresh_token(cfg) else "client credentials"
     return Check("oauth", True, f"{host} gave an access token for {cfg.client_id} ({grant})")
 
 

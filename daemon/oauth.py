@@ -113,39 +113,47 @@ class Tokens:
             self._grant = None
 
     def _renew(self, now: float) -> Grant:
-        given = os.environ.get(self.cfg.refresh_token_env, "")
-        refresh = self._kept_refresh_token(given) or given
+        refresh = refresh_token(self.cfg)
         secret = os.environ.get(self.cfg.client_secret_env, "")
         grant = read_grant(*self.post(self.cfg.token_url, token_request(self.cfg, secret, refresh)), now)
         if refresh and grant.refresh_token and grant.refresh_token != refresh:
-            self._keep(given, grant.refresh_token)
+            keep_refresh_token(self.cfg, grant.refresh_token)
         return grant
 
-    # The newest refresh token, remembered with a digest of the one the admin gave: when
-    # the admin gives a new one (the old was revoked), theirs wins over what was kept.
-    def _kept_refresh_token(self, given: str) -> str:
-        path = self._file()
-        try:
-            kept = json.loads(path.read_text(encoding="utf-8")) if path is not None else None
-        except (OSError, ValueError):
-            return ""
-        if isinstance(kept, dict) and kept.get("given") == _digest(given):
-            return str(kept.get("refresh_token") or "")
-        return ""
 
-    def _keep(self, given: str, refresh_token: str) -> None:
-        path = self._file()
-        if path is None:
-            return
-        path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = path.with_name(path.name + ".tmp")
-        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump({"given": _digest(given), "refresh_token": refresh_token}, handle)
-        os.replace(temporary, path)
+# The newest refresh token (rotated by the provider, or got by `soporte oauth login`) is
+# remembered with a digest of the one the admin gave in the environment: when the admin
+# gives a new one there (the old was revoked), theirs wins over what was kept.
+def refresh_token(cfg: OAuth) -> str:
+    """The refresh token to use: the kept one, else the environment's ("": none)."""
+    given = os.environ.get(cfg.refresh_token_env, "")
+    path = _kept_file(cfg)
+    try:
+        kept = json.loads(path.read_text(encoding="utf-8")) if path is not None else None
+    except (OSError, ValueError):
+        return given
+    if isinstance(kept, dict) and kept.get("given") == _digest(given) and kept.get("refresh_token"):
+        return str(kept["refresh_token"])
+    return given
 
-    def _file(self) -> Path | None:
-        return self.cfg.store / REFRESH_TOKEN_FILE if self.cfg.store is not None else None
+
+def keep_refresh_token(cfg: OAuth, token: str) -> Path | None:
+    """Written atomically, readable by soporte's user only; the file, or None without
+    a storage folder."""
+    path = _kept_file(cfg)
+    if path is None:
+        return None
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(path.name + ".tmp")
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        json.dump({"given": _digest(os.environ.get(cfg.refresh_token_env, "")), "refresh_token": token}, handle)
+    os.replace(temporary, path)
+    return path
+
+
+def _kept_file(cfg: OAuth) -> Path | None:
+    return cfg.store / REFRESH_TOKEN_FILE if cfg.store is not None else None
 
 
 def _digest(value: str) -> str:

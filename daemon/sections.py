@@ -35,6 +35,8 @@ class OAuth:
     client_secret_env: str
     refresh_token_env: str
     scope: str
+    device_url: str = ""            # where `soporte oauth login` starts the device flow
+    authorize_url: str = ""         # where it sends the admin's browser
     store: Path | None = None       # the storage folder: the newest refresh token is kept there
 
 
@@ -144,15 +146,30 @@ SMTP = (
     Option("connections", int, 1, "mails under way at once, each on its own connection; a crash "
            "may send each of them twice", lambda v: None if 1 <= v <= 16 else "must be between 1 and 16"),
 )
+
+
+def _web_address_or_none(url: str) -> str | None:
+    """The problem with an optional endpoint address, if any."""
+    return None if not url or _web_address(url) else "must be an https:// address (http:// only on loopback)"
+
+
+def _web_address(url: str) -> bool:
+    parts = urlsplit(url)
+    return bool(parts.hostname) and (parts.scheme == "https" or (parts.scheme == "http" and is_loopback(parts.hostname)))
+
+
 OAUTH = (
     Option("token_url", str, "", "the provider's token endpoint; empty: an xoauth2 login uses the "
-           "token in password_env as it is", lambda v: None if not v or _web_address(v) else
-           "must be an https:// address (http:// only on loopback)"),
+           "token in password_env as it is", _web_address_or_none),
     Option("client_id", str, "", "the application (client) id registered with the provider"),
     Option("client_secret_env", str, "SOPORTE_OAUTH_CLIENT_SECRET", "environment variable holding the client secret", env_name),
     Option("refresh_token_env", str, "SOPORTE_OAUTH_REFRESH_TOKEN",
            "environment variable holding a refresh token; unset: the client-credentials grant", env_name),
     Option("scope", str, "", "scopes asked for, separated by spaces"),
+    Option("device_url", str, "", "the provider's device authorization endpoint, for `soporte oauth login`",
+           _web_address_or_none),
+    Option("authorize_url", str, "", "the provider's authorization endpoint, for `soporte oauth login --browser`",
+           _web_address_or_none),
 )
 TICKETS = (
     Option("token_prefix", str, "SOP", "ticket token prefix", lambda v: None if v.isalnum() else "letters and digits only"),
@@ -230,11 +247,6 @@ def load_oauth(raw: Any, storage_dir: Path, problems: Problems) -> OAuth | None:
     if not v["client_id"]:
         problems.add("oauth.client_id", "is required with token_url")
     return OAuth(**v, store=storage_dir)
-
-
-def _web_address(url: str) -> bool:
-    parts = urlsplit(url)
-    return bool(parts.hostname) and (parts.scheme == "https" or (parts.scheme == "http" and is_loopback(parts.hostname)))
 
 
 def load_database_url(raw: Any, base: Path, problems: Problems) -> str:

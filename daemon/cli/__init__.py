@@ -11,7 +11,7 @@ from daemon.problems import ConfigError
 EXIT_CONFIG = 2
 EXIT_DAEMON_FAILED = 70     # sysexits' EX_SOFTWARE: an activity of `soporte run` ended; restart it
 # one module per group of commands, each with register(subparsers)
-COMMAND_GROUPS = ("ops", "tickets", "rulescli", "outbox", "quarantine", "serial", "report", "admin")
+COMMAND_GROUPS = ("ops", "tickets", "rulescli", "outbox", "quarantine", "serial", "report", "admin", "oauthcli")
 
 
 def build_parser() -> argparse.ArgumentParser:

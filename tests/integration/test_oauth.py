@@ -3,6 +3,8 @@ Dovecot with XOAUTH2, the access token fetched from a token endpoint on loopback
 refresh token, and a token the provider revoked is replaced, not retried."""
 from __future__ import annotations
 
+import sys
+
 import pytest
 
 from tests.support.dovecot import DovecotServer
@@ -81,3 +83,51 @@ def test_a_password_is_refused_where_only_tokens_are_taken(oauth_site, provider)
     oauth_site.env["SOPORTE_IMAP_PASSWORD"] = "at-made-up"
     failed = oauth_site.once(check=False)
     assert failed.returncode != 0 and not provider.requests
+
+
+def signing_in_site(oauth_site, provider, endpoint: str):
+    """The admin's setup before the first sign-in: no refresh token anywhere yet."""
+    oauth_site.env.pop("SOPORTE_OAUTH_REFRESH_TOKEN", None)
+    oauth_site.write_config(replace=oauth_site.config_path.read_text() + endpoint)
+    return oauth_site
+
+
+def test_the_admin_signs_in_once_with_a_code_and_soporte_keeps_the_token(oauth_site, provider):
+    site = signing_in_site(oauth_site, provider, f'device_url = "{provider.device_url}"\n')
+    login = site.run("oauth", "login")
+    assert "enter the code ABCD-1234" in login.stdout and "signed in" in login.stdout
+    kept = site.base / "var" / "oauth-refresh-token.json"
+    assert kept.stat().st_mode & 0o777 == 0o600
+    issued = [r for r in provider.requests if r.get("grant_type", "").endswith("device_code")]
+    assert len(issued) == provider.polls_before_approval + 1          # polled until the code was entered
+    site.deliver(make_mail("juan@cliente.test", "Sin conexión", "No conecta.\n"))
+    site.once()
+    assert [t["subject"] for t in site.tickets()] == ["Sin conexión"]
+    refreshed = [r for r in provider.requests if r.get("grant_type") == "refresh_token"]
+    assert refreshed and refreshed[-1]["refresh_token"] in kept.read_text()
+    assert "(refresh token)" in site.run("doctor").stdout
+
+
+def test_the_admin_signs_in_in_a_browser_sent_back_to_loopback(oauth_site, provider, tmp_path):
+    site = signing_in_site(oauth_site, provider, f'authorize_url = "{provider.authorize_url}"\n')
+    browser = tmp_path / "browser.py"          # follows the provider's redirect, as a browser does
+    browser.write_text("import sys, urllib.request\nurllib.request.urlopen(sys.argv[1], timeout=20).read()\n")
+    site.env["BROWSER"] = f"{sys.executable} {browser} %s"
+    login = site.run("oauth", "login")
+    assert "signed in" in login.stdout, login.stderr
+    site.deliver(make_mail("juan@cliente.test", "Teclado", "Faltan teclas.\n"))
+    site.once()
+    assert [t["subject"] for t in site.tickets()] == ["Teclado"]
+
+
+def test_a_refused_sign_in_says_why_and_keeps_nothing(oauth_site, provider):
+    site = signing_in_site(oauth_site, provider, f'device_url = "{provider.device_url}"\n')
+    provider.deny = True
+    try:
+        failed = site.run("oauth", "login", check=False)
+    finally:
+        provider.deny = False
+    assert failed.returncode == 1 and "access_denied: AADSTS70000: The user declined." in failed.stderr
+    assert not (site.base / "var" / "oauth-refresh-token.json").exists()
+    unset = site.run("oauth", "login", "--browser", check=False)
+    assert unset.returncode == 2 and "set [oauth] authorize_url" in unset.stderr

@@ -27,7 +27,7 @@ def env(monkeypatch):
 
 
 def settings(provider: OAuthProvider, store=None, scope: str = "https://outlook.office365.com/.default") -> OAuth:
-    return OAuth(provider.token_url, "soporte-app", "T_CLIENT_SECRET", "T_REFRESH", scope, store)
+    return OAuth(provider.token_url, "soporte-app", "T_CLIENT_SECRET", "T_REFRESH", scope, store=store)
 
 
 class Clock:
