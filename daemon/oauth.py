@@ -55,14 +55,20 @@ def token_request(cfg: OAuth, client_secret: str, refresh_token: str) -> dict[st
     return form
 
 
-def read_grant(status: int, body: bytes, now: float) -> Grant:
-    """The token endpoint's answer, or OAuthError with the provider's own reason."""
+def answer_json(status: int, body: bytes) -> dict:
+    """An endpoint's JSON object, or OAuthError when the answer is none (a proxy's page)."""
     try:
         data = json.loads(body)
     except ValueError:
         data = None
     if not isinstance(data, dict):
         raise OAuthError(f"HTTP {status}: the answer is not a token response")
+    return data
+
+
+def read_grant(status: int, body: bytes, now: float) -> Grant:
+    """The token endpoint's answer, or OAuthError with the provider's own reason."""
+    data = answer_json(status, body)
     token = data.get("access_token")
     if status != 200 or not isinstance(token, str) or not token:
         error = str(data.get("error") or f"HTTP {status}")

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import json
 import secrets
 import threading
 import time
@@ -24,7 +23,7 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from typing import Callable
 
-from daemon.oauth import Grant, OAuthError, Post, read_grant
+from daemon.oauth import Grant, OAuthError, Post, answer_json, read_grant
 from daemon.sections import OAuth
 
 DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
@@ -51,22 +50,12 @@ def _client(cfg: OAuth, client_secret: str) -> dict[str, str]:
     return form
 
 
-def _json(status: int, body: bytes) -> dict:
-    try:
-        data = json.loads(body)
-    except ValueError:
-        data = None
-    if not isinstance(data, dict):
-        raise OAuthError(f"HTTP {status}: the answer is not JSON")
-    return data
-
-
 def start_device_flow(cfg: OAuth, client_secret: str, post: Post, now: float) -> DeviceCode:
     form = _client(cfg, client_secret)
     if cfg.scope:
         form["scope"] = cfg.scope
     status, body = post(cfg.device_url, form)
-    data = _json(status, body)
+    data = answer_json(status, body)
     device_code, user_code = data.get("device_code"), data.get("user_code")
     # Google and the RFC say verification_url[_complete]; Microsoft verification_uri
     uri = data.get("verification_uri") or data.get("verification_url")
@@ -99,7 +88,7 @@ def finish_device_flow(cfg: OAuth, client_secret: str, code: DeviceCode, post: P
         status, body = post(cfg.token_url, form)
         if status == 200:
             return read_grant(status, body, now)
-        error = _json(status, body).get("error")
+        error = answer_json(status, body).get("error")
         if error == "slow_down":
             interval += SLOW_DOWN_SECONDS
         elif error != "authorization_pending":
