@@ -9,6 +9,7 @@ from sqlalchemy import select
 from daemon.billing.ledger import ticket_work_order_view
 from daemon.cli.common import print_json, runtime_from
 from daemon.db.models import Ticket
+from daemon.drain import human_size
 from daemon.views import find_ticket, ticket_detail, ticket_summary
 
 
@@ -74,6 +75,10 @@ def print_ticket(v: dict) -> None:
         print(f"  [{m['created_at']}] {tag} {m['from']}: {m['subject']}")
         for line in m["body_text"].strip().splitlines()[:12]:
             print(f"      {line}")
+        for a in m["attachments"]:
+            came_with = "  (came with the mail: a signature logo, a quoted image or a signature)" \
+                if a["incidental"] else ""
+            print(f"      attached: {a['filename']} ({a['content_type']}, {human_size(a['size'])}){came_with}")
     print("\nevents:")
     for e in v["events"]:
         print(f"  [{e['at']}] {e['actor']}: {e['action']} {e['old'] or ''} -> {e['new'] or ''}")

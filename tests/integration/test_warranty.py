@@ -122,6 +122,9 @@ def test_a_signature_logo_is_no_proof_of_purchase_but_a_pasted_photo_is(site, sm
     assert ticket["status"] == "abierto"
     assert [(a["filename"], a["incidental"]) for a in last_received(ticket)["attachments"]] == [
         ("image002.jpg", False), ("image001.png", True)]
+    shown = site.run("tickets", "show", "SOP-000001").stdout
+    assert "attached: image002.jpg (image/jpeg, 87 KB)\n" in shown
+    assert "attached: image001.png (image/png, 5 KB)  (came with the mail: a signature logo" in shown
 
 
 def test_a_too_small_or_wrong_document_does_not_count(site, smtp_sink):
