@@ -188,9 +188,9 @@ def _declared_size(given: dict[str, str]) -> tuple[float | None, float | None]:
     """The size an <img> is shown at: its style first (it wins in a browser), then
     its width and height attributes."""
     style = {name.lower(): _css_pixels(value) for name, value in _CSS_SIZE.findall(given.get("style", ""))}
-    width = style.get("width") or _css_pixels(given.get("width"))
-    height = style.get("height") or _css_pixels(given.get("height"))
-    return width, height
+    width, height = style.get("width"), style.get("height")
+    return (width if width is not None else _css_pixels(given.get("width")),
+            height if height is not None else _css_pixels(given.get("height")))
 
 
 def html_to_text(html: str) -> str:

@@ -151,6 +151,7 @@ def test_pgp_mime_signature_and_key_are_incidental():
     ('<img src="cid:a" width="100%" style="width:1.5in;height:.5in">', (144, 48)),
     ('<img src="cid:a" style="max-width:600px;width:24pt;HEIGHT: 32PX !important">', (32, 32)),
     ('<img src="cid:a" width="auto" height="12cm">', (None, 12 * 96 / 2.54)),
+    ('<img src="cid:a" width="600" height="400" style="width:0;height:0">', (0, 0)),
     ('<img src="cid:a">', (None, None)),
 ])
 def test_the_size_an_image_is_shown_at(img, size):
