@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import threading
 import time
@@ -27,6 +28,7 @@ DEFAULT_LIFETIME_SECONDS = 3600     # when the provider does not say
 REFRESH_TOKEN_FILE = "oauth-refresh-token.json"
 
 Post = Callable[[str, dict[str, str]], tuple[int, bytes]]
+log = logging.getLogger("soporte.oauth")
 
 
 class OAuthError(Exception):
@@ -136,7 +138,11 @@ def refresh_token(cfg: OAuth) -> str:
     path = _kept_file(cfg)
     try:
         kept = json.loads(path.read_text(encoding="utf-8")) if path is not None else None
-    except (OSError, ValueError):
+    except FileNotFoundError:
+        return given
+    except (OSError, ValueError) as exc:
+        # e.g. `oauth login` run as root, the daemon as its own user
+        log.warning("cannot read the kept refresh token %s (%s): using $%s", path, exc, cfg.refresh_token_env)
         return given
     if isinstance(kept, dict) and kept.get("given") == _digest(given) and kept.get("refresh_token"):
         return str(kept["refresh_token"])

@@ -102,6 +102,13 @@ def test_a_new_refresh_token_from_the_admin_wins_over_the_kept_one(provider, env
     assert provider.requests[-1]["refresh_token"] == "rt-new"
 
 
+def test_an_unreadable_kept_token_is_reported_and_the_environments_used(provider, env, tmp_path, caplog):
+    (tmp_path / REFRESH_TOKEN_FILE).write_text("{not json")
+    Tokens(settings(provider, tmp_path)).access_token()
+    assert provider.requests[-1]["refresh_token"] == "rt-0"
+    assert "cannot read the kept refresh token" in caplog.text and "$T_REFRESH" in caplog.text
+
+
 def test_refusals_and_an_unreachable_provider_are_clear_errors(provider, env):
     env.setenv("T_REFRESH", "revoked")
     with pytest.raises(OAuthError, match="invalid_grant: AADSTS70008: The refresh token has expired or is invalid.$"):
