@@ -20,6 +20,7 @@ from daemon.ingest.mailbox import Mailbox
 from daemon.ingest.parse import UnparseableMessage, parse_message
 from daemon.ingest.put_away import PutAway
 from daemon.ingest.reading import Reading
+from daemon.outbound.context import human_size
 from daemon.outbound.outbox import Mail
 from daemon.pipeline import Source, process
 from daemon.quarantine import TOO_LARGE, put_aside
@@ -117,13 +118,6 @@ def tell_sender_too_large(rt: Runtime, session: Session, headers: bytes, size: i
                           "limit": human_size(limit)}}
     rt.mailer.queue(session, None, Mail("customer_message_too_large", (parsed.from_addr,), extra=extra,
                                         language=rt.config.support.language), now)
-
-
-def human_size(size: int) -> str:
-    """Spanish style: "35,0 MB", "39 KB"."""
-    if size >= 1024 * 1024:
-        return f"{size / (1024 * 1024):.1f} MB".replace(".", ",")
-    return f"{max(size // 1024, 1)} KB"
 
 
 def quarantine(rt: Runtime, source: Source, raw: bytes, reason: str, size: int | None = None,

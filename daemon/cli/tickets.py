@@ -9,7 +9,7 @@ from sqlalchemy import select
 from daemon.billing.ledger import ticket_work_order_view
 from daemon.cli.common import print_json, runtime_from
 from daemon.db.models import Ticket
-from daemon.drain import human_size
+from daemon.outbound.context import human_size
 from daemon.views import find_ticket, ticket_detail, ticket_summary
 
 

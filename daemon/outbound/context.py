@@ -41,6 +41,13 @@ LABELS: dict[str, dict[str, str]] = {
 DATE = "%d/%m/%Y"
 
 
+def human_size(size: int) -> str:
+    """Spanish style: "35,0 MB", "39 KB"."""
+    if size >= 1024 * 1024:
+        return f"{size / (1024 * 1024):.1f} MB".replace(".", ",")
+    return f"{max(size // 1024, 1)} KB"
+
+
 def label(value: str | None, language: str = "es") -> str:
     if not value:
         return ""

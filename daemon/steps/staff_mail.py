@@ -1,20 +1,26 @@
 """Which mail a staff reply causes, once its commands applied: the public reply relayed
-to the customer (from the support address, never the staff member's), the status
-notices, the decision on a feature request, the assignee's heads-up, finance's billing
-notification on close, and the error or warning that goes to the sender alone."""
+to the customer (from the support address, never the staff member's) with the files
+attached to it, the status notices, the decision on a feature request, the assignee's
+heads-up, finance's billing notification on close, and the error or warning that goes
+to the sender alone."""
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING
 
+from daemon.audit import add_event
 from daemon.billing.finance import billing_notice
 from daemon.commands.apply import Applied
 from daemon.commands.parse import CommandError
+from daemon.outbound.compose import FileAttachment
+from daemon.outbound.context import human_size
 from daemon.outbound.outbox import Mail
 
 if TYPE_CHECKING:
     from daemon.pipeline import Work
 
 STATUS_TEMPLATES = {"resuelto": "customer_resolved", "cerrado": "customer_closed"}
+log = logging.getLogger("soporte.commands")
 
 
 def after_commands(work: "Work", applied: Applied, reply_text: str) -> None:
@@ -26,7 +32,8 @@ def after_commands(work: "Work", applied: Applied, reply_text: str) -> None:
     if relayed:
         staff = config.staff_by_email(work.parsed.from_addr)
         work.mails.append(Mail("customer_reply", (customer.email,), automatic=False, language=language,
-                               extra={"reply_text": text, "agent_name": staff.name if staff else ""}))
+                               extra={"reply_text": text, "agent_name": staff.name if staff else ""},
+                               attachments=_files_for_the_customer(work)))
         if ticket.first_response_at is None:
             ticket.first_response_at = work.now
     if applied.status_change:
@@ -38,6 +45,29 @@ def after_commands(work: "Work", applied: Applied, reply_text: str) -> None:
         work.mails.append(Mail("staff_assigned", (applied.assigned_to,), extra={
             "assigned_by": _name(config, work.parsed.from_addr),
             "message": {"from": customer.email, "body_text": _last_customer_text(ticket)}}))
+
+
+def _files_for_the_customer(work: "Work") -> tuple[FileAttachment, ...]:
+    """The files the staff member attached (a manual, a quote, a screenshot), not the
+    logo of their signature or their digital signature. Together they stay within
+    [limits] max_attachment_bytes, as the customer's mail server will take no more; a
+    file left out is an event on the ticket, so staff see the customer did not get it."""
+    limit = work.rt.config.limits.max_attachment_bytes
+    files: list[FileAttachment] = []
+    total = 0
+    for item in work.parsed.attachments:
+        if item.incidental:
+            continue
+        if total + item.size > limit:
+            log.warning("%s: %s (%s) not sent to the customer: over %s together", work.ticket.token,
+                        item.filename, human_size(item.size), human_size(limit))
+            add_event(work.session, work.ticket, work.now, work.parsed.from_addr, "attachment_not_sent",
+                      None, f"{item.filename} ({human_size(item.size)}): over {human_size(limit)} together")
+            continue
+        data = item.payload if item.body_ref is None else work.rt.store.get(item.body_ref.sha256)
+        files.append(FileAttachment(item.filename, item.content_type, data))
+        total += item.size
+    return tuple(files)
 
 
 def _status_notice(work: "Work", change: tuple[str, str], relayed: bool, language: str) -> None:

@@ -53,6 +53,28 @@ def test_reply_with_commands_applies_them_and_relays_the_text(site, smtp_sink):
     assert ticket["first_response_at"] is not None
 
 
+def test_files_the_staff_attach_reach_the_customer_without_their_signature_logo(site, smtp_sink):
+    site.write_config("[limits]\nmax_attachment_bytes = 150000\n")
+    token = open_ticket(site, smtp_sink)
+    smtp_sink.clear()
+    manual = b"%PDF-1.4\n" + bytes(range(256)) * 400     # large: read back from the store
+    logo = ("image001.png@01DB3E7A", "image001.png", "image/png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 6000)
+    html = ('<p class=MsoNormal>Le adjunto el manual.</p><p class=MsoNormal><a name="_MailAutoSig">Luis</a></p>'
+            '<p class=MsoNormal><img width=151 height=48 src="cid:image001.png@01DB3E7A"></p>')
+    site.deliver(make_mail("luis@empresa.test", f"RE: [{token}] La caldera no arranca", "Le adjunto el manual.\n",
+                           html=html, related=(logo,),
+                           attachments=(("manual caldera.pdf", "application/pdf", manual),
+                                        ("fotos.zip", "application/zip", b"PK" + b"\x00" * 60000))))
+    site.once()
+    [reply] = smtp_sink.wait_for(1)
+    assert reply.rcpt_tos == ["juan@cliente.test"]
+    assert "Le adjunto el manual." in reply.message.get_body(("plain",)).get_content()
+    assert [(part.get_filename(), part.get_content_type(), part.get_content())
+            for part in reply.message.iter_attachments()] == [("manual caldera.pdf", "application/pdf", manual)]
+    [left_out] = [e for e in site.show(token)["events"] if e["action"] == "attachment_not_sent"]
+    assert left_out["new"] == "fotos.zip (58 KB): over 146 KB together"
+
+
 def test_unknown_command_applies_nothing_and_only_the_sender_hears(site, smtp_sink):
     token = open_ticket(site, smtp_sink)
     smtp_sink.clear()
