@@ -30,7 +30,7 @@ def read_message(raw: bytes) -> Reading:
     parsed = parse_message(raw)
     forwarded = is_forward(parsed.subject)
     marked = mark_incidental(parsed.attachments, parsed.html, forwarded=forwarded)
-    if marked != parsed.attachments:
+    if marked is not parsed.attachments:
         parsed = replace(parsed, attachments=marked)
     return Reading(parsed=parsed, content_key=content_key(raw, parsed),
                    reply=split_reply(parsed.text, forwarded=forwarded),
