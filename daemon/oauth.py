@@ -42,12 +42,18 @@ class Grant:
     refresh_token: str              # "" when the provider sent none
 
 
-def token_request(cfg: OAuth, client_secret: str, refresh_token: str) -> dict[str, str]:
-    """The form posted to the token endpoint: a refresh grant when there is a refresh
-    token, else the client-credentials grant (Microsoft 365's app-only access)."""
+def client_form(cfg: OAuth, client_secret: str) -> dict[str, str]:
+    """Who asks, in every form posted to the provider: a public client sends no secret."""
     form = {"client_id": cfg.client_id}
     if client_secret:
         form["client_secret"] = client_secret
+    return form
+
+
+def token_request(cfg: OAuth, client_secret: str, refresh_token: str) -> dict[str, str]:
+    """The form posted to the token endpoint: a refresh grant when there is a refresh
+    token, else the client-credentials grant (Microsoft 365's app-only access)."""
+    form = client_form(cfg, client_secret)
     if refresh_token:
         form.update(grant_type="refresh_token", refresh_token=refresh_token)
     else:

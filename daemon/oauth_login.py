@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from typing import Callable
 
-from daemon.oauth import Grant, OAuthError, Post, answer_json, read_grant
+from daemon.oauth import Grant, OAuthError, Post, answer_json, client_form, read_grant
 from daemon.sections import OAuth
 
 DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
@@ -43,15 +43,8 @@ class DeviceCode:
     expires_at: float
 
 
-def _client(cfg: OAuth, client_secret: str) -> dict[str, str]:
-    form = {"client_id": cfg.client_id}
-    if client_secret:
-        form["client_secret"] = client_secret
-    return form
-
-
 def start_device_flow(cfg: OAuth, client_secret: str, post: Post, now: float) -> DeviceCode:
-    form = _client(cfg, client_secret)
+    form = client_form(cfg, client_secret)
     if cfg.scope:
         form["scope"] = cfg.scope
     status, body = post(cfg.device_url, form)
@@ -79,7 +72,7 @@ def finish_device_flow(cfg: OAuth, client_secret: str, code: DeviceCode, post: P
                        sleep: Callable[[float], None] = time.sleep) -> Grant:
     """Asks the token endpoint, at the pace the provider sets, until the admin has
     signed in, refused, or let the code expire."""
-    form = {**_client(cfg, client_secret), "grant_type": DEVICE_GRANT, "device_code": code.device_code}
+    form = {**client_form(cfg, client_secret), "grant_type": DEVICE_GRANT, "device_code": code.device_code}
     interval = code.interval
     while True:
         now = clock()
@@ -134,7 +127,7 @@ def code_from_redirect(login: BrowserLogin, address: str) -> str:
 
 def exchange_code(cfg: OAuth, client_secret: str, login: BrowserLogin, code: str, post: Post,
                   now: float) -> Grant:
-    form = {**_client(cfg, client_secret), "grant_type": "authorization_code", "code": code,
+    form = {**client_form(cfg, client_secret), "grant_type": "authorization_code", "code": code,
             "redirect_uri": login.redirect_uri, "code_verifier": login.verifier}
     return read_grant(*post(cfg.token_url, form), now)
 

@@ -168,7 +168,7 @@ class CidImage:
 def cid_images(html: str) -> list[CidImage]:
     """Every cid: image of the HTML, in order, with where it stands; [] when the markup
     cannot be read."""
-    renderer = _TextRenderer()
+    renderer = _TextRenderer(notes_images=True)
     try:
         renderer.feed(_tidy(html))
         renderer.close()
@@ -212,7 +212,8 @@ def _crude_text(html: str) -> str:
 class _TextRenderer(HTMLParser):
     """Collects lines; a line gets its "> " prefix when it is finished."""
 
-    def __init__(self) -> None:
+    def __init__(self, notes_images: bool = False) -> None:
+        """`notes_images`: also note every cid: image and where it stands (`images`)."""
         super().__init__(convert_charrefs=True)
         self._lines: list[str] = []
         self._buffer: list[str] = []
@@ -227,6 +228,7 @@ class _TextRenderer(HTMLParser):
         self._divs: list[str] = []
         self._signatures: list[tuple[int, int]] = []  # (line of its "-- ", line after its end)
         self._blockquotes: list[bool] = []  # per open blockquote: a quote, or only an indent
+        self.notes_images = notes_images
         self.images: list[CidImage] = []
         self._history = False       # the quoted history has started (for images only)
         self._auto_signature = False  # Outlook's signature bookmark was passed
@@ -246,10 +248,11 @@ class _TextRenderer(HTMLParser):
         if tag == "div":
             self._open_div(" ".join(v or "" for k, v in attrs if k in ("class", "id", "name")),
                            dict(attrs).get("style") or "")
-        elif tag == "img":
+        elif tag == "img" and self.notes_images:
             self._note_image(attrs)
         if tag == "a":
-            self._auto_signature |= (dict(attrs).get("name") or "").endswith("_MailAutoSig")  # x__ in a reply
+            if self.notes_images:   # x__MailAutoSig in a reply
+                self._auto_signature |= (dict(attrs).get("name") or "").endswith("_MailAutoSig")
             href = (dict(attrs).get("href") or "").strip()
             self._links.append((href, len(self._lines), len(self._buffer)))
         elif tag == "li":
@@ -321,10 +324,11 @@ class _TextRenderer(HTMLParser):
                 kind = "signature"
         elif not kind and _SELF_MARKED_SIGNATURE.search(names):
             kind = "signed"
-        compact = style.replace(" ", "").lower()
-        # Outlook's reply header sits in a div ruled on top only: the history starts there
-        self._history |= bool(_HISTORY_CONTAINER.search(names)) or (
-            "border-top:solid" in compact and "border:none" in compact)
+        if self.notes_images and not self._history:
+            compact = style.replace(" ", "").lower()
+            # Outlook's reply header sits in a div ruled on top only: the history starts there
+            self._history = bool(_HISTORY_CONTAINER.search(names)) or (
+                "border-top:solid" in compact and "border:none" in compact)
         self._divs.append(kind)
         if kind == "quote":   # Outlook on the web puts the history in a section, not a blockquote
             self._paragraph()

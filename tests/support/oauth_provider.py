@@ -76,21 +76,24 @@ class OAuthProvider:
         self.server = ThreadingHTTPServer((HOST, 0), Handler)
         self._thread = threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True)
 
+    def _url(self, path: str) -> str:
+        return f"http://{HOST}:{self.server.server_port}/{path}"
+
     @property
     def token_url(self) -> str:
-        return f"http://{HOST}:{self.server.server_port}/token"
+        return self._url("token")
 
     @property
     def introspection_url(self) -> str:
-        return f"http://{HOST}:{self.server.server_port}/introspect"
+        return self._url("introspect")
 
     @property
     def device_url(self) -> str:
-        return f"http://{HOST}:{self.server.server_port}/devicecode"
+        return self._url("devicecode")
 
     @property
     def authorize_url(self) -> str:
-        return f"http://{HOST}:{self.server.server_port}/authorize"
+        return self._url("authorize")
 
     def device(self, form: dict[str, str]) -> tuple[int, dict]:
         with self._lock:
@@ -140,9 +143,13 @@ class OAuthProvider:
             return None
         fresh = f"rt-{next(self._numbers)}"
         self.refresh_tokens.add(fresh)
+        return self._issue({"refresh_token": fresh})
+
+    def _issue(self, body: dict) -> tuple[int, dict]:
+        """A new access token for the mailbox's user, with `body` (a refresh token)."""
         token = f"at-{next(self._numbers)}"
         self.tokens[token] = Issued(self.user, time.time() + self.lifetime)
-        return 200, {"token_type": "Bearer", "access_token": token, "expires_in": self.lifetime, "refresh_token": fresh}
+        return 200, {"token_type": "Bearer", "access_token": token, "expires_in": self.lifetime, **body}
 
     def grant(self, form: dict[str, str]) -> tuple[int, dict]:
         with self._lock:
@@ -163,9 +170,7 @@ class OAuthProvider:
                     body["refresh_token"] = fresh
             elif form.get("grant_type") != "client_credentials":
                 return 400, {"error": "unsupported_grant_type"}
-            token = f"at-{next(self._numbers)}"
-            self.tokens[token] = Issued(self.user, time.time() + self.lifetime)
-            return 200, {"token_type": "Bearer", "access_token": token, "expires_in": self.lifetime, **body}
+            return self._issue(body)
 
     def introspect(self, token: str) -> tuple[int, dict]:
         with self._lock:
