@@ -4,6 +4,7 @@ transaction, so a mail exists exactly when the change that caused it is committe
 Never talks to an SMTP server."""
 from __future__ import annotations
 
+import hashlib
 import logging
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -14,7 +15,7 @@ from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from daemon.db import prepared
-from daemon.db.models import Customer, Message, Outbox, Ticket
+from daemon.db.models import Attachment, Customer, Message, Outbox, Ticket
 from daemon.outbound.compose import Envelope, FileAttachment, compose
 from daemon.outbound.context import customer_context, ticket_context
 from daemon.outbound.msgid import make_message_id
@@ -90,11 +91,16 @@ class Mailer:
                          give_up_at=now + timedelta(hours=self.config.smtp.retry_for_hours))
         if ticket is not None:
             # threads the customer's answer to this mail back into the ticket
-            prepared.add_row(session, Message, ticket_id=ticket_id, direction="out",
-                             message_id=envelope.message_id, content_key="",
-                             from_addr=self.config.support.address, to_addrs=list(recipients),
-                             subject=body.subject, body_text=body.text, full_text=body.text, body_html="",
-                             internal=mail.audience != "customer", automatic=mail.automatic, created_at=now)
+            message_row = prepared.add_row(
+                session, Message, ticket_id=ticket_id, direction="out", message_id=envelope.message_id,
+                content_key="", from_addr=self.config.support.address, to_addrs=list(recipients),
+                subject=body.subject, body_text=body.text, full_text=body.text, body_html="",
+                internal=mail.audience != "customer", automatic=mail.automatic, created_at=now)
+            for item in mail.attachments:
+                # the bytes are in the store already, under the message they came with
+                prepared.add_row(session, Attachment, message_id=message_row, filename=item.filename,
+                                 content_type=item.content_type, size=len(item.data),
+                                 sha256=hashlib.sha256(item.data).hexdigest())
         log.info("%s: queued %s to %s", ticket.token if ticket else "-", mail.template, ", ".join(recipients))
         return envelope.message_id
 

@@ -31,9 +31,13 @@ def after_commands(work: "Work", applied: Applied, reply_text: str) -> None:
     relayed = bool(text.strip()) and not applied.internal
     if relayed:
         staff = config.staff_by_email(work.parsed.from_addr)
+        files, left_out = _files_for_the_customer(work)
         work.mails.append(Mail("customer_reply", (customer.email,), automatic=False, language=language,
                                extra={"reply_text": text, "agent_name": staff.name if staff else ""},
-                               attachments=_files_for_the_customer(work)))
+                               attachments=files))
+        if left_out:
+            work.mails.append(Mail("staff_files_not_sent", (work.parsed.from_addr,), extra={
+                "files": left_out, "limit": human_size(config.limits.max_attachment_bytes)}))
         if ticket.first_response_at is None:
             ticket.first_response_at = work.now
     if applied.status_change:
@@ -47,13 +51,15 @@ def after_commands(work: "Work", applied: Applied, reply_text: str) -> None:
             "message": {"from": customer.email, "body_text": _last_customer_text(ticket)}}))
 
 
-def _files_for_the_customer(work: "Work") -> tuple[FileAttachment, ...]:
+def _files_for_the_customer(work: "Work") -> tuple[tuple[FileAttachment, ...], list[dict[str, str]]]:
     """The files the staff member attached (a manual, a quote, a screenshot), not the
     logo of their signature or their digital signature. Together they stay within
     [limits] max_attachment_bytes, as the customer's mail server will take no more; a
-    file left out is an event on the ticket, so staff see the customer did not get it."""
+    file left out is an event on the ticket and a mail to its sender, who believes the
+    customer has it."""
     limit = work.rt.config.limits.max_attachment_bytes
     files: list[FileAttachment] = []
+    left_out: list[dict[str, str]] = []    # template values of each file not sent
     total = 0
     for item in work.parsed.attachments:
         if item.incidental:
@@ -63,11 +69,12 @@ def _files_for_the_customer(work: "Work") -> tuple[FileAttachment, ...]:
                         item.filename, human_size(item.size), human_size(limit))
             add_event(work.session, work.ticket, work.now, work.parsed.from_addr, "attachment_not_sent",
                       None, f"{item.filename} ({human_size(item.size)}): over {human_size(limit)} together")
+            left_out.append({"filename": item.filename, "size": human_size(item.size)})
             continue
         data = item.payload if item.body_ref is None else work.rt.store.get(item.body_ref.sha256)
         files.append(FileAttachment(item.filename, item.content_type, data))
         total += item.size
-    return tuple(files)
+    return tuple(files), left_out
 
 
 def _status_notice(work: "Work", change: tuple[str, str], relayed: bool, language: str) -> None:

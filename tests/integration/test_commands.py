@@ -66,13 +66,21 @@ def test_files_the_staff_attach_reach_the_customer_without_their_signature_logo(
                            attachments=(("manual caldera.pdf", "application/pdf", manual),
                                         ("fotos.zip", "application/zip", b"PK" + b"\x00" * 60000))))
     site.once()
-    [reply] = smtp_sink.wait_for(1)
+    reply, warning = sorted(smtp_sink.wait_for(2), key=lambda m: m.rcpt_tos != ["juan@cliente.test"])
     assert reply.rcpt_tos == ["juan@cliente.test"]
     assert "Le adjunto el manual." in reply.message.get_body(("plain",)).get_content()
     assert [(part.get_filename(), part.get_content_type(), part.get_content())
             for part in reply.message.iter_attachments()] == [("manual caldera.pdf", "application/pdf", manual)]
-    [left_out] = [e for e in site.show(token)["events"] if e["action"] == "attachment_not_sent"]
+    ticket = site.show(token)
+    [left_out] = [e for e in ticket["events"] if e["action"] == "attachment_not_sent"]
     assert left_out["new"] == "fotos.zip (58 KB): over 146 KB together"
+    # the agent hears which file the customer did not get
+    assert warning.rcpt_tos == ["luis@empresa.test"]
+    assert "- fotos.zip (58 KB)" in warning.message.get_body(("plain",)).get_content()
+    # the ticket shows what the customer received
+    relayed = [m for m in ticket["messages"] if m["direction"] == "out" and not m["internal"]][-1]
+    assert "Le adjunto el manual." in relayed["body_text"]
+    assert [(a["filename"], a["size"]) for a in relayed["attachments"]] == [("manual caldera.pdf", len(manual))]
 
 
 def test_unknown_command_applies_nothing_and_only_the_sender_hears(site, smtp_sink):
