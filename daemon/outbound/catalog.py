@@ -21,7 +21,9 @@ SAMPLE_SUPPORT = {"address": "soporte@empresa.test", "name": "Soporte Técnico"}
 SAMPLE_STAFF = {"luis.martin@empresa.test": "Luis Martín", "ana.ruiz@empresa.test": "Ana Ruiz"}
 _CUSTOMER_TEXT = ("Buenos días. El calentador hace un ruido fuerte al encenderse y se apaga "
                   "a los pocos minutos.\nEl piloto parpadea en rojo.")
-_MESSAGE = {"from": "maria.lopez@cliente.test", "body_text": _CUSTOMER_TEXT}
+_MESSAGE = {"from": "maria.lopez@cliente.test", "body_text": _CUSTOMER_TEXT,
+            "files": [{"filename": "piloto.jpg", "size": "2,1 MB", "attached": True},
+                      {"filename": "video_ruido.mp4", "size": "38,4 MB", "attached": False}]}
 _DEADLINE = "24/11/2026 09:15"
 
 
@@ -92,7 +94,9 @@ TEMPLATES: dict[str, TemplateSpec] = {
                           followups=[{"token": "SOP-000118", "subject": "Instalación en Getafe",
                                       "due_at": "23/11/2026 10:00", "note": "Confirmar la visita."}]),
     "staff_recategorize": _spec("staff", True, "proof of purchase arrived; please re-categorise",
-                                document="factura_calentador.pdf"),
+                                document="factura_calentador.pdf",
+                                message={**_MESSAGE, "files": [{"filename": "factura_calentador.pdf",
+                                                                "size": "184 KB", "attached": True}]}),
     "staff_rule_notice": _spec("staff", True, "a routing rule asked to notify this address",
                                rule="Garantía de calentadores", message=_MESSAGE),
     "supervisor_sla_breach": _spec("supervisor", True, "a ticket missed an SLA target",

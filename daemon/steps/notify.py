@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from daemon.outbound.faq import matching_faq
 from daemon.outbound.outbox import Mail
+from daemon.steps.passing_on import message_notice
 
 if TYPE_CHECKING:
     from daemon.pipeline import Work
@@ -26,9 +27,7 @@ def notify(work: "Work") -> str | None:
     elif work.reopened:
         work.mails.append(Mail("customer_reopened", (customer.email,), language=language))
     if not work.created and work.sender_role is None and work.rating is None and ticket.assignee:
-        work.mails.append(Mail("staff_customer_message", (ticket.assignee,),
-                               extra={"message": {"from": work.parsed.from_addr,
-                                                  "body_text": work.reply.visible if work.reply else ""}}))
+        work.mails.append(message_notice(work, "staff_customer_message", (ticket.assignee,)))
     for mail in work.mails:
         work.rt.mailer.queue(work.session, ticket, mail, work.now)
     return None

@@ -7,7 +7,7 @@ import logging
 from typing import TYPE_CHECKING
 
 from daemon.billing.ledger import contract_active
-from daemon.outbound.outbox import Mail
+from daemon.steps.passing_on import message_notice
 from daemon.rules.conditions import facts_from_message
 from daemon.rules.engine import Decision, evaluate
 from daemon.sla_timers import schedule_sla
@@ -56,17 +56,14 @@ def apply_decision(work: "Work", decision: Decision) -> None:
         ticket.assignee = decision.assign
         assigning = next((h.rule_name for h in reversed(decision.hits)
                           if any("assign" in e for e in h.effects)), RULES_ACTOR)
-        work.mails.append(Mail("staff_assigned", (decision.assign,), extra={
-            "assigned_by": f"la regla «{assigning}»",
-            "message": {"from": work.parsed.from_addr, "body_text": work.reply.visible if work.reply else ""}}))
+        work.mails.append(message_notice(work, "staff_assigned", (decision.assign,),
+                                     assigned_by=f"la regla «{assigning}»"))
     watchers = [w for w in decision.watchers if w not in (ticket.watchers or [])]
     if watchers:
         ticket.watchers = list(ticket.watchers or []) + watchers
     for note in decision.notifications:
         for address in notify_addresses(work, note.to):
-            work.mails.append(Mail(note.template, (address,), extra={
-                "rule": note.rule,
-                "message": {"from": work.parsed.from_addr, "body_text": work.reply.visible if work.reply else ""}}))
+            work.mails.append(message_notice(work, note.template, (address,), rule=note.rule))
 
 
 def notify_addresses(work: "Work", target: str) -> tuple[str, ...]:

@@ -15,6 +15,7 @@ from daemon.commands.parse import CommandError
 from daemon.outbound.compose import FileAttachment
 from daemon.outbound.context import human_size
 from daemon.outbound.outbox import Mail
+from daemon.steps.passing_on import file_list, files_to_pass_on
 
 if TYPE_CHECKING:
     from daemon.pipeline import Work
@@ -31,13 +32,9 @@ def after_commands(work: "Work", applied: Applied, reply_text: str) -> None:
     relayed = bool(text.strip()) and not applied.internal
     if relayed:
         staff = config.staff_by_email(work.parsed.from_addr)
-        files, left_out = _files_for_the_customer(work)
         work.mails.append(Mail("customer_reply", (customer.email,), automatic=False, language=language,
                                extra={"reply_text": text, "agent_name": staff.name if staff else ""},
-                               attachments=files))
-        if left_out:
-            work.mails.append(Mail("staff_files_not_sent", (work.parsed.from_addr,), extra={
-                "files": left_out, "limit": human_size(config.limits.max_attachment_bytes)}))
+                               attachments=_files_for_the_customer(work)))
         if ticket.first_response_at is None:
             ticket.first_response_at = work.now
     if applied.status_change:
@@ -48,33 +45,24 @@ def after_commands(work: "Work", applied: Applied, reply_text: str) -> None:
     if applied.assigned_to and applied.assigned_to != work.parsed.from_addr:
         work.mails.append(Mail("staff_assigned", (applied.assigned_to,), extra={
             "assigned_by": _name(config, work.parsed.from_addr),
-            "message": {"from": customer.email, "body_text": _last_customer_text(ticket)}}))
+            "message": {"from": customer.email, "body_text": _last_customer_text(ticket), "files": []}}))
 
 
-def _files_for_the_customer(work: "Work") -> tuple[tuple[FileAttachment, ...], list[dict[str, str]]]:
-    """The files the staff member attached (a manual, a quote, a screenshot), not the
-    logo of their signature or their digital signature. Together they stay within
-    [limits] max_attachment_bytes, as the customer's mail server will take no more; a
-    file left out is an event on the ticket and a mail to its sender, who believes the
-    customer has it."""
-    limit = work.rt.config.limits.max_attachment_bytes
-    files: list[FileAttachment] = []
-    left_out: list[dict[str, str]] = []    # template values of each file not sent
-    total = 0
-    for item in work.parsed.attachments:
-        if item.incidental:
-            continue
-        if total + item.size > limit:
-            log.warning("%s: %s (%s) not sent to the customer: over %s together", work.ticket.token,
-                        item.filename, human_size(item.size), human_size(limit))
-            add_event(work.session, work.ticket, work.now, work.parsed.from_addr, "attachment_not_sent",
-                      None, f"{item.filename} ({human_size(item.size)}): over {human_size(limit)} together")
-            left_out.append({"filename": item.filename, "size": human_size(item.size)})
-            continue
-        data = item.payload if item.body_ref is None else work.rt.store.get(item.body_ref.sha256)
-        files.append(FileAttachment(item.filename, item.content_type, data))
-        total += item.size
-    return tuple(files), left_out
+def _files_for_the_customer(work: "Work") -> tuple[FileAttachment, ...]:
+    """The files the staff member attached (a manual, a quote, a screenshot). One left
+    out is an event on the ticket and a mail to its sender, who believes the customer
+    has it."""
+    passed = files_to_pass_on(work)
+    limit = human_size(work.rt.config.limits.max_attachment_bytes)
+    for item in passed.left_out:
+        log.warning("%s: %s (%s) not sent to the customer: over %s together", work.ticket.token,
+                    item.filename, human_size(item.size), limit)
+        add_event(work.session, work.ticket, work.now, work.parsed.from_addr, "attachment_not_sent",
+                  None, f"{item.filename} ({human_size(item.size)}): over {limit} together")
+    if passed.left_out:
+        work.mails.append(Mail("staff_files_not_sent", (work.parsed.from_addr,), extra={
+            "files": [f for f in file_list(passed) if not f["attached"]], "limit": limit}))
+    return passed.files
 
 
 def _status_notice(work: "Work", change: tuple[str, str], relayed: bool, language: str) -> None:

@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from daemon.db.models import Attachment, Message, Timer
 from daemon.outbound.outbox import Mail
+from daemon.steps.passing_on import message_notice
 from daemon.rules.warranty import is_acceptable_document, warranty_deadline
 from daemon.ticket_status import change_status
 
@@ -83,7 +84,7 @@ def document_received(work: "Work") -> None:
     work.mails.append(Mail("customer_document_received", (ticket.customer.email,), language=_language(work)))
     supervisors = tuple(s.email for s in work.rt.config.staff_with_role("supervisor"))
     if supervisors:
-        work.mails.append(Mail("staff_recategorize", supervisors, extra={"document": _document_in(work) or ""}))
+        work.mails.append(message_notice(work, "staff_recategorize", supervisors, document=_document_in(work) or ""))
 
 
 def accepted_names(types) -> list[str]:

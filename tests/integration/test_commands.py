@@ -83,6 +83,30 @@ def test_files_the_staff_attach_reach_the_customer_without_their_signature_logo(
     assert [(a["filename"], a["size"]) for a in relayed["attachments"]] == [("manual caldera.pdf", len(manual))]
 
 
+def test_the_assignee_gets_the_customers_files_with_their_message(site, smtp_sink):
+    site.write_config("[limits]\nmax_attachment_bytes = 150000\n")
+    token = open_ticket(site, smtp_sink)
+    staff_reply(site, "luis@empresa.test", token, "#asignar yo\n#interno\n\nMe encargo yo.\n")
+    smtp_sink.clear()
+    photo = b"\xff\xd8\xff\xe0" + bytes(range(256)) * 300
+    logo = ("image001.png@01DB3E7A", "image001.png", "image/png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 6000)
+    html = ('<p>Le mando una foto del piloto.</p><div id="Signature"><p>Juan</p>'
+            '<img width=120 height=40 src="cid:image001.png@01DB3E7A"></div>')
+    site.deliver(make_mail("juan@cliente.test", f"RE: [{token}] La caldera no arranca",
+                           "Le mando una foto del piloto.\n", html=html, related=(logo,),
+                           attachments=(("piloto.jpg", "image/jpeg", photo),
+                                        ("video.mp4", "video/mp4", b"\x00" * 90000))))
+    site.once()
+    [notice] = smtp_sink.wait_for(1)
+    assert notice.rcpt_tos == ["luis@empresa.test"]
+    assert [(a.get_filename(), a.get_content()) for a in notice.message.iter_attachments()] == [
+        ("piloto.jpg", photo)]
+    text = notice.message.get_body(("plain",)).get_content().replace("\r\n", "\n")
+    assert "Le mando una foto del piloto." in text
+    assert "  - piloto.jpg (75 KB)\n  - video.mp4 (87 KB): no va adjunto" in text
+    assert "image001.png" not in text
+
+
 def test_unknown_command_applies_nothing_and_only_the_sender_hears(site, smtp_sink):
     token = open_ticket(site, smtp_sink)
     smtp_sink.clear()

@@ -72,6 +72,10 @@ def test_document_in_time_reopens_and_asks_supervisors(site, smtp_sink):
     assert ticket["status"] == "abierto"
     recipients = sorted(r for m in smtp_sink.messages[start:] for r in m.rcpt_tos)
     assert recipients == ["ana@empresa.test", "juan@cliente.test"]
+    # the supervisor re-categorises with the receipt in hand
+    [to_supervisor] = [m.message for m in smtp_sink.messages[start:] if m.rcpt_tos == ["ana@empresa.test"]]
+    assert [(a.get_filename(), a.get_content()) for a in to_supervisor.iter_attachments()] == [
+        ("ticket-compra.pdf", pdf)]
     site.once(now=at(7))
     site.once(now=at(25))
     assert site.show("SOP-000001")["status"] == "abierto"
