@@ -23,6 +23,7 @@ from email.utils import collapse_rfc2231_value
 from daemon.ingest.decode import decode_bytes, decode_header_value, meta_charset, unsmuggle
 from daemon.ingest.enriched import ENRICHED_TYPES, enriched_to_text
 from daemon.ingest.flowed import unflow
+from daemon.ingest.html import html_to_text
 from daemon.ingest.identity import body_start
 from daemon.ingest.message import Attachment, BodyRef
 from daemon.ingest.pgp import signed_text
@@ -54,6 +55,8 @@ _UU_BEGIN_LINE = re.compile(r"begin [0-7]{3,4} +(\S.{0,254}?)\s*$")
 _UU_LINE = re.compile(r"[ -`]{1,85}")
 _WIDE_CHARSET = re.compile(r"utf-?(?:16|32)|ucs|unicode", re.IGNORECASE)   # NUL bytes are text there
 _BINARY = "application/octet-stream"
+_STUB_MAX_CHARS = 400    # a longer plain version is text someone wrote
+_WORD = re.compile(r"\w+")
 _PKCS7 = ("application/pkcs7-mime", "application/x-pkcs7-mime")
 _TNEF = ("application/ms-tnef", "application/vnd.ms-tnef")
 _ENCODING_TOKEN = re.compile(r"[a-z0-9-]*")
@@ -324,12 +327,28 @@ def _visit_alternatives(children: list[Message], out: _Collector) -> None:
         versions.append(version)
     plain = next((v for v in versions if any(k == "text" and t.strip() for k, t in v.body)), None)
     rich = next((v for v in reversed(versions) if v.htmls), None)
+    if plain is not None and rich is not None and _stands_in_for_html(plain, rich):
+        out.defects.append("the plain-text version only points to the HTML one")
+        plain = None
     if plain is not None:
         out.body.extend(s for s in plain.body if s[0] == "text")
     elif rich is not None:
         out.body.extend(s for s in rich.body if s[0] == "html")
     if rich is not None:
         out.htmls.extend(rich.htmls)
+
+
+def _stands_in_for_html(plain: _Collector, rich: _Collector) -> bool:
+    """A stock line some mailers put where the plain text should be ("This is an HTML
+    message. Please use an HTML capable mail program to read it"): short, about HTML,
+    and not what the HTML version says. The HTML is read only for such a line."""
+    text = "\n".join(t for kind, t in plain.body if kind == "text")
+    if len(text) > _STUB_MAX_CHARS or "html" not in text.lower():
+        return False
+    words = _WORD.findall(text.lower())
+    html_text = "\n".join(html_to_text(h) for kind, h in rich.body if kind == "html")
+    shown = set(_WORD.findall(html_text.lower()))
+    return bool(shown) and 2 * sum(w in shown for w in words) < len(words)
 
 
 def _visit_epilogue(part: Message, out: _Collector) -> None:

@@ -89,6 +89,8 @@ def test_missing_message_id_is_synthesised_from_the_raw_hash(fixture, has_id):
     ("utf8_declared_latin1_body.eml", "Mañana vuelvo", None),
     ("broken_multipart_boundary.eml", "La caldera hace un ruido extraño.", None),
     ("forwarded_rfc822_attachment.eml", "#cliente abuelo@cliente.test", None),
+    # a mailer's stock line instead of the plain text: the HTML is what they wrote
+    ("plain_version_only_points_to_html.eml", "Hola, el pedido 4711 llegó roto.", "pedido 4711"),
 ])
 def test_bodies(fixture, text_has, html_has):
     msg = parse(fixture)
@@ -101,6 +103,7 @@ def test_bodies(fixture, text_has, html_has):
     ("broken_multipart_boundary.eml", "--other-boundary"),  # MIME noise not in body
     ("forwarded_rfc822_attachment.eml", "pierde agua"),     # nested mail is not body
     ("dsn_bounce_with_token.eml", "Hemos recibido"),        # bounced original neither
+    ("plain_version_only_points_to_html.eml", "HTML capable"),
 ])
 def test_body_keeps_out(fixture, absent):
     assert absent not in parse(fixture).text
@@ -728,3 +731,22 @@ def test_a_title_line_above_the_headers_is_dropped():
 def test_a_mailbox_with_spaces_gives_no_address_rather_than_a_strangers(sender, name):
     msg = parse_message(b"From: " + sender + b"\nSubject: x\n\nhola\n")
     assert (msg.from_addr, msg.from_name) == ("", name)
+
+
+@pytest.mark.parametrize("plain, html, expected", [
+    # stock lines in place of the text, in the languages mailers write them
+    ("This is an HTML message. Please use an HTML capable mail program to read this message.",
+     "<p>La caldera no enciende.</p>", "La caldera no enciende."),
+    ("Este mensaje está en formato HTML. Su programa de correo no puede mostrarlo.",
+     "<p>La caldera no enciende.</p>", "La caldera no enciende."),
+    # a short plain version that says what the HTML says is theirs, HTML named or not
+    ("Le envío el informe HTML de la caldera.", "<p>Le envío el <b>informe HTML</b> de la caldera.</p>",
+     "Le envío el informe HTML de la caldera."),
+    ("Ver HTML: la caldera no enciende.", "<p>La caldera no enciende</p>", "Ver HTML: la caldera no enciende."),
+    # an HTML version with no words leaves the plain one as it is
+    ("Please use an HTML mail program.", "<p><img src='cid:x'></p>", "Please use an HTML mail program."),
+])
+def test_a_plain_version_that_only_points_to_the_html_gives_way(plain, html, expected):
+    from tests.support.mail import make_mail
+    msg = parse_message(make_mail("ana@cliente.test", "Caldera", plain + "\n", html=html))
+    assert msg.text.strip() == expected
