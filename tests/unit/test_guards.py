@@ -76,6 +76,15 @@ def message(headers=(), subject="Hola", from_addr="cliente@cliente.test", from_n
     ([("Precedence", "normal")], "accept"),
     ([("List-Unsubscribe", "<mailto:u@x.test>")], "bulk"),
     ([("List-Id", "<l.x.test>")], "bulk"),
+    # lists that say so only in their other headers (ezmlm, fml, older Mailman)
+    ([("List-Post", "<mailto:l@x.test>")], "bulk"),
+    ([("List-Help", "<mailto:l-help@x.test>")], "bulk"),
+    ([("Mailing-List", "contact l-help@x.test; run by ezmlm")], "bulk"),
+    ([("X-ML-Name", "usuarios")], "bulk"),
+    # responders of other systems that mark themselves only in one header
+    ([("X-Amazon-Auto-Reply", "true")], "autoreply"),
+    ([("X-Mailer", "KANA Response 7.0.1.126")], "autoreply"),
+    ([("X-Mailer", "Microsoft Outlook 16.0")], "accept"),
     ([("Return-Path", "<>")], "autoreply"),   # a responder, unless the text reports a failure
     ([("Return-Path", "<cliente@cliente.test>")], "accept"),
     ([("X-Failed-Recipients", "a@b.test")], "bounce"),
@@ -128,6 +137,10 @@ _FAILURE = "Delivery to the following recipient failed permanently:\n\n  ana@cli
     ("Fuera de la oficina: Presupuesto", "", "autoreply"),
     # a person answering an out-of-office, or asking about their own
     ("RE: Automatic reply: Presupuesto", "", "accept"),
+    # GroupWise tracks a message's status from the reader's own address
+    ("Message status - opened", "", "autoreply"),
+    ("Message status - delivered", "", "autoreply"),
+    ("Message status - opened: necesito el estado de mi pedido", "", "accept"),
     ("Out of office replies not working on my account", "", "accept"),
     ("Automatic Response", "", "autoreply"),
     ("Out of Office AutoReply: Presupuesto", "", "autoreply"),
