@@ -19,6 +19,8 @@ class Reply:
 
 _MAX_HEADER = 300   # a longer line is prose, never a header: keeps the regexes cheap
 _SIG_WINDOW = 40    # a "--" delimiter further than this from the end is content
+_GREETING_MAX = 40  # a salutation alone on its line is shorter than this
+_PROSE_MIN = 40     # a signature's first line (a name, a title) is shorter than this
 _FOOTER_LINES = 6   # a "____" line with at most this many lines after it is a footer
 
 # Attribution lines ("On <date>, Ana <ana@x> wrote:"). Any opening goes with any closing:
@@ -159,6 +161,10 @@ _FOOTER_HINT = re.compile(
     r"@|https?://|www\.|unsubscri|subscri|mailing list|listinfo|google groups|"
     r"confiden|disclaimer|darse de baja|suscri|abmelden|désabonn|d[ée]sinscri|"
     r"you (?:are )?receiv|recib", re.IGNORECASE)
+_CLOSING_LINE = re.compile(
+    r"(?:many |muchas |mil )?(?:thanks?|thank you|cheers|regards|best|kind regards|best regards|gracias|"
+    r"saludos|un saludo|atentamente|cordialmente|un abrazo|danke|gru(?:ß|ss)|merci|cordialement|grazie|"
+    r"obrigad[oa]|abra[çc]os)\b", re.IGNORECASE)
 _SIGN_OFF = re.compile(r"-{1,2}(?=[^\W\d_])[^\W\d_a-zß-ÿ][\w.'’]*(?: [\w.'’]+){0,2}$")
 
 
@@ -178,11 +184,28 @@ def split_reply(text: str, *, forwarded: bool = False) -> Reply:
     if not _has_text(visible):
         # a lone signature is still what they sent; a bare "--" is not
         visible, signature = ([] if _join(signature) == "--" else signature), []
+    elif _only_greeting(visible) and _opens_with_prose(signature):
+        # "Ana," over the whole message: it was typed into the signature's block (Gmail)
+        visible, signature = visible + [line for line in signature if line.strip() != "--"], []
     if (quoted or cut < len(lines)) and not any(map(_is_quote, visible)) and _points_below(visible):
         # "see my answers below in red", typed inside the history (answers between
         # "> " lines are already visible, as interleaved context)
         return Reply(_join(lines), "", "")
     return Reply(_join(visible), _join(quoted + lines[cut:]), _join(signature))
+
+
+def _only_greeting(visible: list[str]) -> bool:
+    """All that stands above the signature is one short salutation ("Hola Ana:",
+    "Heather,"), not a closing ("Gracias,"), which a signature rightly follows."""
+    written = [line.strip() for line in visible if line.strip() and not _is_quote(line)]
+    return (len(written) == 1 and len(written[0]) <= _GREETING_MAX and written[0][-1] in ",:"
+            and not _CLOSING_LINE.match(written[0]))
+
+
+def _opens_with_prose(signature: list[str]) -> bool:
+    """A signature starts with a name; a message starts with a sentence."""
+    first = next((line.strip() for line in signature if line.strip() and line.strip() != "--"), "")
+    return len(first) >= _PROSE_MIN
 
 
 def _points_below(visible: list[str]) -> bool:

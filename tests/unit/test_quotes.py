@@ -406,3 +406,30 @@ PATHOLOGICAL = [
 def test_pathological_input_finishes(body: str) -> None:
     reply = split_reply(body)
     assert len(reply.visible) + len(reply.quoted) + len(reply.signature) <= len(body)
+
+
+@pytest.mark.parametrize("body, visible, signature", [
+    # Gmail puts what was typed into its signature block when the cursor sits there:
+    # the salutation alone above it means the "signature" is the message
+    ("Marta,\n-- \nGracias por su interés en el puesto de técnico. Me gustaría hablar con usted.\n"
+     "¿Qué disponibilidad tiene el jueves?\n",
+     "Marta,\nGracias por su interés en el puesto de técnico. Me gustaría hablar con usted.\n"
+     "¿Qué disponibilidad tiene el jueves?", ""),
+    # a closing, or a salutation over a name, keeps its signature
+    ("Gracias,\n-- \nAna Ruiz\nTel. 600 000 000\n", "Gracias,", "--\nAna Ruiz\nTel. 600 000 000"),
+    ("Un saludo,\n-- \nThis message and its attachments are confidential and for the addressee only.\n",
+     "Un saludo,", "--\nThis message and its attachments are confidential and for the addressee only."),
+    ("Hola,\n-- \nAna Ruiz\nJefa de compras\n", "Hola,", "--\nAna Ruiz\nJefa de compras"),
+])
+def test_a_message_typed_into_the_signature_block_stays_visible(body: str, visible: str, signature: str) -> None:
+    reply = split_reply(body)
+    assert (reply.visible, reply.signature) == (visible, signature)
+
+
+def test_a_gmail_reply_inside_its_signature_block_is_read_whole() -> None:
+    from daemon.ingest.html import html_to_text
+    html = ('<div dir="ltr"><div>Marta,</div><div class="gmail_quote"><div dir="ltr" '
+            'class="gmail_signature" data-smartmail="gmail_signature"><div>Gracias por su interés en el '
+            'puesto de técnico. Me gustaría hablar con usted.</div><div>¿Qué disponibilidad tiene el '
+            'jueves?</div></div></div></div>')
+    assert "¿Qué disponibilidad tiene el jueves?" in split_reply(html_to_text(html)).visible
