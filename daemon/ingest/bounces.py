@@ -42,10 +42,10 @@ _TEMPORARY = re.compile(
 # line are the original's (often ours), not the failed recipients.
 _COPY_MARKERS = re.compile(
     r"^.*(?:copy of the (?:original )?message|is a copy of your message|"
-    r"(?:original|unsent) message follows|message headers follow|original message headers|"
+    r"(?:original|unsent) message follows?|message headers follow|original message headers|"
     r"below this line|"
     r"returned message (?:follows|below)|-+ *returned message|mensaje original).*$|"
-    r"^(?:received|return-path):", re.IGNORECASE | re.MULTILINE)
+    r"^[ \t>]*(?:received|return-path):", re.IGNORECASE | re.MULTILINE)
 # Where a report names the sender or the message, not a failed recipient: the SMTP
 # dialogue's MAIL FROM, the lines of an echoed header summary ("Your message / To: /
 # From:"), "not accepting mail from x@y" (AOL), "message-id of <x@y>" (abuse reports)
@@ -101,11 +101,13 @@ def bounce_info(msg: ParsedMessage, ignore: tuple[str, ...] = ()) -> BounceInfo:
         permanent = bool(_PERMANENT.search(report)) or not _TEMPORARY.search(report)
         diagnostic = _scraped_diagnostic(msg.text)
     recipients += listed or ([] if recipients else _sole_recipient(originals))
+    addressees = tuple(a.lower() for a in msg.recipients)
     return BounceInfo(
         # a bounce that says In-Reply-To (Zoho) names the message it returns
         original_message_ids=_original_ids(originals, msg.text) or msg.in_reply_to,
+        # a report goes back to whoever sent the message, never to who it failed for
         failed_recipients=_unique(a.lower().strip("'") for a in recipients
-                                  if a.lower().strip("'") not in ignore + (msg.from_addr,)),
+                                  if a.lower().strip("'") not in ignore + (msg.from_addr,) + addressees),
         permanent=permanent,
         diagnostic=diagnostic,
         original_subject=_original_subject(originals, msg.text),

@@ -53,7 +53,10 @@ _BOUNCE_SUBJECT = re.compile(r"^\s*(?:undeliverable|undelivered|unzustellbar|"
     r"non[- ]?delivery|delivery (?:has )?failed|could not be delivered|"
     r"delivery (?:notification|report)|warning: could not send|message (?:not|could not be) "
     r"delivered|mail system error|returned to sender|rejected mail|"
-    r"mensaje no entregado|error de entrega|user unknown|failed mail\b", re.IGNORECASE)
+    r"mensaje no entregado|error de entrega|user unknown|failed mail\b|"
+    # Japanese, Chinese and Korean carriers' and providers' reports
+    r"メールエラー通知|配信エラー|配送エラー|配信不能|系统退信|退信通知|投递失败|发送失败|递送失败|"
+    r"傳送失敗|반송|배달 실패", re.IGNORECASE)
 # What a mail system's report says and a customer's message does not
 _BOUNCE_EVIDENCE = re.compile(
     # an enhanced status code where a mail system writes one ("550 5.1.1", "Status: 5.1.1",
@@ -96,7 +99,10 @@ _AUTOREPLY_WORDS = (
     r"odpowied[źz] automatyczna|automatyczna odpowied[źz]|automatick[aá] odpov[eě][dď]|automatikus v[aá]lasz|"
     r"автоматический ответ|автоответ|автоматична відповідь|αυτόματη απάντηση|r[ăa]spuns automat|"
     r"balasan otomatis|tr[ảa] l[ờo]i t[ựu] đ[ộo]ng|자동\s?(?:회신|응답)|תשובה אוטומטית|رد تلقائي|"
-    r"otomatik yan[ıi]t|自动回复|自動回覆|自動応答|自動返信)")
+    r"otomatik yan[ıi]t|自动回复|自動回覆|自動応答|自動返信|"
+    r"autom[aā]tisk[aā] atbilde|[aā]rpus biroja(?: atra[sš]an[aā]s autom[aā]tisk[aā] atbilde)?|automatinis atsakymas|automaatne vastus|"
+    r"automatski odgovor|samodejni odgovor|автоматичен отговор|poza biurem|nicht im b[üu]ro|"
+    r"afwezig|absen(?:t|ce) du bureau|fuori (?:ufficio|sede)|fora del despatx|fora do escrit[oó]rio)")
 _AUTOREPLY_SUBJECT = re.compile(
     r"^\s*(?:[\[(]" + _AUTOREPLY_WORDS + r"[\])]|" + _AUTOREPLY_WORDS +
     r"(?:\s*(?:[:：\-–—(\[]|$)|\s+(?:re|autoreply|auto-reply|reply|until|till|from|for|hasta|bis|du)\b))|"

@@ -139,6 +139,12 @@ _FAILURE = "Delivery to the following recipient failed permanently:\n\n  ana@cli
     ("RE: Automatic reply: Presupuesto", "", "accept"),
     # GroupWise tracks a message's status from the reader's own address
     ("Message status - opened", "", "autoreply"),
+    # Exchange's out-of-office in the reader's language, with no header to say so
+    ("Arpus biroja atrasanas automatiska atbilde: Presupuesto", "I am out of office.", "autoreply"),
+    ("Automatski odgovor: Presupuesto", "", "autoreply"),
+    ("Fuori ufficio: Presupuesto", "", "autoreply"),
+    ("Afwezig: Presupuesto", "", "autoreply"),
+    ("Afwezigheid van de monteur", "Kan iemand anders komen?", "accept"),
     ("Message status - delivered", "", "autoreply"),
     ("Message status - opened: necesito el estado de mi pedido", "", "accept"),
     ("Out of office replies not working on my account", "", "accept"),
@@ -244,6 +250,29 @@ def test_scraped_bounce_never_reports_our_own_address_as_failed():
     bounce = message(from_addr="mailer-daemon@mx.test",
                      text="Could not deliver to otro@cliente.test or soporte@example.test\n")
     assert classify(bounce, OWN).bounce.failed_recipients == ("otro@cliente.test",)
+
+
+def test_a_carriers_report_in_japanese_from_a_no_reply_sender_is_a_bounce():
+    report = message(subject="メールエラー通知", from_addr="no-reply@ezweb.example.test",
+                     text="Could not be delivered to: <ana@cliente.test>\nAs their mailbox is full.\n")
+    verdict_ = classify(report, OWN)
+    assert (verdict_.kind, verdict_.bounce.failed_recipients) == ("bounce", ("ana@cliente.test",))
+    # a customer asking about the error in the same words is not one
+    assert classify(message(subject="配信エラーについて", text="メールが届きません。"), OWN).kind == "accept"
+
+
+def test_a_scraped_bounce_reports_neither_its_addressee_nor_the_returned_copy():
+    from dataclasses import replace
+    # sent back to another address of ours (a VERP return path, a second sender), and
+    # the copy of the message quoted line by line under "original message follow:"
+    bounce = replace(message(
+        from_addr="postmaster@mx.test", subject="Mail delivery failed",
+        text="Could not deliver to sdrake@cliente.test: mailbox full.\nOriginal sender: avisos@example.test\n\n"
+             "The first 50 lines of your original message follow:\n"
+             "> Received: from mx.example.test (envelope-from <rebotes@example.test>)\n"
+             "> \tby mx.test with ESMTPA (Authenticated sender: jefe@example.test)\n"
+             "> Message-Id: <abc@example.test>\n"), to=("avisos@example.test",))
+    assert classify(bounce, OWN).bounce.failed_recipients == ("sdrake@cliente.test",)
 
 
 def test_dsn_prefers_the_original_recipient_over_an_internal_final_one():
