@@ -83,7 +83,7 @@ _URL_REST = re.compile(r"[\w\-.~/?#\[\]@!$&'()*+,;=%]{1,200}")
 
 _ORIGINAL = re.compile(
     r"[-‐‑–—]{2,}\s*(?:original message|original|reply message|mensaje original|missatge original|"
-    r"ursprüngliche nachricht|antwort nachricht|original-?nachricht|message d'origine|"
+    r"ursprüngliche nachricht|antwort nachricht|original-?nachricht|message d'origine|message original|"
     r"messaggio originale|mensagem original|oorspronkelijk bericht|"
     r"oprindelig (?:meddelelse|besked)|opprinnelig melding|originalmeddelande|"
     r"ursprungligt meddelande|"
@@ -104,7 +104,7 @@ _HEADER_KEYS = {
              "lähettäjä", "kimden", "nadawca", "发件人", "寄件者", "差出人", "보낸 사람",
              "від", "από", "de la", "dari", "từ", "מאת", "من"},
     "date": {"sent", "date", "enviado", "enviado el", "enviat", "fecha", "data", "gesendet",
-             "datum", "envoyé", "envoyé le", "inviato", "verzonden", "enviada em", "sendt",
+             "datum", "envoyé", "envoyé le", "envoye", "envoye le", "inviato", "verzonden", "enviada em", "sendt",
              "skickat", "dato", "wysłano", "wysłane", "odesláno", "отправлено", "дата",
              "küldve", "dátum", "lähetetty", "päivämäärä", "gönderildi", "tarih",
              "message du", "日期", "发送时间", "寄件日期", "送信日時", "날짜", "보낸 날짜",
@@ -165,7 +165,7 @@ _CLOSING_LINE = re.compile(
     r"(?:many |muchas |mil )?(?:thanks?|thank you|cheers|regards|best|kind regards|best regards|gracias|"
     r"saludos|un saludo|atentamente|cordialmente|un abrazo|danke|gru(?:ß|ss)|merci|cordialement|grazie|"
     r"obrigad[oa]|abra[çc]os)\b", re.IGNORECASE)
-_SIGN_OFF = re.compile(r"-{1,2}(?=[^\W\d_])[^\W\d_a-zß-ÿ][\w.'’]*(?: [\w.'’]+){0,2}$")
+_SIGN_OFF = re.compile(r"(?:-{1,2}|[–—])(?=[^\W\d_])[^\W\d_a-zß-ÿ][\w.'’]*(?: [\w.'’]+){0,2}$")
 
 
 def split_reply(text: str, *, forwarded: bool = False) -> Reply:

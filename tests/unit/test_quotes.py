@@ -433,3 +433,16 @@ def test_a_gmail_reply_inside_its_signature_block_is_read_whole() -> None:
             'puesto de técnico. Me gustaría hablar con usted.</div><div>¿Qué disponibilidad tiene el '
             'jueves?</div></div></div></div>')
     assert "¿Qué disponibilidad tiene el jueves?" in split_reply(html_to_text(html)).visible
+
+
+@pytest.mark.parametrize("body, visible", [
+    # French Outlook's rule, and its header written without accents
+    ("Merci.\n\n-----Message original-----\nEnvoyé : lundi 24 octobre 2022 18:42\n\nTexte ancien\n", "Merci."),
+    ("Merci.\n\n** De : Ana <ana@cliente.test>\n** Envoye : lundi 24 octobre 2022 18:42 **\n"
+     "** A : Soporte **\n** Objet : Devis **\n\nTexte ancien\n", "Merci."),
+    # a sign-off after an em or en dash is a signature, as after "--"
+    ("Funciona ya, gracias.\n\n—Daniel\n", "Funciona ya, gracias."),
+    ("Funciona ya, gracias.\n\n–Daniel Pérez\n", "Funciona ya, gracias."),
+])
+def test_french_outlook_headers_and_dashed_sign_offs(body: str, visible: str) -> None:
+    assert split_reply(body).visible == visible
