@@ -23,7 +23,6 @@ from email.utils import collapse_rfc2231_value
 from daemon.ingest.decode import decode_bytes, decode_header_value, meta_charset, unsmuggle
 from daemon.ingest.enriched import ENRICHED_TYPES, enriched_to_text
 from daemon.ingest.flowed import unflow
-from daemon.ingest.html import html_to_text
 from daemon.ingest.identity import body_start
 from daemon.ingest.message import Attachment, BodyRef
 from daemon.ingest.pgp import signed_text
@@ -345,8 +344,9 @@ def _stands_in_for_html(plain: _Collector, rich: _Collector) -> bool:
     text = "\n".join(t for kind, t in plain.body if kind == "text")
     if len(text) > _STUB_MAX_CHARS or "html" not in text.lower():
         return False
+    from daemon.ingest.parse import html_text as text_of     # the one HTML-to-text seam
     words = _WORD.findall(text.lower())
-    html_text = "\n".join(html_to_text(h) for kind, h in rich.body if kind == "html")
+    html_text = "\n".join(text_of(h) for kind, h in rich.body if kind == "html")
     shown = set(_WORD.findall(html_text.lower()))
     return bool(shown) and 2 * sum(w in shown for w in words) < len(words)
 

@@ -184,7 +184,7 @@ def split_reply(text: str, *, forwarded: bool = False) -> Reply:
     if not _has_text(visible):
         # a lone signature is still what they sent; a bare "--" is not
         visible, signature = ([] if _join(signature) == "--" else signature), []
-    elif _only_greeting(visible) and _opens_with_prose(signature):
+    elif signature and _only_greeting(visible) and _opens_with_prose(signature):
         # "Ana," over the whole message: it was typed into the signature's block (Gmail)
         visible, signature = visible + [line for line in signature if line.strip() != "--"], []
     if (quoted or cut < len(lines)) and not any(map(_is_quote, visible)) and _points_below(visible):

@@ -7,10 +7,10 @@ import logging
 from typing import TYPE_CHECKING
 
 from daemon.billing.ledger import contract_active
-from daemon.steps.passing_on import message_notice
 from daemon.rules.conditions import facts_from_message
 from daemon.rules.engine import Decision, evaluate
 from daemon.sla_timers import schedule_sla
+from daemon.steps.passing_on import message_notice
 from daemon.audit import add_event
 from daemon.ticket_status import change_status
 
@@ -57,7 +57,7 @@ def apply_decision(work: "Work", decision: Decision) -> None:
         assigning = next((h.rule_name for h in reversed(decision.hits)
                           if any("assign" in e for e in h.effects)), RULES_ACTOR)
         work.mails.append(message_notice(work, "staff_assigned", (decision.assign,),
-                                     assigned_by=f"la regla «{assigning}»"))
+                                         assigned_by=f"la regla «{assigning}»"))
     watchers = [w for w in decision.watchers if w not in (ticket.watchers or [])]
     if watchers:
         ticket.watchers = list(ticket.watchers or []) + watchers

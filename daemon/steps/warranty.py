@@ -12,8 +12,8 @@ from sqlalchemy import select
 
 from daemon.db.models import Attachment, Message, Timer
 from daemon.outbound.outbox import Mail
-from daemon.steps.passing_on import message_notice
 from daemon.rules.warranty import is_acceptable_document, warranty_deadline
+from daemon.steps.passing_on import message_notice
 from daemon.ticket_status import change_status
 
 if TYPE_CHECKING:
