@@ -24,6 +24,7 @@ from daemon.ingest.reading import Reading
 from daemon.outbound.outbox import Mail
 from daemon.runtime import Runtime
 from daemon.steps import checkpoint, intake, limits, notify, persist, routing, staff, threading, warranty
+from daemon.steps.passing_on import PassedOn
 
 log = logging.getLogger("soporte.ingest")
 
@@ -66,6 +67,7 @@ class Work:
     outcome: str = ""
     bypass_limits: bool = False             # an admin's import or release: no per-sender cap
     released: bool = False                  # an admin released it from quarantine: not held again
+    passed_on: PassedOn | None = None       # the files mail caused by this message carries, once read
 
 
 Stage = Callable[[Work], str | None]

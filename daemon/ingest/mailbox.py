@@ -57,7 +57,7 @@ class Mailbox:
         [oauth] is set (a given secret, the read-ahead worker's, is used as it is)."""
         if self._given_secret is not None:
             return self._given_secret
-        if self.cfg.auth == "xoauth2" and self.cfg.oauth is not None:
+        if self.cfg.oauth is not None:             # set only with auth = "xoauth2"
             return oauth.tokens(self.cfg.oauth).access_token()
         return os.environ.get(self.cfg.password_env, "")
 

@@ -24,7 +24,14 @@ class PassedOn:
 
 
 def files_to_pass_on(work: "Work") -> PassedOn:
-    """The message's own files in the order they came, each while the total fits."""
+    """The message's own files in the order they came, each while the total fits; read
+    once, however many mails carry them."""
+    if work.passed_on is None:
+        work.passed_on = _choose(work)
+    return work.passed_on
+
+
+def _choose(work: "Work") -> PassedOn:
     limit = work.rt.config.limits.max_attachment_bytes
     files: list[FileAttachment] = []
     left_out: list[Attachment] = []

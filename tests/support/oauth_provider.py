@@ -75,25 +75,9 @@ class OAuthProvider:
 
         self.server = ThreadingHTTPServer((HOST, 0), Handler)
         self._thread = threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True)
-
-    def _url(self, path: str) -> str:
-        return f"http://{HOST}:{self.server.server_port}/{path}"
-
-    @property
-    def token_url(self) -> str:
-        return self._url("token")
-
-    @property
-    def introspection_url(self) -> str:
-        return self._url("introspect")
-
-    @property
-    def device_url(self) -> str:
-        return self._url("devicecode")
-
-    @property
-    def authorize_url(self) -> str:
-        return self._url("authorize")
+        base = f"http://{HOST}:{self.server.server_port}"
+        self.token_url, self.introspection_url = f"{base}/token", f"{base}/introspect"
+        self.device_url, self.authorize_url = f"{base}/devicecode", f"{base}/authorize"
 
     def device(self, form: dict[str, str]) -> tuple[int, dict]:
         with self._lock:
