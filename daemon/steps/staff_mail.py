@@ -15,7 +15,8 @@ from daemon.commands.parse import CommandError
 from daemon.outbound.compose import FileAttachment
 from daemon.outbound.context import human_size
 from daemon.outbound.outbox import Mail
-from daemon.steps.passing_on import file_list, files_to_pass_on
+from daemon.steps.passing_on import (PassedOn, file_list, files_to_pass_on, notice_with_files,
+                                     stored_files_to_pass_on)
 
 if TYPE_CHECKING:
     from daemon.pipeline import Work
@@ -43,9 +44,7 @@ def after_commands(work: "Work", applied: Applied, reply_text: str) -> None:
         work.mails.append(Mail("customer_decision", (customer.email,), language=language,
                                extra={"decision": applied.decision, "note": ""}))
     if applied.assigned_to and applied.assigned_to != work.parsed.from_addr:
-        work.mails.append(Mail("staff_assigned", (applied.assigned_to,), extra={
-            "assigned_by": _name(config, work.parsed.from_addr),
-            "message": {"from": customer.email, "body_text": _last_customer_text(ticket), "files": []}}))
+        _tell_assignee(work, applied.assigned_to)
 
 
 def _files_for_the_customer(work: "Work") -> tuple[FileAttachment, ...]:
@@ -106,7 +105,14 @@ def _name(config, email: str) -> str:
     return staff.name if staff else email
 
 
-def _last_customer_text(ticket) -> str:
+def _tell_assignee(work: "Work", assignee: str) -> None:
+    """The new assignee gets the customer's last message with its files, as when a rule
+    assigns: the photo or the receipt is what they start from."""
+    ticket = work.ticket
     inbound = [m for m in ticket.messages if m.direction == "in" and not m.internal]
-    return inbound[-1].body_text if inbound else ""
+    last = inbound[-1] if inbound else None
+    passed = stored_files_to_pass_on(work, last) if last is not None else PassedOn((), ())
+    work.mails.append(notice_with_files(
+        "staff_assigned", (assignee,), ticket.customer.email, last.body_text if last is not None else "",
+        passed, assigned_by=_name(work.rt.config, work.parsed.from_addr)))
 
