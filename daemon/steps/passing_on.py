@@ -5,8 +5,8 @@ takes no more. A staff member told of a customer's message gets its files with i
 photo of the fault or the receipt, without opening the ticket elsewhere."""
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from daemon.outbound.compose import FileAttachment
