@@ -7,8 +7,10 @@ connection; with the default, the one in flight.
 Outages live in the rows: attempts, next_attempt_at, last_error, give_up_at; a server
 unreachable for the first connection of a batch also opens (and a reachable one closes)
 the SMTP outage in alerts; refusing the extra connections is no outage. A 4xx defers
-its mail and stops every connection; a 5xx fails its mail only. The per-mail
-bookkeeping is one statement built once, run on a plain connection: no ORM Session."""
+its mail and stops every connection; a 5xx fails its mail only. A mail the server takes
+for some recipients only is sent to those, never again; the ones it deferred get it
+from a row of their own. The per-mail bookkeeping is one statement built once, run
+on a plain connection: no ORM Session."""
 from __future__ import annotations
 
 import asyncio
@@ -251,13 +253,16 @@ def _note_outage(sending: Sending, error: str | None) -> None:
 
 async def _send_one(sending: Sending, smtp: SmtpConnection, item: Claimed) -> None:
     try:
-        await smtp.send(sending.sender, item.recipients, item.raw)
+        refused = await smtp.send(sending.sender, item.recipients, item.raw)
     except PermanentFailure as exc:
         _record(sending, item.id, exc)
         return
     except TemporaryFailure as exc:
         _record(sending, item.id, exc)
         raise            # the connection is suspect: stop this batch
+    if refused:
+        _record_partly_refused(sending, item, refused)
+        return
     with sending.transaction() as conn:
         # its own commit: a crash now re-sends at most the mails in flight
         prepared.changed(conn, MARK_SENT, row_id=item.id, sent_time=sending.clock())
@@ -273,6 +278,33 @@ def _record(sending: Sending, row_id: int, exc: Exception) -> None:
         sending.result.failed += 1
     else:
         sending.result.deferred += 1
+
+
+def _record_partly_refused(sending: Sending, item: Claimed, refused: dict[str, tuple[int, str]]) -> None:
+    """The others have the mail and must never get it twice: the row is sent, to them.
+    A recipient deferred (a full mailbox) gets it from a row of its own, retried like
+    any deferred mail; one refused for good is noted on the sent row."""
+    now = sending.clock()
+    replies = {address: f"{address}: {code} {text}" for address, (code, text) in refused.items()}
+    deferred = [address for address, (code, _) in refused.items() if code < 500]
+    accepted = [address for address in item.recipients if address not in refused]
+    with sending.session() as session:
+        row = session.get(Outbox, item.id)
+        if deferred:
+            retry = Outbox(ticket_id=row.ticket_id, message_id=row.message_id, event=row.event,
+                           audience=row.audience, recipients=deferred, first_recipient=deferred[0],
+                           subject=row.subject, raw=row.raw, automatic=row.automatic, status="pending",
+                           attempts=row.attempts, created_at=row.created_at, next_attempt_at=now,
+                           give_up_at=row.give_up_at)
+            error = "recipients deferred: " + "; ".join(replies[address] for address in deferred)
+            record_failure(retry, TemporaryFailure(error), now)
+            session.add(retry)
+        row.status, row.sent_at, row.locked_until, row.attempts = "sent", now, None, row.attempts + 1
+        row.recipients, row.first_recipient = accepted, accepted[0]
+        row.last_error = ("refused: " + "; ".join(replies.values()))[:2000]
+    log.warning("outbox %d sent to %s; refused: %s", item.id, ", ".join(accepted), "; ".join(replies.values()))
+    sending.result.sent += 1
+    sending.result.deferred += bool(deferred)
 
 
 def _defer_unsent(sending: Sending, ids: list[int], exc: Exception) -> None:

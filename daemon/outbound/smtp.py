@@ -93,18 +93,16 @@ class SmtpConnection:
             source.forget()             # revoked early: the next connection asks anew
             raise
 
-    async def send(self, sender: str, recipients: list[str], raw: bytes) -> None:
+    async def send(self, sender: str, recipients: list[str], raw: bytes) -> dict[str, tuple[int, str]]:
+        """The recipients the server refused while it took the mail for the others, each
+        with its reply (empty when none was refused). Refusing them all raises, like any
+        other failure: nobody has the mail."""
         assert self.client is not None
         try:
             refused, _ = await self.client.sendmail(sender, recipients, raw)
         except Exception as exc:   # noqa: BLE001
             raise classify(exc) from exc
-        if refused:
-            codes = {rcpt: resp.code for rcpt, resp in refused.items()}
-            detail = ", ".join(f"{r}: {c}" for r, c in codes.items())
-            if all(code >= 500 for code in codes.values()):
-                raise PermanentFailure(f"recipients refused: {detail}")
-            raise TemporaryFailure(f"recipients deferred: {detail}")
+        return {rcpt: (resp.code, resp.message) for rcpt, resp in refused.items()}
 
     async def __aexit__(self, *exc_info) -> None:
         if self.client is not None and self.client.is_connected:

@@ -62,8 +62,10 @@ def apply_decision(work: "Work", decision: Decision) -> None:
     if watchers:
         ticket.watchers = list(ticket.watchers or []) + watchers
     for note in decision.notifications:
-        for address in notify_addresses(work, note.to):
-            work.mails.append(message_notice(work, note.template, (address,), rule=note.rule))
+        # a role is told in one mail: its files are queued once, not once per member
+        addresses = notify_addresses(work, note.to)
+        if addresses:
+            work.mails.append(message_notice(work, note.template, addresses, rule=note.rule))
 
 
 def notify_addresses(work: "Work", target: str) -> tuple[str, ...]:

@@ -85,6 +85,57 @@ def test_tempfail_is_retried_permfail_is_final_and_can_be_retried(site, smtp_sin
     assert [r for r in outbox(site) if r["to"] == [ADMIN]] == []          # a 4xx is no outage
 
 
+SECOND_SUPERVISOR_AND_RULE = """
+[[staff]]
+email = "sara@empresa.test"
+name = "Sara"
+role = "supervisor"
+
+[[rules]]
+name = "Aviso a supervision"
+when.subject = "(?i)denuncia"
+then.notify = { to = "supervisor", template = "staff_rule_notice" }
+"""
+
+
+def test_a_mail_refused_for_one_of_its_recipients_reaches_the_others_once(site, smtp_sink):
+    site.write_config(SECOND_SUPERVISOR_AND_RULE)
+    smtp_sink.refuse_recipient("sara@empresa.test", "tempfail")     # her mailbox is full
+    site.deliver(make_mail("juan@cliente.test", "Denuncia", "Voy a poner una denuncia.\n"))
+    site.once(now=at(0))
+    [notice] = [r for r in outbox(site) if r["event"] == "rule_notice" and r["status"] == "sent"]
+    assert notice["to"] == ["ana@empresa.test"]
+    assert "sara@empresa.test: 451" in notice["last_error"]
+    [later] = outbox(site, "--status", "pending")
+    assert later["to"] == ["sara@empresa.test"] and later["attempts"] == 1 and "451" in later["last_error"]
+    assert datetime.fromisoformat(later["next_attempt_at"]) > T0
+
+    site.once(now=at(1))                # before its retry: nobody is sent anything again
+    smtp_sink.refuse_recipient("sara@empresa.test", "accept")
+    site.once(now=at(30))
+    notices = [m for m in smtp_sink.messages if m.message["Subject"] and "Denuncia" in m.message["Subject"]
+               and m.rcpt_tos != ["juan@cliente.test"]]
+    assert sorted(tuple(m.rcpt_tos) for m in notices) == [("ana@empresa.test",), ("sara@empresa.test",)], \
+        smtp_sink.describe()
+    assert notices[0].message["Message-ID"] == notices[1].message["Message-ID"]
+    assert outbox(site, "--status", "pending") == []
+    assert [r for r in outbox(site) if r["to"] == [ADMIN]] == []        # no outage either
+
+
+def test_a_recipient_refused_for_good_is_noted_and_the_others_have_the_mail(site, smtp_sink):
+    site.write_config(SECOND_SUPERVISOR_AND_RULE)
+    smtp_sink.refuse_recipient("sara@empresa.test", "permfail")
+    site.deliver(make_mail("juan@cliente.test", "Denuncia", "Voy a poner una denuncia.\n"))
+    site.once(now=at(0))
+    site.once(now=at(120))
+    rows = outbox(site)
+    assert all(r["status"] == "sent" for r in rows), rows
+    [notice] = [r for r in rows if r["to"] == ["ana@empresa.test"]]
+    assert "sara@empresa.test: 550" in notice["last_error"]
+    assert [m.rcpt_tos for m in smtp_sink.messages].count(["ana@empresa.test"]) == 1
+    assert len(smtp_sink.rejected) == 1
+
+
 def drop_sessions(dovecot, user: str) -> None:
     """A real server restart drops its clients; Dovecot's master restart alone keeps the
     running IMAP sessions alive, so they are kicked first."""

@@ -65,6 +65,7 @@ class _Handler:
         self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: list[str]
     ) -> str:
         refusal = self._sink._refusal("rcpt", envelope.mail_from, [address])
+        refusal = refusal or self._sink._recipient_refusal(envelope.mail_from, address)
         if refusal:
             return refusal
         envelope.rcpt_tos.append(address)
@@ -112,6 +113,7 @@ class SmtpSink:
         self._changed = threading.Condition()
         self._mode: Mode = "accept"
         self._fail_at: Stage = "rcpt"
+        self._refused_recipients: dict[str, Mode] = {}
         self.messages: list[Received] = []
         self.rejected: list[Rejected] = []
 
@@ -136,6 +138,14 @@ class SmtpSink:
         if mode not in ("accept", "tempfail", "permfail") or at not in ("rcpt", "data"):
             raise ValueError(f"unknown mode/stage: {mode!r}/{at!r}")
         self._mode, self._fail_at = mode, at
+
+    def refuse_recipient(self, address: str, mode: Mode) -> None:
+        """Answer RCPT TO for this one address with 451 / 550 ("accept" stops refusing),
+        taking the mail for the transaction's other recipients."""
+        if mode == "accept":
+            self._refused_recipients.pop(address, None)
+        else:
+            self._refused_recipients[address] = mode
 
     def start(self) -> None:
         """Listen (again) on the same port; a stopped Controller cannot be reused."""
@@ -195,9 +205,15 @@ class SmtpSink:
         self.stop()
 
     def _refusal(self, stage: Stage, mail_from: str, rcpt_tos: list[str]) -> str | None:
-        mode = self._mode
-        if mode == "accept" or stage != self._fail_at:
+        if self._mode == "accept" or stage != self._fail_at:
             return None
+        return self._refuse(stage, self._mode, mail_from, rcpt_tos)
+
+    def _recipient_refusal(self, mail_from: str, address: str) -> str | None:
+        mode = self._refused_recipients.get(address)
+        return None if mode is None else self._refuse("rcpt", mode, mail_from, [address])
+
+    def _refuse(self, stage: Stage, mode: Mode, mail_from: str, rcpt_tos: list[str]) -> str:
         reply = _REPLIES[mode]
         with self._changed:
             self.rejected.append(Rejected(stage, reply, mail_from, rcpt_tos))
