@@ -137,6 +137,10 @@ _MOBILE = re.compile(
     r"[^,;:!?<>()\[\]]{0,60}"
     # "my Verizon, Samsung Galaxy smartphone": brand names only after the comma
     r"(?:,\s*(?-i:[A-Z][\w&®-]*\s+){1,3}(?:smartphone|phone|device|tablet))?"
+    # the verb left out, or "by" a device (never "by my colleague"): "From my iPhone 6",
+    # "Desde mi Samsung", "<<sent by galaxy>>"
+    r"|(?:from my|desde mi|sent by(?: my)?)\s+(?:iphone|ipad|android|samsung|galaxy|huawei|xiaomi|blackberry|mobile|"
+    r"phone|cell(?:phone)?|smartphone|m[oó]vil|celular)\b[\w .-]{0,20}"
     r"|(?:get|obtener|obt[ée]n|descargar?|download|t[ée]l[ée]charger|herunterladen|hent|scarica|"
     r"skaffa|pobierz(?: aplikację)?|obter o|obtenha o)\s+"
     r"outlook\s+(?:for|para|pour|voor|für|til|per|för|dla(?: systemu)?)\s+\w+(?: \w+)?"
@@ -274,7 +278,7 @@ def _first_marker(lines: list[str]) -> tuple[str, int] | None:
         if not stripped or len(stripped) > _MAX_HEADER or _is_quote(line):
             i += 1
             continue
-        if stripped[0] in "-‐‑–_—=bBcCdDiI" and (found_at := _separator_at(lines, i)):
+        if stripped[0] in "-‐‑–_—=bBcCdDiI*" and (found_at := _separator_at(lines, i)):
             return found_at
         if (":" in stripped or "：" in stripped) and (_outlook_block_at(lines, i) or _glued_block(stripped)) \
                 and _lead_in(lines, i) is None:
@@ -307,9 +311,10 @@ def _lead_in(lines: list[str], i: int) -> str | None:
 def _separator_at(lines: list[str], i: int) -> tuple[str, int] | None:
     """A forward marker, an "Original Message" line or a rule over a header block."""
     stripped = lines[i].strip()
-    if _FORWARD.match(stripped):
+    marker = stripped.strip("*").strip()        # "*----- Original Message -----*": bold
+    if _FORWARD.match(marker):
         return ("forward", i)
-    if _ORIGINAL.match(stripped):
+    if _ORIGINAL.match(marker):
         return ("cut", i)
     dashed = _DASHED_ATTRIBUTION.match(stripped)
     if dashed and _CLOSING.search(dashed.group(1).lower() + ":"):

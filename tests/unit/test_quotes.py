@@ -347,6 +347,11 @@ MORE_CLIENTS = [
     ("chinese zoho", "好的\n\n---- 在 星期一, 01 一月 2024 10:00:00 +0800 Ana <a@x.test> 撰写 ----\n\n旧内容\n", "好的"),
     ("qq mail in english", "ok\n\n------------------ Original ------------------\nFrom: \"Ana\"<a@x.test>;\n"
      "Date: Mon, Jan 1, 2024 10:00 AM\nTo: \"s\"<s@x.test>;\nSubject: hi\n\nold\n", "ok"),
+    ("original message in bold", "ok\n\n*----- Original Message -----*\n*From:* Ana <a@x.test>\nold\n", "ok"),
+    ("forward marker in bold", "ok\n\n*---------- Forwarded message ---------*\nFrom: Ana <a@x.test>\nold\n",
+     "ok\n\n*---------- Forwarded message ---------*\nFrom: Ana <a@x.test>\nold"),
+    ("from my iphone", "Ok\n\nFrom my iPhone 6", "Ok"),
+    ("sent by a phone, in brackets", "Ok\n\n<<sent by galaxy>>", "Ok"),
     ("proton's hyphens", "ok\n\n‐‐‐‐‐‐‐ Original Message ‐‐‐‐‐‐‐\nOn Monday, January 1, 2024 10:00 AM, Ana "
      "<a@x.test> wrote:\n\nold\n", "ok"),
     ("from and date on one line", "Hi. I am fine.\n\nFrom: bob@x.test Date: Thu, 26 Jun 2014 13:53:45 +0400 "
