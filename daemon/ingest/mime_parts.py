@@ -54,6 +54,21 @@ _UU_BEGIN_LINE = re.compile(r"begin [0-7]{3,4} +(\S.{0,254}?)\s*$")
 _UU_LINE = re.compile(r"[ -`]{1,85}")
 _WIDE_CHARSET = re.compile(r"utf-?(?:16|32)|ucs|unicode", re.IGNORECASE)   # NUL bytes are text there
 _BINARY = "application/octet-stream"
+# Other names mailers give the same type (PHP forms and Android write image/jpg): one
+# name, so a rule or the warranty's accepted_types need list only the standard one
+_TYPE_ALIASES = {"image/jpg": "image/jpeg", "image/pjpeg": "image/jpeg", "image/x-png": "image/png",
+                 "application/x-pdf": "application/pdf", "application/acrobat": "application/pdf",
+                 "application/vnd.pdf": "application/pdf", "text/pdf": "application/pdf",
+                 "text/x-pdf": "application/pdf"}
+# "some file": what the file is, its name says (or, nameless, its first bytes)
+_UNTYPED = {_BINARY, "binary/octet-stream", "application/unknown", "application/binary",
+            "application/x-download", "application/force-download", "application/download"}
+_SIGNATURES = ((b"%PDF-", "application/pdf"), (b"\xff\xd8\xff", "image/jpeg"),
+               (b"\x89PNG\r\n\x1a\n", "image/png"), (b"GIF87a", "image/gif"), (b"GIF89a", "image/gif"))
+_HEIF_BRANDS = (b"ftypheic", b"ftypheix", b"ftyphevc", b"ftypmif1", b"ftypmsf1")
+# a compressed file is the archive, whatever it holds: "factura.pdf.gz" is no PDF
+_COMPRESSED = {"gzip": "application/gzip", "bzip2": "application/x-bzip2", "xz": "application/x-xz",
+               "compress": "application/x-compress", "br": "application/x-brotli"}
 _STUB_MAX_CHARS = 400    # a longer plain version is text someone wrote
 _WORD = re.compile(r"\w+")
 _PKCS7 = ("application/pkcs7-mime", "application/x-pkcs7-mime")
@@ -255,6 +270,10 @@ def _read_enclosed(message: Message, out: _Collector) -> None:
     """A message that is nothing but another message (a forward some gateways send
     bare): the enclosed one's text is what the ticket shows; the .eml stays attached."""
     enclosed = message.get_payload()
+    if transfer_encoding(message) in ("base64", "quoted-printable"):
+        # against RFC 2046, but sent: the stdlib parsed the still-encoded text as the message
+        data = _whole_attachment(message, message.get_content_type(), 1).payload
+        enclosed = [message_from_bytes(data, policy=compat32)]
     if isinstance(enclosed, list) and enclosed and isinstance(enclosed[0], Message):
         inner = _Collector([], [], out.defects, out.refs)
         _visit(enclosed[0], inner)
@@ -287,7 +306,10 @@ def _type_from_name(part: Message) -> str | None:
 
 
 def _type_of_name(name: str) -> str:
-    return _MIME.guess_type(name, strict=False)[0] or _BINARY
+    guessed, compression = _MIME.guess_type(name, strict=False)
+    if compression:
+        return _COMPRESSED.get(compression, _BINARY)
+    return guessed or _BINARY
 
 
 def _declared_type(part: Message) -> str:
@@ -444,14 +466,33 @@ def _binary(payload: bytes) -> bool:
 def _leaf_attachment(part: Message, ctype: str, index: int,
                      refs: Mapping[str, BodyRef]) -> Attachment:
     ref = _body_ref(part, refs)
+    name = _raw_filename(part) or _location_name(part)
+    payload = b"" if ref is not None else _payload_bytes(part)
+    ctype = file_type(ctype, name, payload)
     return Attachment(
-        filename=safe_filename(_raw_filename(part) or _location_name(part), ctype, index),
+        filename=safe_filename(name, ctype, index),
         content_type=ctype,
-        payload=b"" if ref is not None else _payload_bytes(part),
+        payload=payload,
         content_id=_content_id(part),
         inline=_is_inline(part),
         body_ref=ref,
     )
+
+
+def file_type(declared: str, name: str, head: bytes) -> str:
+    """The standard name of the declared type; for "some file" (octet-stream and its
+    kin) what the file's name says, else what its first bytes say ("" when a large
+    file's bytes are not at hand), else as declared."""
+    if declared in _TYPE_ALIASES:
+        return _TYPE_ALIASES[declared]
+    if declared not in _UNTYPED:
+        return declared
+    named = _type_of_name(name) if name else _BINARY
+    if named != _BINARY:
+        return _TYPE_ALIASES.get(named, named)
+    if head[4:12] in _HEIF_BRANDS:
+        return "image/heic"
+    return next((kind for signature, kind in _SIGNATURES if head.startswith(signature)), declared)
 
 
 def _body_ref(part: Message, refs: Mapping[str, BodyRef]) -> BodyRef | None:
@@ -681,11 +722,11 @@ def _is_inline(part: Message) -> bool:
 
 
 def safe_filename(name: str, content_type: str, index: int) -> str:
-    """Basename only: no directories, control characters or leading dots, at most
-    MAX_FILENAME characters with the extension kept; a default when nothing is left.
-    A name Windows reserves for a device (CON, NUL.txt, COM1 ...) gets a leading "_",
-    so staff can save the file."""
-    base = name.replace("\\", "/").rsplit("/", 1)[-1]
+    """Basename only, composed (NFC): no directories, control characters or leading
+    dots, at most MAX_FILENAME characters with the extension kept; a default when
+    nothing is left. A name Windows reserves for a device (CON, NUL.txt, COM1 ...) gets
+    a leading "_", so staff can save the file."""
+    base = unicodedata.normalize("NFC", name.replace("\\", "/").rsplit("/", 1)[-1])   # macOS: "i" + accent
     base = "".join(ch for ch in base if unicodedata.category(ch)[0] != "C")
     base = base.strip().lstrip(".").rstrip(". ").strip()
     if not base:

@@ -94,6 +94,20 @@ def test_a_document_outlook_wrapped_in_winmail_dat_counts(site, smtp_sink):
         ("ticket-compra.pdf", "application/pdf")]
 
 
+def test_a_receipt_sent_as_some_file_or_under_another_type_name_counts(site, smtp_sink):
+    """Web forms send application/octet-stream, Android image/jpg: the admin lists only
+    the standard types in accepted_types."""
+    claim(site)
+    site.deliver(make_mail("juan@cliente.test", "Re: [SOP-000001] Garantía", "Adjunto la factura.\n",
+                           attachments=(("factura.pdf", "application/octet-stream", b"%PDF-1.4\n" + b"0" * 4096),
+                                        ("foto.jpg", "image/jpg", b"\xff\xd8\xff\xe0" + b"0" * 4096))))
+    site.once(now=at(2))
+    ticket = site.show("SOP-000001")
+    assert ticket["status"] == "abierto"
+    assert [(a["filename"], a["content_type"]) for a in last_received(ticket)["attachments"]] == [
+        ("factura.pdf", "application/pdf"), ("foto.jpg", "image/jpeg")]
+
+
 LOGO = ("image001.png@01DB3E7A.5C1B2F40", "image001.png", "image/png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 6000)
 
 

@@ -750,3 +750,40 @@ def test_a_plain_version_that_only_points_to_the_html_gives_way(plain, html, exp
     from tests.support.mail import make_mail
     msg = parse_message(make_mail("ana@cliente.test", "Caldera", plain + "\n", html=html))
     assert msg.text.strip() == expected
+
+
+@pytest.mark.parametrize("header, payload, expected", [
+    # other names for the standard types
+    (b'Content-Type: image/jpg; name="foto.jpg"', b"\xff\xd8\xff\xe0", "image/jpeg"),
+    (b'Content-Type: application/x-pdf; name="factura.pdf"', _PDF, "application/pdf"),
+    # "some file": its name says what it is ...
+    (b'Content-Type: application/octet-stream; name="factura.PDF"', b"x", "application/pdf"),
+    (b'Content-Type: application/force-download; name="ticket.png"', b"x", "image/png"),
+    # ... or, with no name that says, its first bytes
+    (b"Content-Type: application/octet-stream", _PDF, "application/pdf"),
+    (b'Content-Type: application/octet-stream; name="IMG_0001"', b"\0\0\0\x18ftypheic\0\0", "image/heic"),
+    (b'Content-Type: application/octet-stream; name="datos.bin"', b"PK\x03\x04", "application/octet-stream"),
+    # a compressed file is the archive, not what it holds
+    (b'Content-Type: application/octet-stream; name="factura.pdf.gz"', b"\x1f\x8b", "application/gzip"),
+    (b'Content-Type: application-x-gzip; name="document.xml.gz"', b"\x1f\x8b", "application/gzip"),
+    # a declared type is kept, whatever the name
+    (b'Content-Type: application/zip; name="factura.pdf"', b"PK\x03\x04", "application/zip"),
+], ids=["image/jpg", "x-pdf", "named", "force-download", "pdf bytes", "heic bytes", "unknown stays",
+        "gz", "gz under a broken type", "declared wins"])
+def test_a_file_gets_the_standard_type_of_what_it_is(header, payload, expected):
+    part = header + b"\nContent-Disposition: attachment\nContent-Transfer-Encoding: base64\n\n" \
+        + base64.b64encode(payload)
+    msg = parse_message(_multipart("mixed", b"Content-Type: text/plain\n\nadjunto", part))
+    assert [(a.content_type, a.payload) for a in msg.attachments] == [(expected, payload)]
+
+
+def test_an_enclosed_message_sent_base64_shows_its_text():
+    inner = b"From: cliente@x.test\nSubject: pedido\nContent-Type: text/plain\n\nMi pedido 1234 no llega.\n"
+    msg = parse_message(b"From: a@x.test\nSubject: Fwd: pedido\nMIME-Version: 1.0\nContent-Type: message/rfc822\n"
+                        b"Content-Transfer-Encoding: base64\n\n" + base64.encodebytes(inner))
+    assert msg.text.strip() == "Mi pedido 1234 no llega."
+    assert [a.payload.replace(b"\r\n", b"\n") for a in msg.attachments] == [inner]
+
+
+def test_a_file_name_in_decomposed_unicode_is_composed():
+    assert safe_filename("Pa\u0301gina.pdf", "application/pdf", 1) == "P\u00e1gina.pdf"
