@@ -524,9 +524,16 @@ def _whole_attachment(part: Message, ctype: str, index: int) -> Attachment:
 
 def _as_text(message: Message) -> str:
     try:
-        return message.as_string()
+        text = message.as_string()
     except Exception:  # noqa: BLE001 - a broken nested message is kept as its headers
         return "".join(f"{k}: {v}\n" for k, v in message.items())
+    if any(isinstance(d, MissingHeaderBodySeparatorDefect) for d in message.defects):
+        # the stdlib ended the headers at a line that is no header (in a quoted-printable
+        # copy, the rest of a header broken by a soft line break) and writes a blank
+        # line there that the mail does not have
+        head, _, rest = text.partition("\n\n")
+        text = head + "\n" + rest
+    return text
 
 
 def _payload_bytes(part: Message) -> bytes:

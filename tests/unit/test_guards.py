@@ -491,6 +491,22 @@ def test_a_report_naming_nobody_fails_the_one_recipient_of_the_returned_headers(
     assert (bounce.failed_recipients, bounce.original_message_ids) == (("ana@cliente.test",), ("x7@soporte.example.test",))
 
 
+def test_a_returned_copy_sent_quoted_printable_keeps_its_message_id():
+    """A soft line break inside a header of the copy: the stdlib ends the headers there."""
+    bounce = classify(parse_message(
+        b"From: MAILER-DAEMON@mx.test\nTo: soporte@example.test\nSubject: Delivery Status Notification\n"
+        b"Content-Type: multipart/report; report-type=delivery-status; boundary=T\n\n--T\n"
+        b"Content-Type: message/delivery-status\n\nReporting-MTA: dns; mx.test\n\n"
+        b"Final-Recipient: rfc822; ana@cliente.test\nAction: failed\nStatus: 5.1.1\n\n--T\n"
+        b"Content-Type: message/rfc822\nContent-Transfer-Encoding: quoted-printable\n\n"
+        b"Received: from mx.example.test (=5B192.0.2.1=5D) by mx.cliente.test (=7Bf885e408-6373-4fe1-96b5-c2a1474=\n"
+        b"8506e=7D) for <ana=40cliente.test>\n"
+        b"From: Soporte <soporte=40example.test>\nTo: ana=40cliente.test\nSubject: =5BSOP-000007=5D Presupuesto\n"
+        b"Message-ID: <x7=40soporte.example.test>\n\nHola\n--T--\n"), OWN).bounce
+    assert bounce.original_message_ids == ("x7@soporte.example.test",)
+    assert bounce.original_subject == "[SOP-000007] Presupuesto"
+
+
 def test_a_report_without_a_report_type_is_machine_mail():
     verdict = classify(message(content_type="multipart/report"), OWN)
     assert (verdict.kind, verdict.reason) == ("autoreply", "machine-written report (no report type)")
