@@ -50,7 +50,11 @@ def match_bounce(info: BounceInfo, sent: Sequence[SentMail], token_ticket_id: in
         failed = sent[0].recipients      # a DSN that names nobody returns the one mail we sent
     if not info.permanent:
         return BounceMatch(ticket_id, (), (), bounce_note(info, failed))
-    return BounceMatch(ticket_id, tuple(s.outbox_id for s in sent), tuple(failed), bounce_note(info, failed))
+    # a mail to several people fails for those the report names: the row that went to
+    # the others (a mail refused for some recipients is split in rows) stays sent
+    named = {address.lower() for address in info.failed_recipients}
+    rows = tuple(s.outbox_id for s in sent if not named or named & {r.lower() for r in s.recipients})
+    return BounceMatch(ticket_id, rows, tuple(failed), bounce_note(info, failed))
 
 
 def bounce_note(info: BounceInfo, failed: Sequence[str]) -> str:

@@ -129,6 +129,14 @@ def test_a_dsn_naming_nobody_blames_the_one_recipient_of_the_returned_mail():
     assert match.undeliverable == ("luis@cliente.test",)
 
 
+def test_a_bounce_fails_only_the_row_that_went_to_the_failed_address():
+    sent = [SentMail(1, 2, ("ana@empresa.test",)), SentMail(5, 2, ("Sara@empresa.test",))]
+    match = match_bounce(info(ids=("x",), failed_to=("sara@empresa.test",)), sent, None)
+    assert (match.failed_outbox_ids, match.undeliverable) == ((5,), ("sara@empresa.test",))
+    # naming nobody, the report says nothing of who got it: every row of the mail fails
+    assert match_bounce(info(ids=("x",)), sent, None).failed_outbox_ids == (1, 5)
+
+
 def test_a_delay_notice_is_noted_but_fails_nothing():
     match = match_bounce(info(ids=("x",), failed_to=("a@b.test",), permanent=False),
                          [SentMail(1, 2, ("a@b.test",))], None)
