@@ -32,6 +32,8 @@ _ADDRESS = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(?:\.[A-Za
 _ADDRESS_TYPE = re.compile(r"^(?:smtp|rfc822)=", re.IGNORECASE)
 _MSGID_LINE = re.compile(r"^\s*>?\s*message-id:\s*<([^<>\s]+)>", re.IGNORECASE | re.MULTILINE)
 _SUBJECT_LINE = re.compile(r"^\s*>?\s*subject:[ \t]*(.*)$", re.IGNORECASE | re.MULTILINE)
+# Exim's delay warning returns no copy, only "The subject of the message is: ..."
+_SUBJECT_NAMED = re.compile(r"^[ \t]*the subject of the message is:[ \t]*(.{1,998})$", re.IGNORECASE | re.MULTILINE)
 _SMTP_CODE = re.compile(r"\b([45])[0-9][0-9][ -]|#([45])\.\d+\.\d+|\b([45])\.\d{1,3}\.\d{1,3}\b")
 _TEMPORARY = re.compile(
     r"delayed|postponed|will (?:keep|continue|be) (?:trying|retried|to try)|will retry|"
@@ -250,7 +252,7 @@ def _original_subject(originals: list[Message], text: str) -> str:
     for original in originals:
         if original.get("Subject") is not None:
             return decode_header_value(original.get("Subject"))
-    found = _SUBJECT_LINE.search(_after_copy_marker(text))
+    found = _SUBJECT_LINE.search(_after_copy_marker(text)) or _SUBJECT_NAMED.search(text)
     return decode_header_value(found.group(1)) if found else ""
 
 

@@ -507,6 +507,24 @@ def test_a_returned_copy_sent_quoted_printable_keeps_its_message_id():
     assert bounce.original_subject == "[SOP-000007] Presupuesto"
 
 
+def test_an_exim_delay_warning_names_the_subject_it_was_sent_under():
+    verdict = classify(parse_message(
+        b"From: Mail Delivery System <Mailer-Daemon@mx.example.test>\nTo: soporte@example.test\n"
+        b"Subject: Warning: message 1GdV3O-0002RD-H2 delayed 24 hours\nAuto-Submitted: auto-replied\n\n"
+        b"This message was created automatically by mail delivery software.\n"
+        b"A message that you sent has not yet been delivered to one or more of its\n"
+        b"recipients after more than 24 hours on the queue on mx.example.test.\n\n"
+        b"The message identifier is:     1GdV3O-0002RD-H2\n"
+        b"The subject of the message is: [SOP-000007] Presupuesto\n"
+        b"The date of the message is:    Tue, 31 Oct 2006 13:42:40 +0100\n\n"
+        b"The address to which the message has not yet been delivered is:\n\n  ana@cliente.test\n"
+        b"    Delay reason: SMTP error from remote mail server after RCPT TO:<ana@cliente.test>:\n"
+        b"    host mx.cliente.test [192.0.2.7]: 451 try later\n\n"
+        b"No action is required on your part. Delivery attempts will continue for\nsome time.\n"), OWN)
+    assert verdict.kind == "bounce" and not verdict.bounce.permanent
+    assert verdict.bounce.original_subject == "[SOP-000007] Presupuesto"
+
+
 def test_a_report_without_a_report_type_is_machine_mail():
     verdict = classify(message(content_type="multipart/report"), OWN)
     assert (verdict.kind, verdict.reason) == ("autoreply", "machine-written report (no report type)")
