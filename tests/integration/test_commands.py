@@ -83,53 +83,50 @@ def test_files_the_staff_attach_reach_the_customer_without_their_signature_logo(
     assert [(a["filename"], a["size"]) for a in relayed["attachments"]] == [("manual caldera.pdf", len(manual))]
 
 
+PHOTO = b"\xff\xd8\xff\xe0" + bytes(range(256)) * 300
+
+
+def photo_mail(subject: str, video_bytes: int):
+    """Juan's photo of the pilot light, a video too large to pass on, and his Outlook
+    signature's logo."""
+    logo = ("image001.png@01DB3E7A", "image001.png", "image/png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 6000)
+    html = ('<p>Le mando una foto del piloto.</p><div id="Signature"><p>Juan</p>'
+            '<img width=120 height=40 src="cid:image001.png@01DB3E7A"></div>')
+    return make_mail("juan@cliente.test", subject, "Le mando una foto del piloto.\n", html=html, related=(logo,),
+                     attachments=(("piloto.jpg", "image/jpeg", PHOTO), ("video.mp4", "video/mp4", b"\x00" * video_bytes)))
+
+
+def assert_notice_carries_the_photo(notice, video_size: str) -> None:
+    assert notice.rcpt_tos == ["luis@empresa.test"]
+    assert [(a.get_filename(), a.get_content()) for a in notice.message.iter_attachments()] == [
+        ("piloto.jpg", PHOTO)]
+    text = notice.message.get_body(("plain",)).get_content().replace("\r\n", "\n")
+    assert "Le mando una foto del piloto." in text
+    assert f"  - piloto.jpg (75 KB)\n  - video.mp4 ({video_size}): no va adjunto" in text
+    assert "image001.png" not in text
+
+
 def test_the_assignee_gets_the_customers_files_with_their_message(site, smtp_sink):
     site.write_config("[limits]\nmax_attachment_bytes = 150000\n")
     token = open_ticket(site, smtp_sink)
     staff_reply(site, "luis@empresa.test", token, "#asignar yo\n#interno\n\nMe encargo yo.\n")
     smtp_sink.clear()
-    photo = b"\xff\xd8\xff\xe0" + bytes(range(256)) * 300
-    logo = ("image001.png@01DB3E7A", "image001.png", "image/png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 6000)
-    html = ('<p>Le mando una foto del piloto.</p><div id="Signature"><p>Juan</p>'
-            '<img width=120 height=40 src="cid:image001.png@01DB3E7A"></div>')
-    site.deliver(make_mail("juan@cliente.test", f"RE: [{token}] La caldera no arranca",
-                           "Le mando una foto del piloto.\n", html=html, related=(logo,),
-                           attachments=(("piloto.jpg", "image/jpeg", photo),
-                                        ("video.mp4", "video/mp4", b"\x00" * 90000))))
+    site.deliver(photo_mail(f"RE: [{token}] La caldera no arranca", video_bytes=90000))
     site.once()
     [notice] = smtp_sink.wait_for(1)
-    assert notice.rcpt_tos == ["luis@empresa.test"]
-    assert [(a.get_filename(), a.get_content()) for a in notice.message.iter_attachments()] == [
-        ("piloto.jpg", photo)]
-    text = notice.message.get_body(("plain",)).get_content().replace("\r\n", "\n")
-    assert "Le mando una foto del piloto." in text
-    assert "  - piloto.jpg (75 KB)\n  - video.mp4 (87 KB): no va adjunto" in text
-    assert "image001.png" not in text
+    assert_notice_carries_the_photo(notice, "87 KB")
 
 
 def test_a_ticket_assigned_by_command_reaches_its_assignee_with_the_customers_files(site, smtp_sink):
-    # the last file is over the limit on its own: never stored, named but not attached
+    # the video is over the limit on its own: never stored, named but not attached
     site.write_config("[limits]\nmax_attachment_bytes = 150000\n")
-    photo = b"\xff\xd8\xff\xe0" + bytes(range(256)) * 300
-    logo = ("image001.png@01DB3E7A", "image001.png", "image/png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 6000)
-    html = ('<p>No arranca; le mando una foto del piloto.</p><div id="Signature"><p>Juan</p>'
-            '<img width=120 height=40 src="cid:image001.png@01DB3E7A"></div>')
-    site.deliver(make_mail("juan@cliente.test", "La caldera no arranca", "No arranca; le mando una foto del piloto.\n",
-                           html=html, related=(logo,),
-                           attachments=(("piloto.jpg", "image/jpeg", photo),
-                                        ("video.mp4", "video/mp4", b"\x00" * 160000))))
+    site.deliver(photo_mail("La caldera no arranca", video_bytes=160000))
     site.once()
     token = site.tickets()[-1]["token"]
     smtp_sink.clear()
     staff_reply(site, "ana@empresa.test", token, "#interno\n#asignar Luis\n\nTuyo, Luis.\n")
     [notice] = smtp_sink.wait_for(1)
-    assert notice.rcpt_tos == ["luis@empresa.test"]
-    assert [(a.get_filename(), a.get_content()) for a in notice.message.iter_attachments()] == [
-        ("piloto.jpg", photo)]
-    text = notice.message.get_body(("plain",)).get_content().replace("\r\n", "\n")
-    assert "le mando una foto del piloto." in text
-    assert "  - piloto.jpg (75 KB)\n  - video.mp4 (156 KB): no va adjunto" in text
-    assert "image001.png" not in text
+    assert_notice_carries_the_photo(notice, "156 KB")
 
 
 def test_unknown_command_applies_nothing_and_only_the_sender_hears(site, smtp_sink):
