@@ -481,8 +481,8 @@ def _leaf_attachment(part: Message, ctype: str, index: int,
 
 def file_type(declared: str, name: str, head: bytes) -> str:
     """The standard name of the declared type; for "some file" (octet-stream and its
-    kin) what the file's name says, else what its first bytes say ("" when a large
-    file's bytes are not at hand), else as declared."""
+    kin) what the file's name says, else what its first bytes say (`head` is empty for
+    a large file read later from the raw message), else as declared."""
     if declared in _TYPE_ALIASES:
         return _TYPE_ALIASES[declared]
     if declared not in _UNTYPED:
