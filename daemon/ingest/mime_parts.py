@@ -291,7 +291,8 @@ def _add_tnef(opened: Tnef, out: _Collector) -> None:
     inside counts only when the message has no other, as with an Exchange-to-Exchange
     message that is nothing but TNEF."""
     for item in opened.files:
-        ctype = item.content_type if _TYPE_OK.fullmatch(item.content_type) else _type_of_name(item.name)
+        ctype = _file_type(item.content_type if _TYPE_OK.fullmatch(item.content_type) else _BINARY,
+                           item.name, item.data)
         out.attachments.append(Attachment(safe_filename(item.name, ctype, len(out.attachments) + 1),
                                           ctype, item.data, item.content_id, item.hidden))
     if opened.body is not None:
@@ -468,7 +469,7 @@ def _leaf_attachment(part: Message, ctype: str, index: int,
     ref = _body_ref(part, refs)
     name = _raw_filename(part) or _location_name(part)
     payload = b"" if ref is not None else _payload_bytes(part)
-    ctype = file_type(ctype, name, payload)
+    ctype = _file_type(ctype, name, payload)
     return Attachment(
         filename=safe_filename(name, ctype, index),
         content_type=ctype,
@@ -479,10 +480,11 @@ def _leaf_attachment(part: Message, ctype: str, index: int,
     )
 
 
-def file_type(declared: str, name: str, head: bytes) -> str:
+def _file_type(declared: str, name: str, head: bytes) -> str:
     """The standard name of the declared type; for "some file" (octet-stream and its
-    kin) what the file's name says, else what its first bytes say (`head` is empty for
-    a large file read later from the raw message), else as declared."""
+    kin, or no type at all: a file in winmail.dat or uuencoded) what the file's name
+    says, else what its first bytes say (`head` is empty for a large file read later
+    from the raw message), else as declared."""
     if declared in _TYPE_ALIASES:
         return _TYPE_ALIASES[declared]
     if declared not in _UNTYPED:
@@ -627,10 +629,9 @@ def _without_uuencoded_files(text: str, out: _Collector) -> str:
             kept.append(lines[i])
             i += 1
             continue
-        name = begin.group(1)
-        ctype = _type_of_name(name)
-        out.attachments.append(Attachment(safe_filename(name, ctype, len(out.attachments) + 1), ctype,
-                                          _uu_bytes("\n".join(lines[i + 1:end]))))
+        name, data = begin.group(1), _uu_bytes("\n".join(lines[i + 1:end]))
+        ctype = _file_type(_BINARY, name, data)
+        out.attachments.append(Attachment(safe_filename(name, ctype, len(out.attachments) + 1), ctype, data))
         i = end + 1
     return "\n".join(kept)
 

@@ -14,7 +14,7 @@ from daemon.outbound.context import human_size
 from daemon.outbound.outbox import Mail
 
 if TYPE_CHECKING:
-    from daemon.db.models import Message as StoredMessage
+    from daemon.db.models import Attachment as StoredAttachment
     from daemon.pipeline import Work
 
 
@@ -35,11 +35,11 @@ def files_to_pass_on(work: "Work") -> PassedOn:
     return work.passed_on
 
 
-def stored_files_to_pass_on(work: "Work", message: "StoredMessage") -> PassedOn:
-    """The same choice for a message already on the ticket; a file that was over the
-    limit when it came was never stored and stays in the raw message only."""
+def stored_files_to_pass_on(work: "Work", rows: Iterable["StoredAttachment"]) -> PassedOn:
+    """The same choice for the files of a message already on the ticket; one that was
+    over the limit when it came was never stored and stays in the raw message only."""
     store = work.rt.store
-    return choose_files(message.attachments, work.rt.config.limits.max_attachment_bytes,
+    return choose_files(rows, work.rt.config.limits.max_attachment_bytes,
                         lambda row: store.get(row.sha256) if row.sha256 else None)
 
 

@@ -15,8 +15,7 @@ from daemon.commands.parse import CommandError
 from daemon.outbound.compose import FileAttachment
 from daemon.outbound.context import human_size
 from daemon.outbound.outbox import Mail
-from daemon.steps.passing_on import (PassedOn, file_list, files_to_pass_on, notice_with_files,
-                                     stored_files_to_pass_on)
+from daemon.steps.passing_on import file_list, files_to_pass_on, notice_with_files, stored_files_to_pass_on
 
 if TYPE_CHECKING:
     from daemon.pipeline import Work
@@ -109,10 +108,8 @@ def _tell_assignee(work: "Work", assignee: str) -> None:
     """The new assignee gets the customer's last message with its files, as when a rule
     assigns: the photo or the receipt is what they start from."""
     ticket = work.ticket
-    inbound = [m for m in ticket.messages if m.direction == "in" and not m.internal]
-    last = inbound[-1] if inbound else None
-    passed = stored_files_to_pass_on(work, last) if last is not None else PassedOn((), ())
+    last = next((m for m in reversed(ticket.messages) if m.direction == "in" and not m.internal), None)
     work.mails.append(notice_with_files(
-        "staff_assigned", (assignee,), ticket.customer.email, last.body_text if last is not None else "",
-        passed, assigned_by=_name(work.rt.config, work.parsed.from_addr)))
-
+        "staff_assigned", (assignee,), ticket.customer.email, last.body_text if last else "",
+        stored_files_to_pass_on(work, last.attachments if last else ()),
+        assigned_by=_name(work.rt.config, work.parsed.from_addr)))
