@@ -13,6 +13,7 @@ from typing import Callable
 from daemon.ingest.bounces import BounceInfo, bounce_info, delivery_succeeded, returns_a_copy
 from daemon.ingest.message import ParsedMessage
 from daemon.ingest.ses import ses_notification
+from daemon.ingest.subjects import is_forward
 from daemon.outbound.msgid import is_our_message_id
 
 __all__ = ["BounceInfo", "OwnIdentity", "Verdict", "classify", "null_return_path"]
@@ -39,13 +40,11 @@ class Verdict:
 
 Check = Callable[[ParsedMessage, OwnIdentity], "str | None"]
 
-# Only with a failure report in the text (a customer writes about the failed delivery
-# of an order too), and never forwarded: a person forwarding a bounce asks about it.
-_FORWARDED = re.compile(r"^\s*(?:fw|fwd|tr|wg|rv|enc|vs|vb|vl|i|pd|doorst|továbbítás|转发|轉寄|전달)\s*[:：]",
-                        re.IGNORECASE)
 # A reply prefix: a person answering a bounce or an out-of-office (Outlook quotes the
 # report with no "> " in front), or answering about one
 _REPLIED = re.compile(r"^\s*(?:re|aw|sv|antw|odp|ynt|r|res|回复|答复|回覆|답장)\s*[:：]", re.IGNORECASE)
+# Only with a failure report in the text (a customer writes about the failed delivery
+# of an order too), and never forwarded: a person forwarding a bounce asks about it.
 _BOUNCE_SUBJECT = re.compile(r"^\s*(?:undeliverable|undelivered|unzustellbar|"
     r"no se puede entregar|non recapitabile|non remis|onbestelbaar|mail error)\b|"
     r"undelivered mail returned to sender|delivery status notification \((?:failure|delay)\)|"
@@ -242,7 +241,7 @@ def _personal_name(name: str) -> bool:
 
 
 def _bounce_subject_line(msg: ParsedMessage) -> re.Match | None:
-    if _FORWARDED.match(msg.subject):
+    if is_forward(msg.subject):
         return None
     found = _BOUNCE_SUBJECT.search(msg.subject)
     replied = found and _REPLIED.match(msg.subject)
@@ -348,7 +347,7 @@ def _forwarded_by_rule(msg: ParsedMessage) -> bool:
     arrives marked auto-generated; the rule agent and the "FW:" tell it apart from a
     responder's."""
     agent = (msg.header("x-ms-exchange-generated-message-source") or "").lower()
-    return _RULE_AGENT in agent and _FORWARDED.match(msg.subject) is not None
+    return _RULE_AGENT in agent and is_forward(msg.subject)
 
 
 def _autoreply_header(msg: ParsedMessage, own: OwnIdentity) -> str | None:

@@ -4,7 +4,6 @@ sanitised HTML. Pure and picklable, so it can also run in a worker process ahead
 database work (daemon/read_ahead.py)."""
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, replace
 
 from daemon.ingest.html import sanitize_html
@@ -13,9 +12,7 @@ from daemon.ingest.incidental import mark_incidental
 from daemon.ingest.message import ParsedMessage
 from daemon.ingest.parse import parse_message
 from daemon.ingest.quotes import Reply, split_reply
-
-FORWARD_PREFIX = re.compile(r"^\s*(fwd?|rv|wg|tr|enc|reenv(iado)?)\s*:", re.IGNORECASE)
-
+from daemon.ingest.subjects import is_forward
 
 @dataclass(frozen=True)
 class Reading:
@@ -36,7 +33,3 @@ def read_message(raw: bytes) -> Reading:
                    reply=split_reply(parsed.text, forwarded=forwarded),
                    safe_html=sanitize_html(parsed.html) if parsed.html else "")
 
-
-def is_forward(subject: str) -> bool:
-    """Outlook forwards look like replies in the body; only the subject tells them apart."""
-    return bool(FORWARD_PREFIX.match(subject or ""))
