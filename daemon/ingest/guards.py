@@ -109,7 +109,10 @@ _AUTOREPLY_SUBJECT = re.compile(
     r"^\s*auto:\s|"                                   # Lotus Notes: "AUTO: Ana is out of the office"
     r"^\s*ooo\s*[:：\-–—]|"                           # "OOO: back on Monday"
     r"\bis (?:currently )?out of (?:the )?office\s*(?:[.(]|until\b|$)|"   # older Notes: "Ana is out of the office."
-    r"^\s*ticket received\s*[-–:]|^\s*support ticket opened\b",          # Freshdesk's and osTicket's acknowledgements
+    r"^\s*ticket received\s*[-–:]|^\s*support ticket opened\b|"         # Freshdesk's and osTicket's acknowledgements
+    # a responder saying what it is: "This is an automated response", "Esta es una respuesta automática"
+    r"^\s*(?:this is an? (?:automated|automatic|auto-generated)|esta es una (?:respuesta|contestaci[oó]n) autom[aá]tica)"
+    r"(?:\s+(?:response|reply|message|e-?mail|notification))?\s*(?:[.:!\-–—(\[]|$)",
     re.IGNORECASE)
 # Not X-Auto-Response-Suppress: it asks others not to auto-reply, and gateways put it
 # on every mail their people write

@@ -162,6 +162,11 @@ _FAILURE = "Delivery to the following recipient failed permanently:\n\n  ana@cli
     ("Ana Ruiz is out of the office.", "", "autoreply"),           # Lotus Notes without AUTO:
     ("Mi compañero is out of the office, ¿quién me atiende?", "", "accept"),
     ("Ticket Received - 286614 - Presupuesto", "", "autoreply"),   # another helpdesk's acknowledgement
+    ("This is an automated response", "", "autoreply"),
+    ("This is an automatic reply: Presupuesto", "", "autoreply"),
+    ("Esta es una respuesta automática.", "", "autoreply"),
+    ("This is an automated message from our shop, is it yours?", "", "accept"),
+    ("This is an automatic transmission question", "", "accept"),
     ("Report domain: cliente.test Submitter: google.com Report-ID: 9493488", "", "autoreply"),  # DMARC
     ("Report domain: cliente.test Report-ID: 18102481714037553403", "", "autoreply"),
     ("Out-of-office until July 1, 2013", "", "autoreply"),
