@@ -3,8 +3,8 @@ lines their client (Thunderbird, Apple Mail, K-9 ...) cut them into for the wire
 
 A line ending in a space is continued by the next line of the same quote depth; with
 delsp=yes that space was added by the client and goes too. Space-stuffing is undone,
-quote markers are written back as "> " per level, and the "-- " signature separator
-is never joined. Pure.
+quote markers are written back as on the wire (">> " for two levels), and the "-- "
+signature separator is never joined. Pure.
 """
 from __future__ import annotations
 
@@ -41,4 +41,4 @@ def _unquoted(line: str) -> tuple[int, str]:
 
 
 def _quoted(depth: int, content: str) -> str:
-    return ("> " * depth if content else ">" * depth) + content if depth else content
+    return ">" * depth + (" " + content if content else "") if depth else content

@@ -11,7 +11,7 @@ from daemon.ingest.flowed import unflow
     ("El albar\u00e1n n\u00ba 7 no lleva la fir \nma.", True, "El albar\u00e1n n\u00ba 7 no lleva la firma."),
     # quoted paragraphs join within their depth only, and a depth change is a hard break
     ("Hecho.\n\n> Ana escribi\u00f3 que la pantalla \n> parpadea \n>> desde \n>> ayer",
-     False, "Hecho.\n\n> Ana escribi\u00f3 que la pantalla parpadea \n> > desde ayer"),
+     False, "Hecho.\n\n> Ana escribi\u00f3 que la pantalla parpadea \n>> desde ayer"),
     # space-stuffing undone; the signature separator never joins
     ("Hola\n From here on \nit continues\n-- \nAna Ruiz", False,
      "Hola\nFrom here on it continues\n-- \nAna Ruiz"),
