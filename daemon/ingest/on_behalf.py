@@ -4,7 +4,6 @@ Reply-To: the ticket, its acknowledgement and the answers are theirs, not the ro
 address would be dropped as our own mail). Pure."""
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import replace
 from email.utils import getaddresses
@@ -12,10 +11,7 @@ from email.utils import getaddresses
 from daemon.ingest.decode import decode_header_value
 from daemon.ingest.guards import null_return_path
 from daemon.ingest.message import ParsedMessage
-
-# Senders nobody answers: robots and the web server's own account
-_NOBODY = re.compile(r"^(?:no[-_.]?reply|do[-_.]?not[-_.]?reply|no[-_.]?responder|wordpress|www-data|"
-                     r"apache|nginx|nobody)(?:[-+_.][^@]*)?@", re.IGNORECASE)
+from daemon.unattended import nobody_reads
 
 
 def on_behalf_of(msg: ParsedMessage, support_address: str,
@@ -26,12 +22,12 @@ def on_behalf_of(msg: ParsedMessage, support_address: str,
     staff member: anyone can type one into a form, and staff commands must not follow."""
     support = support_address.lower()
     sender = msg.from_addr
-    if len(msg.reply_to) != 1 or (sender and sender != support and not _NOBODY.match(sender)):
+    if len(msg.reply_to) != 1 or (sender and sender != support and not nobody_reads(sender)):
         return msg
     if null_return_path(msg):
         return msg      # a mail system's report: the guards must see it as written
     customer = msg.reply_to[0]
-    if customer in (sender, support) or staff_by_email(customer) or _NOBODY.match(customer):
+    if customer in (sender, support) or staff_by_email(customer) or nobody_reads(customer):
         return msg
     return replace(msg, from_addr=customer, from_name=_name_of(msg, customer),
                    defects=msg.defects + (f"sender taken from Reply-To (From: {sender or 'none'})",))

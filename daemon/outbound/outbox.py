@@ -21,6 +21,7 @@ from daemon.outbound.context import customer_context, ticket_context
 from daemon.outbound.msgid import make_message_id
 from daemon.outbound.templates import Renderer
 from daemon.tokens import subject_with_token
+from daemon.unattended import nobody_reads
 
 log = logging.getLogger("soporte.outbound")
 REFERENCES_KEPT = 20
@@ -127,10 +128,13 @@ class Mailer:
 
     def _may_send(self, session: Session, ticket: Ticket | None, recipient: str, mail: Mail,
                   now: datetime) -> bool:
-        """Automatic customer mail stops at a recipient that bounced lately, and at the
-        per-recipient cap: the last line of defence against loops."""
+        """Automatic customer mail stops at a no-reply address, at a recipient that
+        bounced lately, and at the per-recipient cap: the last line of defence against loops."""
         if not mail.automatic or mail.audience != "customer":
             return True
+        if nobody_reads(recipient):
+            log.warning("not sending %s to %s: a no-reply address, nobody reads it", mail.template, recipient)
+            return False
         if ticket is not None and ticket.customer.email == recipient:
             until = ticket.customer.undeliverable_until        # already loaded: no query
         else:

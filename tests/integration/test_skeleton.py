@@ -109,8 +109,9 @@ def test_a_web_form_sending_for_a_customer_opens_the_customers_ticket(site, smtp
         ("Formulario de contacto", "juan@cliente.test"), ("Pedido 4411", "lucia@cliente.test"),
         ("Pedido 4412", "noreply@tienda.test")]
     assert site.show("SOP-000001")["customer"] == {"email": "juan@cliente.test", "name": "Juan Pérez"}
-    acks = smtp_sink.wait_for(3)
-    assert sorted(m.rcpt_tos[0] for m in acks) == ["juan@cliente.test", "lucia@cliente.test", "noreply@tienda.test"]
+    # the ticket left with the robot is acknowledged to nobody: nobody reads noreply@
+    smtp_sink.wait_for(2)
+    assert sorted(m.rcpt_tos[0] for m in smtp_sink.messages) == ["juan@cliente.test", "lucia@cliente.test"]
 
 
 def test_second_pass_changes_nothing(site, smtp_sink, mailbox):
