@@ -49,6 +49,10 @@ _LOOSE_SENDER = re.compile(_ADDRESS_THEN_VERB + r"\s?:$")
 _SENDER_ONLY = re.compile(r"^(?:(?:\"?[^\s\"<>@:]+(?: [^\s\"<>@:]+){0,4}\"?\s*)?[<(\[][^\s@<>()\[\]]+@[^\s@<>()\[\]]+[>)\]]|"
                           r"[^\s@<>()\[\]]+@[^\s@<>()\[\]]+)\s*(?:"
                           + _CLOSING_WORDS + r"|" + _VERBS_BEFORE_DATE + r")\s?:$")
+# Mail a list or forum passes on names its sender "Ana via Soporte": a header with neither
+# date nor address, only right above a quote ("The technician wrote:" stays prose)
+_VIA_SENDER = re.compile(r"^[^\s:@<>]+(?: [^\s:@<>]+){0,4} via [^\s:@<>]+(?: [^\s:@<>]+){0,3} "
+                         + _CLOSING_WORDS + r"\s?:$")
 # Some clients drop the colon ("On ..., Ana <ana@x> wrote"): only right above a quote
 _BARE_CLOSING = re.compile(_CLOSING_WORDS + r"$")
 _BARE_SENDER = re.compile(_ADDRESS_THEN_VERB + r"$")
@@ -374,8 +378,10 @@ def _wrapped_start(first: str, strong: bool) -> bool:
 def _classify_attribution(candidate: str) -> bool | None:
     """True: a client's reply header; False: only valid right above a quote."""
     low = candidate.lower().replace("：", ":").lstrip("-–— ")   # Zimbra: "- Le ..."
-    if not low.endswith(":") or not any(c.isdigit() or c == "@" for c in low):
+    if not low.endswith(":"):
         return None
+    if not any(c.isdigit() or c == "@" for c in low):
+        return False if _VIA_SENDER.match(low) else None
     if _QUOTING.match(low):
         return True
     if not _CLOSING.search(low):

@@ -351,6 +351,10 @@ MORE_CLIENTS = [
     ("forward marker in bold", "ok\n\n*---------- Forwarded message ---------*\nFrom: Ana <a@x.test>\nold\n",
      "ok\n\n*---------- Forwarded message ---------*\nFrom: Ana <a@x.test>\nold"),
     ("from my iphone", "Ok\n\nFrom my iPhone 6", "Ok"),
+    ("a list's sender, named via the list", "Fixed.\n\nAna Ruiz via Soporte wrote:\n\n> old\n", "Fixed."),
+    ("a name alone over a quote is a lead-in", "Thanks.\n\nThe technician wrote:\n> old\n",
+     "Thanks.\n\nThe technician wrote:\n> old"),
+    ("via in prose over a quote", "Sent via courier wrote: none\n> x\nok", "Sent via courier wrote: none\n> x\nok"),
     ("sent by a phone, in brackets", "Ok\n\n<<sent by galaxy>>", "Ok"),
     ("proton's hyphens", "ok\n\n‐‐‐‐‐‐‐ Original Message ‐‐‐‐‐‐‐\nOn Monday, January 1, 2024 10:00 AM, Ana "
      "<a@x.test> wrote:\n\nold\n", "ok"),
