@@ -21,6 +21,8 @@ _WESTERN = ("cp1252", "iso8859-15")   # iso-8859-1 is read as its superset cp125
 # "ñ" and "ń", so unlabelled Latin text is read as Western, as it mostly is here
 _LATIN_SCRIPT = _WESTERN + ("cp1250", "iso8859-2", "cp1254", "cp1257", "cp1258", "iso8859-4", "iso8859-13")
 _GUESS_FROM = 64 * 1024     # bytes the charset is guessed from: plenty, and fast on huge bodies
+# a UTF-8 lead byte and a continuation byte: "Ã" then a symbol, if it were Latin-1
+_UTF8_PAIR = re.compile(rb"[\xc2-\xf4][\x80-\xbf]")
 _SMUGGLED = re.compile("[\udc80-\udcff]")
 _FOLD = re.compile(r"\r?\n[ \t]*")
 _WORD_START = re.compile(r"=\?[^?\s]+\?[bBqQ]\?")
@@ -145,7 +147,9 @@ def decode_bytes(data: bytes, declared: str | None) -> tuple[str, str | None]:
         try:
             return _without_nul(data.decode("utf-8")), f"charset {declared!r} wrong; read as utf-8"
         except UnicodeDecodeError:
-            pass
+            mixed = _western_with_utf8_lines(data, codec)
+            if mixed is not None:
+                return _without_nul(mixed), f"charset {declared!r}; some lines read as utf-8"
     for candidate in ((codec,) + _SIBLINGS.get(codec, ()) if codec else ()) + _FALLBACKS:
         try:
             return _without_nul(_decoded(data, candidate)), _fallback_note(declared, codec, candidate)
@@ -157,6 +161,26 @@ def decode_bytes(data: bytes, declared: str | None) -> tuple[str, str | None]:
     note = (f"charset {declared or 'undeclared'!s} undecodable; "
             f"read line by line as utf-8 or {_LAST_RESORT}")
     return _without_nul("".join(map(_decode_line, data.splitlines(keepends=True)))), note
+
+
+def _western_with_utf8_lines(data: bytes, codec: str) -> str | None:
+    """Latin-1 text with lines pasted in UTF-8 (a signature, a quote from another
+    program): each line in the charset it is written in. None when no line is UTF-8
+    beyond ASCII, or a line is in neither."""
+    if _UTF8_PAIR.search(data) is None:
+        return None                 # the common case, found without a loop
+    lines, utf8_found = [], False
+    for line in data.splitlines(keepends=True):
+        try:
+            text = line.decode("utf-8")
+            utf8_found = utf8_found or not line.isascii()
+        except UnicodeDecodeError:
+            try:
+                text = line.decode(codec)
+            except UnicodeDecodeError:
+                return None
+        lines.append(text)
+    return "".join(lines) if utf8_found else None
 
 
 def legacy_codec(data: bytes) -> str | None:

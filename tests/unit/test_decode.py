@@ -42,6 +42,11 @@ def test_header_words(value, text):
     (b"\x1b$B-j\x1b(BABC \x1b$BEl5~\x1b(B", "ISO-2022-JP", "㈱ABC 東京"),
     ("日本語".encode("iso2022_jp"), "iso-2022-jp", "日本語"),
     (b"hello", "utf-8\x00", "hello"),
+    # a Latin-1 message with a signature pasted in UTF-8: each line as it is written
+    ("Hallöle\n".encode("latin-1") + "Marienstraße 18\n".encode("utf-8"), "iso-8859-1",
+     "Hallöle\nMarienstraße 18\n"),
+    # genuine Latin-1 throughout stays Latin-1
+    ("Mañana\ncañería rota\n".encode("latin-1"), "iso-8859-1", "Mañana\ncañería rota\n"),
 ])
 def test_body_charsets(data, charset, text):
     assert decode_bytes(data, charset)[0] == text
