@@ -441,6 +441,8 @@ def _add_body(part: Message, ctype: str, out: _Collector) -> None:
         text = unflow(text, delsp=_param(part, "delsp") == "yes")
     if text.startswith("\ufeff"):   # a byte order mark would hide a first-line #command
         text = text[1:]
+    if "\ufffc" in text:   # Apple Mail's "an image stood here": the image is an attachment
+        text = text.replace("\ufffc", "")
     if ctype in ENRICHED_TYPES:
         text = enriched_to_text(text, richtext=ctype == "text/richtext")
     if ctype == "text/plain" and _UU_BEGIN.search(text):

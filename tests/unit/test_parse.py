@@ -787,3 +787,10 @@ def test_an_enclosed_message_sent_base64_shows_its_text():
 
 def test_a_file_name_in_decomposed_unicode_is_composed():
     assert safe_filename("Pa\u0301gina.pdf", "application/pdf", 1) == "P\u00e1gina.pdf"
+
+
+def test_apple_mails_image_placeholder_is_not_text():
+    text = "Antes de la foto\n\ufffc\n\nDespués de la foto\n".encode()
+    msg = parse_message(b"From: a@x.test\nSubject: foto\nMIME-Version: 1.0\n"
+                        b"Content-Type: text/plain; charset=utf-8\n\n" + text)
+    assert msg.text == "Antes de la foto\n\n\nDespués de la foto\n"
