@@ -82,6 +82,9 @@ _BELOW = re.compile(
     r"\bin rot\b|ci-dessous|\ben rouge\b|\babaixo\b|\bem vermelho\b|\bsotto\b|\bin rosso\b)|"
     r"\b(?:see|ver|v[ée]ase|siehe|voir|vedi)\b[^.!?]{0,20}?(?:\bbelow\b|\babajo\b|\bdebajo\b|\bunten\b|"
     r"ci-dessous|\babaixo\b|\bsotto\b)")
+# The line our mail opens with ("##- Escriba su respuesta encima de esta línea -##",
+# templates/email/_reply_above.txt.j2), as the client quoted it, or another help desk's
+_REPLY_ABOVE = re.compile(r"[>\s]*#{2}-\s.{4,120}\s-#{2}\s*$")
 _LINK_END = re.compile(r"https?://\S+$")
 _URL_REST = re.compile(r"[\w\-.~/?#\[\]@!$&'()*+,;=%]{1,200}")
 
@@ -179,10 +182,11 @@ _SIGN_OFF = re.compile(r"(?:-{1,2}|[–—])(?=[^\W\d_])[^\W\d_a-zß-ÿ][\w.'’
 def split_reply(text: str, *, forwarded: bool = False) -> Reply:
     """Split a reply. forwarded=True (the subject says Fwd:/RV:/WG:...) keeps it all."""
     lines = _unglued(text.replace("\r\n", "\n").replace("\r", "\n").split("\n"))
-    marker = None if forwarded else _first_marker(lines)
+    above = len(lines) if forwarded else _reply_above(lines)
+    marker = None if forwarded else _first_marker(lines[:above])
     if forwarded or (marker is not None and marker[0] == "forward"):
         return Reply(_join(lines), "", "")  # staff open tickets by forwarding: keep it
-    cut = len(lines) if marker is None else marker[1]
+    cut = above if marker is None else marker[1]
     visible, quoted, signature = _peel(lines[:cut])
     if not _has_text(visible) and not _has_text(signature) and cut < len(lines):
         cut = len(lines)  # nothing written above the history: not sure it IS history
@@ -200,6 +204,19 @@ def split_reply(text: str, *, forwarded: bool = False) -> Reply:
         # "> " lines are already visible, as interleaved context)
         return Reply(_join(lines), "", "")
     return Reply(_join(visible), _join(quoted + lines[cut:]), _join(signature))
+
+
+def _reply_above(lines: list[str]) -> int:
+    """Where the quoted mail of ours begins: its "type your reply above this line", or
+    the client's line introducing it, whatever that says ("Soporte escribió:")."""
+    found = next((i for i, line in enumerate(lines)
+                  if "#-" in line and len(line) <= _MAX_HEADER and _REPLY_ABOVE.match(line)), len(lines))
+    above = _skip_blank_back(lines, found)
+    if found < len(lines) and above and not _is_quote(lines[above - 1]):
+        intro = lines[above - 1].strip().lower()
+        if len(intro) <= _MAX_HEADER and _ends_with_colon(intro) and _CLOSING.search(intro):
+            return above - 1
+    return found
 
 
 def _only_greeting(visible: list[str]) -> bool:

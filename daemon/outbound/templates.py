@@ -12,6 +12,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateNotFo
 
 BUILTIN_DIR = Path(__file__).resolve().parents[2] / "templates" / "email"
 PARTS = ("subject", "txt", "html")
+REPLY_MARKER = "_reply_above.txt.j2"
 
 
 @dataclass(frozen=True)
@@ -50,7 +51,19 @@ class Renderer:
         except TemplateNotFound as exc:
             raise TemplateMissing(f"template {exc.name} not found") from None
         subject = " ".join(parts["subject"].split())   # one line, whatever the template did
-        return Rendered(subject, parts["txt"].strip() + "\n", parts["html"])
+        text = parts["txt"].strip()
+        marker = self._reply_marker(env, context)
+        return Rendered(subject, f"{marker}\n\n{text}\n" if marker else text + "\n", parts["html"])
+
+    @staticmethod
+    def _reply_marker(env: Environment, context: dict[str, Any]) -> str:
+        """The "type your reply above this line" line that opens every mail about a
+        ticket: in the answer, all from it down is the quoted mail, whatever the
+        client did to the quote (daemon/ingest/quotes.py cuts there)."""
+        try:
+            return env.get_template(REPLY_MARKER).render(**context).strip()
+        except TemplateNotFound:
+            return ""
 
     def render_string(self, name: str, context: dict[str, Any], language: str = "es") -> str:
         """A single template file (canned responses, partials) rendered as plain text."""

@@ -47,6 +47,28 @@ def test_reply_with_token_joins_ticket_and_strips_quotes(site, smtp_sink):
     assert len(site.tickets()) == 1
 
 
+def test_a_reply_quoting_our_mail_keeps_only_what_the_customer_wrote(site, smtp_sink):
+    """Our mail opens with "type your reply above this line": an answer is cut there,
+    however the client quoted us (here under a header with no date or address, which
+    alone would be taken for the customer's own lead-in)."""
+    site.deliver(make_mail("juan@cliente.test", "No imprime", "No imprime nada.\n"))
+    site.once()
+    [ack] = smtp_sink.wait_for(1)
+    ours_text = ack.message.get_body(("plain",)).get_content().replace("\r\n", "\n")
+    ours_html = ack.message.get_body(("html",)).get_content()
+    assert ours_text.startswith("##- Escriba su respuesta encima de esta línea -##\n")
+    quoted = "".join(f"> {line}\n" if line else ">\n" for line in ours_text.splitlines())
+    site.deliver(make_mail("juan@cliente.test", "RE: [SOP-000001] No imprime",
+                           f"Ya imprime, gracias.\n\nSoporte escribió:\n{quoted}"))
+    site.deliver(make_mail("juan@cliente.test", "RE: [SOP-000001] No imprime", "",
+                           html=f"<div>Otra cosa: el escáner tampoco.</div><div>Soporte escribió:</div>"
+                                f"<div>{ours_html.split('<body', 1)[1].split('>', 1)[1]}</div>"))
+    site.once()
+    inbound = [m for m in site.show("SOP-000001")["messages"] if m["direction"] == "in"]
+    assert [m["body_text"] for m in inbound[1:]] == ["Ya imprime, gracias.", "Otra cosa: el escáner tampoco."]
+    assert "Hemos recibido su solicitud" in inbound[1]["full_text"]
+
+
 def test_reply_threaded_by_headers_only(site, smtp_sink):
     site.deliver(make_mail("juan@cliente.test", "Consulta", "Una pregunta.\n"))
     site.once()

@@ -351,6 +351,18 @@ MORE_CLIENTS = [
     ("forward marker in bold", "ok\n\n*---------- Forwarded message ---------*\nFrom: Ana <a@x.test>\nold\n",
      "ok\n\n*---------- Forwarded message ---------*\nFrom: Ana <a@x.test>\nold"),
     ("from my iphone", "Ok\n\nFrom my iPhone 6", "Ok"),
+    # our mail opens with where to reply: everything from there down is ours, quoted
+    ("our marker under a name-only attribution", "Ya funciona.\n\nSoporte escribió:\n> ##- Escriba su "
+     "respuesta encima de esta línea -##\n>\n> Hola Ana:\n> Hemos recibido su solicitud\n", "Ya funciona."),
+    ("our marker in outlook's unquoted copy", "Gracias\n\nDe: Soporte <soporte@x.test>\nEnviado: lunes\n"
+     "Para: Ana\nAsunto: [SOP-000001] x\n\n##- Escriba su respuesta encima de esta línea -##\n\nHola Ana:\nbla\n",
+     "Gracias"),
+    ("our marker with nothing quoted around it", "Thanks\n##- Please type your reply above this line -##\nHello\nold",
+     "Thanks"),
+    ("our marker with nothing written above is kept", "> ##- Escriba su respuesta encima de esta línea -##\n> Hola\n",
+     "> ##- Escriba su respuesta encima de esta línea -##\n> Hola"),
+    ("a lead-in over our marker stays, our mail goes", "Mira lo que me decís:\n##- Escriba su respuesta encima de esta línea -##\nHola",
+     "Mira lo que me decís:"),
     ("a list's sender, named via the list", "Fixed.\n\nAna Ruiz via Soporte wrote:\n\n> old\n", "Fixed."),
     ("a name alone over a quote is a lead-in", "Thanks.\n\nThe technician wrote:\n> old\n",
      "Thanks.\n\nThe technician wrote:\n> old"),

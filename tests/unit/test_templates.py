@@ -75,6 +75,24 @@ def test_every_template_renders_with_its_sample(renderer: Renderer, name: str, l
     assert f'<html lang="{language}">' in out.html
 
 
+MARKERS = {"es": "##- Escriba su respuesta encima de esta línea -##",
+           "en": "##- Please type your reply above this line -##"}
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("name", required_templates())
+def test_mail_about_a_ticket_opens_with_where_to_reply(renderer: Renderer, name: str, language: str) -> None:
+    """The line the answer is cut at (daemon/ingest/quotes.py), in the mail's language,
+    first in both versions; none in mail about no ticket (the admin's alerts)."""
+    out = renderer.render(name, sample_context(name, language), language)
+    marker = MARKERS[language]
+    if TEMPLATES[name].ticket:
+        assert out.text.startswith(marker + "\n\n")
+        assert out.html.index(marker) < out.html.index("<strong>")
+    else:
+        assert "##-" not in out.text and "##-" not in out.html
+
+
 @pytest.mark.parametrize("language", LANGUAGES)
 @pytest.mark.parametrize(("name", "extra"), EXTRAS)
 def test_every_declared_extra_is_needed(renderer: Renderer, name: str, extra: str, language: str) -> None:
