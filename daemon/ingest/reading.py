@@ -14,6 +14,7 @@ from daemon.ingest.parse import parse_message
 from daemon.ingest.quotes import Reply, split_reply
 from daemon.ingest.subjects import is_forward
 
+
 @dataclass(frozen=True)
 class Reading:
     parsed: ParsedMessage
@@ -32,4 +33,3 @@ def read_message(raw: bytes) -> Reading:
     return Reading(parsed=parsed, content_key=content_key(raw, parsed),
                    reply=split_reply(parsed.text, forwarded=forwarded),
                    safe_html=sanitize_html(parsed.html) if parsed.html else "")
-
