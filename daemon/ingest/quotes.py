@@ -210,12 +210,13 @@ def _reply_above(lines: list[str]) -> int:
     """Where the quoted mail of ours begins: its "type your reply above this line", or
     the client's line introducing it, whatever that says ("Soporte escribió:")."""
     found = next((i for i, line in enumerate(lines)
-                  if "#-" in line and len(line) <= _MAX_HEADER and _REPLY_ABOVE.match(line)), len(lines))
+                  if "#-" in line and len(line) <= _MAX_HEADER and _REPLY_ABOVE.match(line)), None)
+    if found is None:
+        return len(lines)
     above = _skip_blank_back(lines, found)
-    if found < len(lines) and above and not _is_quote(lines[above - 1]):
-        intro = lines[above - 1].strip().lower()
-        if len(intro) <= _MAX_HEADER and _ends_with_colon(intro) and _CLOSING.search(intro):
-            return above - 1
+    intro = lines[above - 1].strip().lower() if above and not _is_quote(lines[above - 1]) else ""
+    if len(intro) <= _MAX_HEADER and _ends_with_colon(intro) and _CLOSING.search(intro):
+        return above - 1
     return found
 
 
