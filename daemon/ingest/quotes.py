@@ -46,9 +46,11 @@ _ADDRESS_THEN_VERB = r"@[^\s@]*[\s\]>)\"']*" + _CLOSING_WORDS
 _LOOSE_SENDER = re.compile(_ADDRESS_THEN_VERB + r"\s?:$")
 # ... but a line that is nothing but the sender and the verb ("Ana <ana@x> schrieb:",
 # "ana@x wrote:") is a header wherever it stands
-_SENDER_ONLY = re.compile(r"^(?:(?:\"?[^\s\"<>@:]+(?: [^\s\"<>@:]+){0,4}\"?\s*)?[<(\[][^\s@<>()\[\]]+@[^\s@<>()\[\]]+[>)\]]|"
-                          r"[^\s@<>()\[\]]+@[^\s@<>()\[\]]+)\s*(?:"
-                          + _CLOSING_WORDS + r"|" + _VERBS_BEFORE_DATE + r")\s?:$")
+_SENDER = (r"(?:(?:\"?[^\s\"<>@:]+(?: [^\s\"<>@:]+){0,4}\"?\s*)?[<(\[][^\s@<>()\[\]]+@[^\s@<>()\[\]]+[>)\]]|"
+           r"[^\s@<>()\[\]]+@[^\s@<>()\[\]]+)")
+_SENDER_ONLY = re.compile(r"^" + _SENDER + r"\s*(?:" + _CLOSING_WORDS + r"|" + _VERBS_BEFORE_DATE + r")\s?:$")
+# Gmail in German, Dutch, Nordic and Hungarian: the sender, then the verb, then the date
+_SENDER_THEN_DATE = re.compile(_SENDER + r"\s*(?:" + _VERBS_BEFORE_DATE + r")\b")
 # Mail a list or forum passes on names its sender "Ana via Soporte": a header with neither
 # date nor address, only right above a quote ("The technician wrote:" stays prose)
 _VIA_SENDER = re.compile(r"^[^\s:@<>]+(?: [^\s:@<>]+){0,4} via [^\s:@<>]+(?: [^\s:@<>]+){0,3} "
@@ -172,6 +174,24 @@ _FOOTER_HINT = re.compile(
     r"@|https?://|www\.|unsubscri|subscri|mailing list|listinfo|google groups|"
     r"confiden|disclaimer|darse de baja|suscri|abmelden|désabonn|d[ée]sinscri|"
     r"you (?:are )?receiv|recib", re.IGNORECASE)
+# ... and under a short rule ("__"), only what names a list: "__" alone is a blank to fill
+_LIST_HINT = re.compile(r"mailing list|listinfo|google groups|unsubscri|lista de correo", re.IGNORECASE)
+# What a gateway or a list appends under the whole message, quote included: each pattern
+# is one kind of cue, and a paragraph must show two kinds (or the banner) to be taken
+_BOILERPLATE_CUES = tuple(re.compile(cue, re.IGNORECASE) for cue in (
+    r"mailing list|listinfo|google groups|lista de correo|you (?:are )?receiv\w* this|est[áa]s? recibiendo",
+    r"unsubscri|darse de baja|date de baja|abmelden|d[ée]sabonn|d[ée]sinscri",
+    r"https?://|www\.",
+    r"\b(?:e-?mails?|messages?|communications?|attachments?|mensajes?|correos?|informaci[óo]n|nachricht|"
+    r"courriels?)\b.{0,80}?\b(?:confidential|privileged|confidencial|vertraulich|confidentiel|riservat)",
+    r"received (?:this|it)\b.{0,40}?\bin error|by mistake|notify the sender|delete (?:it|this|the)\b|"
+    r"por error|irrt[üu]mlich|f[äa]lschlich|par erreur|per errore"))
+_EXTERNAL_BANNER = re.compile(r"originated (?:from )?outside (?:of )?(?:the|your|our) (?:organi[sz]ation|company)",
+                              re.IGNORECASE)
+# a notice speaks of "you" and "this message"; a person's last words say I, me, my
+_FIRST_PERSON = re.compile(r"\b(?:i|i'm|i've|i'd|me|my|mine|yo|mis?|ich|mich|mir|mein\w*|je|moi|mon|mes|eu|meu|"
+                           r"minha|io|mio|mia)\b|\bj'", re.IGNORECASE)
+_BOILERPLATE_LINES = 12
 _CLOSING_LINE = re.compile(
     r"(?:many |muchas |mil )?(?:thanks?|thank you|cheers|regards|best|kind regards|best regards|gracias|"
     r"saludos|un saludo|atentamente|cordialmente|un abrazo|danke|gru(?:ß|ss)|merci|cordialement|grazie|"
@@ -387,8 +407,12 @@ def _opens(line: str) -> bool:
 
 
 def _wrapped_start(first: str, strong: bool) -> bool:
-    """A wrapped header opens with the date, not with a sentence of prose."""
+    """A wrapped header opens with the date, not with a sentence of prose; or with the
+    sender and a verb the date follows, wherever the date wraps ("Ana <ana@x> schrieb am
+    So., 23." / "Juni 2024, 21:08:")."""
     low = first.lower().lstrip("-–— ")
+    if strong and _SENDER_THEN_DATE.match(low):
+        return True
     opens = low.startswith(_OPENINGS) or _DATE_FIRST.match(low) is not None   # not "My order is 48213"
     return strong and opens and any(c.isdigit() for c in first) and first[-1] not in ".!?"
 
@@ -547,6 +571,8 @@ def _signature_start(lines: list[str], end: int) -> int | None:
     if len(last) <= 120 and len(last.split()) <= 12 and _MOBILE.match(last):
         return end - 1
     footer = _footer_start(lines, end)
+    if footer is None:
+        footer = _boilerplate_start(lines, end)
     if footer is not None:
         return footer
     if end >= 3 and not lines[end - 2].strip() and _SIGN_OFF.match(lines[end - 1]):
@@ -558,11 +584,31 @@ def _footer_start(lines: list[str], end: int) -> int | None:
     """A mailing-list footer: a line of underscores and a few lines under it."""
     for i in range(end - 2, max(-1, end - 2 - _FOOTER_LINES - 2), -1):
         stripped = lines[i].strip()
-        if len(stripped) >= 10 and set(stripped) == {"_"}:
+        if len(stripped) >= 2 and set(stripped) == {"_"}:
+            hint = _FOOTER_HINT if len(stripped) >= 10 else _LIST_HINT
             tail = [line for line in lines[i + 1:end] if line.strip()]
-            footer = 0 < len(tail) <= _FOOTER_LINES and any(map(_FOOTER_HINT.search, tail))
+            footer = 0 < len(tail) <= _FOOTER_LINES and any(map(hint.search, tail))
             return i if footer else None  # a rule between two parts of the reply: keep
     return None
+
+
+def _boilerplate_start(lines: list[str], end: int) -> int | None:
+    """A notice a gateway or a list put under the whole message, right below the quoted
+    history (a confidentiality disclaimer, a list's footer with no rule): the quote
+    above it is still history. Under the person's own text it is left as they sent it."""
+    start = end
+    while start > 0 and lines[start - 1].strip() and end - start <= _BOILERPLATE_LINES:
+        start -= 1
+    above = _skip_blank_back(lines, start)
+    if start == end or end - start > _BOILERPLATE_LINES or above == 0 or not _is_quote(lines[above - 1]):
+        return None
+    notice = " ".join(line.strip() for line in lines[start:end])[:2000]
+    if any(map(_is_quote, lines[start:end])) or "?" in notice or _FIRST_PERSON.search(notice):
+        return None
+    if _EXTERNAL_BANNER.search(notice):
+        return start
+    kinds = sum(1 for cue in _BOILERPLATE_CUES if cue.search(notice))
+    return start if kinds >= 2 and (end - start >= 3 or len(notice) >= 100) else None
 
 
 def _ends_with_colon(text: str) -> bool:

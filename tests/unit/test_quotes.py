@@ -368,6 +368,34 @@ MORE_CLIENTS = [
      "Thanks.\n\nThe technician wrote:\n> old"),
     ("via in prose over a quote", "Sent via courier wrote: none\n> x\nok", "Sent via courier wrote: none\n> x\nok"),
     ("sent by a phone, in brackets", "Ok\n\n<<sent by galaxy>>", "Ok"),
+    # gmail's sender-first headers, wrapped inside the date
+    ("gmail, german, wrapped after the day", "Danke!\n\nAna Ruiz <ana@x.test> schrieb am So., 23.\n"
+     "Juni 2024, 21:08:\n\n> Hallo\n", "Danke!"),
+    ("gmail, dutch, wrapped after the month", "Bedankt!\n\nAna Ruiz <ana@x.test> schreef op ma 8 jan.\n"
+     "2024 om 10:42:\n\n> Hallo\n", "Bedankt!"),
+    ("prose naming a sender and a verb stays", "Hi,\n\nmy colleague <bob@x.test> schrieb am Montag dass\n"
+     "es um 10:42 kommt:\n\n> quote\n", "Hi,\n\nmy colleague <bob@x.test> schrieb am Montag dass\nes um 10:42 kommt:"),
+    # what a list or a gateway appends under the whole message, quote included
+    ("a list footer under a short rule", "Oh thanks.\n\nOn Mon, 3 Jan 2011 at 19:07, Bob <bob@x.test> wrote:\n"
+     "> old\n> older\n\n__\nriak-users mailing list\nriak-users@lists.x.test\n"
+     "http://lists.x.test/mailman/listinfo/riak-users\n", "Oh thanks."),
+    ("a gateway's disclaimer under the quote", "My order 4411 never arrived.\n\nOn Mon, Jan 8, 2024 at 10:42 AM "
+     "Soporte <s@x.test> wrote:\n> Hola\n\nThis e-mail and any attachments are confidential and intended "
+     "solely for the addressee. If you have received it in error please notify the sender.\n",
+     "My order 4411 never arrived."),
+    ("a spanish disclaimer under the quote", "Sigue sin funcionar.\n\nEl lun, 8 ene 2024 a las 10:42, Soporte "
+     "<s@x.test> escribió:\n> Hola\n\nEste mensaje y sus anexos son confidenciales y para uso exclusivo de su "
+     "destinatario.\nSi lo ha recibido por error, comuníquelo al remitente y elimínelo.\n", "Sigue sin funcionar."),
+    ("an external-sender banner under the quote", "Done.\n\nOn Mon, Jan 8, 2024 at 10:42 AM Soporte <s@x.test> "
+     "wrote:\n> Hola\n\nCAUTION: This email originated from outside of the organization.\n", "Done."),
+    ("a customer's words about a mistake under a quote stay", "Hola\n\nOn Mon, Jan 8, 2024 at 10:42 AM Soporte "
+     "<s@x.test> wrote:\n> Hola\n\nEl correo con la información confidencial lo mandé por error, "
+     "¿pueden borrarlo del ticket?\n", "Hola\n\nOn Mon, Jan 8, 2024 at 10:42 AM Soporte <s@x.test> wrote:\n"
+     "> Hola\n\nEl correo con la información confidencial lo mandé por error, ¿pueden borrarlo del ticket?"),
+    ("a disclaimer under the person's own text stays", "Please call me.\n\nThis e-mail is confidential. If you "
+     "received it in error, notify the sender and delete it. See https://x.test/legal\n",
+     "Please call me.\n\nThis e-mail is confidential. If you received it in error, notify the sender and "
+     "delete it. See https://x.test/legal"),
     ("proton's hyphens", "ok\n\n‐‐‐‐‐‐‐ Original Message ‐‐‐‐‐‐‐\nOn Monday, January 1, 2024 10:00 AM, Ana "
      "<a@x.test> wrote:\n\nold\n", "ok"),
     ("from and date on one line", "Hi. I am fine.\n\nFrom: bob@x.test Date: Thu, 26 Jun 2014 13:53:45 +0400 "
