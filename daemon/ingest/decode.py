@@ -155,7 +155,8 @@ def decode_bytes(data: bytes, declared: str | None) -> tuple[str, str | None]:
             return _without_nul(_decoded(data, candidate)), _fallback_note(declared, codec, candidate)
         except UnicodeDecodeError:
             continue
-    if (declared is None or codec == "utf-8") and (legacy := legacy_codec(data)):
+    # a us-ascii label on 8-bit text says as little as none: mailers write it by default
+    if (declared is None or codec in ("utf-8", "ascii")) and (legacy := legacy_codec(data)):
         return _without_nul(data.decode(legacy, errors="replace")), \
             f"charset {declared or 'undeclared'!s} undecodable; read as {legacy}"
     note = (f"charset {declared or 'undeclared'!s} undecodable; "

@@ -48,6 +48,9 @@ _WINDOWS_DEVICE = re.compile(r"(?:con|prn|aux|nul|com[0-9]|lpt[0-9])(?:\.|$)", r
 _MISSING_SEMICOLON = re.compile(r"^(\s*[\w.+-]+/[\w.+-]+)(?:\s*,\s*|\s+)(?=[\w*-]+\s*=)")
 _TYPE_OK = re.compile(r"\s*[\w.+-]+/[\w.+-]+\s*(?:;|$)")
 _TYPE_JUNK = re.compile(r"^(\s*[\w.+-]+/[\w.+-]+)[>\"'\]),.]+(?=\s*(?:;|$))")
+# words after the type that are no parameter: another header run into this one
+# ("text/html Content-Transfer-Encoding: 8bit", a broken generator)
+_TYPE_THEN_WORDS = re.compile(r"^(\s*[\w.+-]+/[\w.+-]+)\s+(?![\w*-]+\s*=)[^;]*")
 _UUENCODINGS = ("x-uuencode", "uuencode", "x-uue", "uue")
 _UU_BEGIN = re.compile(r"^begin [0-7]{3,4} ", re.MULTILINE)
 _UU_BEGIN_LINE = re.compile(r"begin [0-7]{3,4} +(\S.{0,254}?)\s*$")
@@ -194,11 +197,12 @@ def _text_charset(message: Message) -> str | None:
 
 def _mended_value(name: str, value: str) -> str:
     """A Content-Type missing the ";" before its parameters ("text/plain charset=utf-8")
-    or with junk after its type ("text/plain>") read as one unknown type, so the body
-    became an attachment."""
+    or with junk after its type ("text/plain>", "text/html Content-Transfer-Encoding:
+    8bit") read as one unknown type, so the body became an attachment."""
     if name.lower() != "content-type" or _TYPE_OK.match(value):
         return value
-    return _MISSING_SEMICOLON.sub(r"\1; ", _TYPE_JUNK.sub(r"\1", value, count=1), count=1)
+    value = _MISSING_SEMICOLON.sub(r"\1; ", _TYPE_JUNK.sub(r"\1", value, count=1), count=1)
+    return value if _TYPE_OK.match(value) else _TYPE_THEN_WORDS.sub(r"\1", value, count=1)
 
 
 def _declared_charset(part: Message) -> str | None:
@@ -393,16 +397,30 @@ def _reboundaried(part: Message) -> Message | None:
     its body actually uses; None when no delimiter line is found."""
     # The stored payload, not get_payload(): that replaces 8-bit octets with U+FFFD.
     body = part._payload if isinstance(part._payload, str) else ""
-    found = _DELIMITER.search(body)
-    if not found:
-        return None
-    boundary = found.group(1)
+    boundary = _unfolded_boundary(part, body)
+    if boundary is None:
+        found = _DELIMITER.search(body)
+        if not found:
+            return None
+        boundary = found.group(1)
     if not boundary.isascii():    # 8-bit octets in it: the stdlib reads the header's copy as U+FFFD
         ascii_only = "".join(c if c.isascii() else "_" for c in boundary)
         body, boundary = body.replace("--" + boundary, "--" + ascii_only), ascii_only
     head = f'Content-Type: multipart/mixed; boundary="{boundary}"\n\n'
     repaired = _reparse(head + body)
     return repaired if repaired.is_multipart() else None
+
+
+def _unfolded_boundary(part: Message, body: str) -> str | None:
+    """A boundary parameter folded over two lines ('boundary="simple<CRLF> boundary"'):
+    the delimiter lines carry it unfolded, with or without the space."""
+    declared = part.get_boundary() or ""
+    if "\n" not in declared:
+        return None
+    for candidate in (re.sub(r"\r?\n", "", declared), re.sub(r"\r?\n[ \t]*", "", declared)):
+        if re.search(rf"^--{re.escape(candidate)}[ \t]*\r?$", body, re.MULTILINE):
+            return candidate
+    return None
 
 
 def _reparse(text: str) -> Message:
@@ -687,7 +705,8 @@ def _disposition(part: Message) -> str:
 
 def _raw_filename(part: Message) -> str:
     return _parameter(lambda: _extended(part, "filename", "content-disposition")
-                      or _extended(part, "name", "content-type") or part.get_filename() or part.get_param("name"))
+                      or _extended(part, "name", "content-type") or part.get_filename() or part.get_param("name")
+                      or part.get_param("file"))    # a non-standard name some generators write
 
 
 def _extended(part: Message, name: str, header: str) -> str | None:

@@ -309,6 +309,20 @@ ODD_MAIL = {
         b"From: Ana <\"ana.ruiz\"@cliente.test>\nSubject: x\n\nbody\n", ("Ana", "ana.ruiz@cliente.test", "x", "body")),
     "junk after the type": (
         b"From: a@x.test\nSubject: x\nContent-Type: text/plain>\n\nhola\n", ("", "a@x.test", "x", "hola")),
+    "another header run into the type": (
+        b"From: a@x.test\nSubject: x\nContent-Type: text/html Content-Transfer-Encoding: 8bit\n\n"
+        b"<p>Dear member: your account</p>\n", ("", "a@x.test", "x", "Dear member: your account")),
+    "big5 text labelled us-ascii": (
+        b"From: a@x.test\nSubject: x\nContent-Type: text/plain; charset=us-ascii\nContent-Transfer-Encoding: 8bit\n\n"
+        + "您好，我的打印機壞了，請幫忙處理。謝謝！\n".encode("big5"),
+        ("", "a@x.test", "x", "您好，我的打印機壞了，請幫忙處理。謝謝！")),
+    "koi8-r text labelled us-ascii": (
+        b"From: a@x.test\nSubject: x\nContent-Type: text/plain; charset=us-ascii\nContent-Transfer-Encoding: 8bit\n\n"
+        + "Здравствуйте, мой принтер сломался. Спасибо!\n".encode("koi8-r"),
+        ("", "a@x.test", "x", "Здравствуйте, мой принтер сломался. Спасибо!")),
+    "latin-1 text labelled us-ascii": (
+        b"From: a@x.test\nSubject: x\nContent-Type: text/plain; charset=us-ascii\nContent-Transfer-Encoding: 8bit\n\n"
+        b"El caf\xe9 est\xe1 fr\xedo\n", ("", "a@x.test", "x", "El café está frío")),
     "base64 padded chunk by chunk": (
         b"From: a@x.test\nSubject: x\nContent-Transfer-Encoding: base64\n\nSGVsbG8=\n"
         b"IHdvcmxkLCB0aGUgcHJpbnRlciBpcyBicm9rZW4=\n", ("", "a@x.test", "x", "Hello world, the printer is broken")),
@@ -550,6 +564,23 @@ def test_a_boundary_with_an_8bit_character(charset):
            "Content-Transfer-Encoding: base64\n\nJVBERi0xLjQK\n--corte-µ--\n").encode(charset)
     msg = parse_message(raw)
     assert (msg.text.strip(), [a.filename for a in msg.attachments]) == ("Hola", ["a.pdf"])
+
+
+@pytest.mark.parametrize("eol", ["\n", "\r\n"])
+def test_a_boundary_folded_over_two_lines(eol):
+    raw = eol.join(['From: a@x.test', 'Subject: s', 'Content-Type: multipart/mixed; boundary="simple',
+                    ' boundary"', '', '--simple boundary', 'Content-Type: text/plain', '', 'Hola',
+                    '--simple boundary', 'Content-Type: application/pdf; name=a.pdf',
+                    'Content-Transfer-Encoding: base64', '', 'JVBERi0xLjQK', '--simple boundary--', '']).encode()
+    msg = parse_message(raw)
+    assert (msg.text.strip(), [a.filename for a in msg.attachments]) == ("Hola", ["a.pdf"])
+
+
+def test_a_file_named_by_a_file_parameter_keeps_its_name():
+    msg = parse_message(_multipart(
+        "mixed", b"Content-Type: text/plain\n\nadjunto",
+        b'Content-Type: application/octet-stream; file="PARTE.EXE"\nContent-Transfer-Encoding: base64\n\nTVo=\n'))
+    assert [(a.filename, a.size) for a in msg.attachments] == [("PARTE.EXE", 2)]
 
 
 def test_a_message_that_only_encloses_another_shows_its_text():
