@@ -238,7 +238,7 @@ def _visit(part: Message, out: _Collector, alternative: bool = False) -> None:
     if part.defects and not part.is_multipart() and (mended := _mended_part(part)):
         part, ctype = mended, mended.get_content_type()
     if ctype == "text/plain" and "/" not in _declared_type(part) and part.get("content-type") is not None:
-        ctype = _type_from_name(part) or ctype
+        ctype = _type_from_name(part) or _html_by_look(part) or ctype
     if ctype in _WHOLE_PARTS:
         out.attachments.append(_whole_attachment(part, ctype, len(out.attachments) + 1))
     elif part.is_multipart() and ctype == "multipart/alternative":
@@ -308,6 +308,14 @@ def _type_from_name(part: Message) -> str | None:
     its name says, not the text/plain the stdlib assumes."""
     name = _raw_filename(part)
     return _type_of_name(name) if name else None
+
+
+def _html_by_look(part: Message) -> str | None:
+    """A body whose Content-Type is no type ("<html>", "html") but says or shows it is
+    HTML: read as HTML, not shown to staff as its source."""
+    body = part._payload[:200].lstrip().lower() if isinstance(part._payload, str) else ""
+    html = "html" in _declared_type(part) or body.startswith(("<html", "<!doctype html"))
+    return "text/html" if html else None
 
 
 def _type_of_name(name: str) -> str:

@@ -576,6 +576,14 @@ def test_a_boundary_folded_over_two_lines(eol):
     assert (msg.text.strip(), [a.filename for a in msg.attachments]) == ("Hola", ["a.pdf"])
 
 
+@pytest.mark.parametrize("declared, body", [
+    ("<html>", b"Your invoice is ready.<br>\n<br>\nYour Team<br>\n</body>\n</html>\n"),
+    ("unknown", b"<!DOCTYPE html><html><body><p>Your invoice is ready.</p><p>Your Team</p></body></html>\n")])
+def test_html_under_a_type_that_is_no_type_is_read_as_html(declared, body):
+    msg = parse_message(b"From: a@x.test\nSubject: x\nContent-Type: " + declared.encode() + b"\n\n" + body)
+    assert msg.text.split() == ["Your", "invoice", "is", "ready.", "Your", "Team"]
+
+
 def test_a_file_named_by_a_file_parameter_keeps_its_name():
     msg = parse_message(_multipart(
         "mixed", b"Content-Type: text/plain\n\nadjunto",
