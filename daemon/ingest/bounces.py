@@ -27,7 +27,10 @@ _SUCCESS_ACTIONS = ("delivered", "relayed", "expanded")
 _PERMANENT = re.compile(r"permanent (?:error|failure)|permanently|fatal error|"
                         r"retry (?:timeout|time not reached for any host) exceeded|giving up",
                         re.IGNORECASE)
-_ADDRESS = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
+# RFC 6531 allows letters and emoji beyond ASCII in the local part ("josé@x", "🐈@x" fail
+# where SMTPUTF8 is not offered); never spaces or punctuation such as "«" or a no-break space
+_ADDRESS = re.compile(r"(?:[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]|[^\W\d_\x00-\x7f]|[\u2600-\u27bf\U0001F000-\U0001FAFF])+"
+                      r"@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
 # X.400 gateways (old Exchange) write the address typed: "dda:SMTP=user@example.org"
 _ADDRESS_TYPE = re.compile(r"^(?:smtp|rfc822)=", re.IGNORECASE)
 _MSGID_LINE = re.compile(r"^\s*>?\s*message-id:\s*<([^<>\s]+)>", re.IGNORECASE | re.MULTILINE)
@@ -51,7 +54,8 @@ _COPY_MARKERS = re.compile(
 # Where a report names the sender or the message, not a failed recipient: the SMTP
 # dialogue's MAIL FROM, the lines of an echoed header summary ("Your message / To: /
 # From:"), "not accepting mail from x@y" (AOL), "message-id of <x@y>" (abuse reports)
-_SENDER_LINES = re.compile(r"mail from:[^\n]*|^[ \t>]*(?:from|sender|reply-to|to|cc):[^\n]*|"
+_SENDER_LINES = re.compile(r"mail from:[^\n]*|^[ \t>]*(?:from|sender|reply-to|to|cc|message-id|in-reply-to|"
+                           r"references):[^\n]*|"
                            r"(?:accepting|accept|refuses?|blocking|blocked) (?:mail|messages?|e-?mail) from\s+\S+|"
                            r"message-id\s+(?:of\s+)?<[^<>\s]+>",
                            re.IGNORECASE | re.MULTILINE)

@@ -126,9 +126,10 @@ _CLASS_HEADER = "x-post-messageclass"
 # Microsoft 365 marks a message a mailbox rule forwards as auto-generated
 _RULE_AGENT = "mailbox rules agent"
 _BULK_PRECEDENCE = ("bulk", "junk", "list")
-# RFC 2369 and RFC 2919, and the older list managers' own (ezmlm, fml, SmartList)
+# RFC 2369 and RFC 2919, and the older list managers' own (ezmlm, fml, SmartList); fml
+# puts X-MLServer on its own error reports too ("Loop Alert: Duplicated Message-ID")
 _LIST_HEADERS = ("list-id", "list-unsubscribe", "list-post", "list-help", "list-subscribe",
-                 "mailing-list", "x-mailing-list", "x-ml-name")
+                 "mailing-list", "x-mailing-list", "x-ml-name", "x-mlserver", "x-ml-server")
 # The verdicts of a filter that ran before us (SpamAssassin, rspamd, ClamAV, Amazon SES,
 # Microsoft 365) and still let the message into the inbox: theirs, never a score of ours
 _SPAM_MARKS = {name: re.compile(pattern, re.IGNORECASE) for name, pattern in (
@@ -211,7 +212,9 @@ def _failed_recipients(msg: ParsedMessage, own: OwnIdentity) -> str | None:
 def _daemon_sender(msg: ParsedMessage, own: OwnIdentity) -> str | None:
     machine = _DAEMON_SENDER.match(msg.from_addr) or _DAEMON_NAME.search(msg.from_name)
     role = _ROLE_SENDER.match(msg.from_addr) or _ROLE_NAME.search(msg.from_name)
-    if machine or (role and (_bounce_subject_line(msg) or _failure_reported(msg))):
+    # a person writing from postmaster@ gives a return address; the mail system does not
+    if machine or (role and (_bounce_subject_line(msg) or _failure_reported(msg))) or \
+            (_ROLE_SENDER.match(msg.from_addr) and null_return_path(msg)):
         return f"sent by a mail system ({msg.from_addr or msg.from_name})"
     return None
 

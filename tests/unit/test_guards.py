@@ -84,6 +84,7 @@ def message(headers=(), subject="Hola", from_addr="cliente@cliente.test", from_n
     ([("List-Help", "<mailto:l-help@x.test>")], "bulk"),
     ([("Mailing-List", "contact l-help@x.test; run by ezmlm")], "bulk"),
     ([("X-ML-Name", "usuarios")], "bulk"),
+    ([("X-MLServer", "fml [fml 4.0.3 release (20040609/4.0.3)]")], "bulk"),   # its "Loop Alert" too
     # responders of other systems that mark themselves only in one header
     ([("X-Amazon-Auto-Reply", "true")], "autoreply"),
     ([("X-Mailer", "KANA Response 7.0.1.126")], "autoreply"),
@@ -328,6 +329,10 @@ SCRAPED = {
         "message, including all the headers. ------\n\nTo: ana@cliente.test\n"
         "Message-Id: <x1@soporte.example.org>\n", ("ana@cliente.test",)),
     # who to ask for help is the mail system's role, not a failed recipient
+    # RFC 6531: a UTF-8 local part, refused by a server that does not offer SMTPUTF8
+    "a utf-8 local part": (
+        [("X-Failed-Recipients", "🐈@cliente.test")], "  🐈@cliente.test\n    local-part of envelope "
+        "contains utf8 but remote server did not offer SMTPUTF8\n", ("🐈@cliente.test",)),
     "contact the postmaster": (
         [], "<ana@cliente.test>: host mx.cliente.test said: 550 5.1.1 no such user\n\n"
         "For further assistance, please contact <postmaster@example.org>\n"
@@ -391,7 +396,16 @@ def test_amazon_ses_notifications_are_machine_mail(text, kind, reason):
     # no From at all and the null sender: a mail system, whatever else it claims
     ([("Return-Path", "<>"), ("Auto-Submitted", "auto-replied")], "",
      "You sent mail to sarah@cfs.test. That's not a valid user here.", "bounce", ("sarah@cfs.test",)),
-], ids=["vacation with null sender", "null sender with a failure", "no from, null sender"])
+    # a postmaster's own notice with the null sender, in words no other rule knows,
+    # over the returned headers: the Message-ID there names a message, not a recipient
+    ([("Return-Path", "<>"), ("Auto-Submitted", "auto-replied")], "postmaster@cliente.test",
+     "reject reason: Mailbox full\ntarget mail address: ana@cliente.test\n\n"
+     "Message-ID: <68e0b7e3615cd_1f@7cf4d87f87-9r5w2.mail>\n", "bounce", ("ana@cliente.test",)),
+    # a person writing from postmaster@ gives a return address
+    ([("Return-Path", "<postmaster@cliente.test>")], "postmaster@cliente.test",
+     "Hello, I run the mail at Cliente: your mail to ana@cliente.test is now fixed.", "accept", None),
+], ids=["vacation with null sender", "null sender with a failure", "no from, null sender",
+        "postmaster's notice with the null sender", "a person at postmaster@"])
 def test_null_sender(headers, from_addr, text, kind, failed):
     verdict = classify(message(headers=headers, from_addr=from_addr, text=text), OWN)
     assert verdict.kind == kind
