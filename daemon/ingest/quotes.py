@@ -192,6 +192,7 @@ _EXTERNAL_BANNER = re.compile(r"originated (?:from )?outside (?:of )?(?:the|your
 _FIRST_PERSON = re.compile(r"\b(?:i|i'm|i've|i'd|me|my|mine|yo|mis?|ich|mich|mir|mein\w*|je|moi|mon|mes|eu|meu|"
                            r"minha|io|mio|mia)\b|\bj'", re.IGNORECASE)
 _BOILERPLATE_LINES = 12
+_SIGN_OFF_LINES = 3      # "Best regards," / "Roman Tkachenko" / "Acme": no more
 _CLOSING_LINE = re.compile(
     r"(?:many |muchas |mil )?(?:thanks?|thank you|cheers|regards|best|kind regards|best regards|gracias|"
     r"saludos|un saludo|atentamente|cordialmente|un abrazo|danke|gru(?:ß|ss)|merci|cordialement|grazie|"
@@ -213,6 +214,8 @@ def split_reply(text: str, *, forwarded: bool = False) -> Reply:
         visible, quoted, signature = _peel(lines)
     if not _has_text(visible) and not _has_text(signature) and not _has_header(quoted):
         return Reply(_join(lines), "", "")   # only "> " lines, under no reply header: a quotation sent on purpose
+    if (opening := _history_on_top(visible)) is not None:
+        visible, quoted = visible[opening:], visible[:opening] + quoted
     if not _has_text(visible):
         # a lone signature is still what they sent; a bare "--" is not
         visible, signature = ([] if _join(signature) == "--" else signature), []
@@ -293,6 +296,23 @@ def _peel(lines: list[str]) -> tuple[list[str], list[str], list[str]]:
         else:
             return lines[:end], _flatten(quoted), _flatten(signature)
         end = start
+
+
+def _history_on_top(visible: list[str]) -> int | None:
+    """Bottom-posting: the text opens with a client's reply header ("On <date>, Ana
+    <ana@x> wrote:") and one quote block, and all under it is the person's own: where
+    their text begins. Answers between several quote blocks stay with their questions."""
+    i = _next_text(visible, 0)
+    header = _attribution_at(visible, i) if i < len(visible) else None
+    if header is None or not header[1]:
+        return None
+    j = k = _next_text(visible, header[0])
+    while k < len(visible) and (_is_quote(visible[k]) or not visible[k].strip() or _rewrapped_quote(visible, k)):
+        k += 1
+    rest = visible[k:]
+    if k == j or not _has_text(rest) or any(map(_is_quote, rest)):
+        return None
+    return k
 
 
 def _quoted_on_purpose(lines: list[str], start: int) -> bool:
@@ -572,7 +592,7 @@ def _signature_start(lines: list[str], end: int) -> int | None:
         return end - 1
     footer = _footer_start(lines, end)
     if footer is None:
-        footer = _boilerplate_start(lines, end)
+        footer = _under_the_quote(lines, end)
     if footer is not None:
         return footer
     if end >= 3 and not lines[end - 2].strip() and _SIGN_OFF.match(lines[end - 1]):
@@ -592,23 +612,44 @@ def _footer_start(lines: list[str], end: int) -> int | None:
     return None
 
 
-def _boilerplate_start(lines: list[str], end: int) -> int | None:
-    """A notice a gateway or a list put under the whole message, right below the quoted
-    history (a confidentiality disclaimer, a list's footer with no rule): the quote
-    above it is still history. Under the person's own text it is left as they sent it."""
+def _under_the_quote(lines: list[str], end: int) -> int | None:
+    """The last paragraph, right below the quoted history, when it is a notice a gateway
+    or a list put under the whole message (a confidentiality disclaimer, a list's
+    footer with no rule) or the writer's sign-off their client placed under the quote
+    ("Regards, Roman"): the quote above it is still history. Under the person's own
+    text it is left as they sent it."""
     start = end
     while start > 0 and lines[start - 1].strip() and end - start <= _BOILERPLATE_LINES:
         start -= 1
     above = _skip_blank_back(lines, start)
     if start == end or end - start > _BOILERPLATE_LINES or above == 0 or not _is_quote(lines[above - 1]):
         return None
-    notice = " ".join(line.strip() for line in lines[start:end])[:2000]
-    if any(map(_is_quote, lines[start:end])) or "?" in notice or _FIRST_PERSON.search(notice):
+    paragraph = [line.strip() for line in lines[start:end]]
+    notice = " ".join(paragraph)[:2000]
+    if any(map(_is_quote, paragraph)) or "?" in notice:
         return None
-    if _EXTERNAL_BANNER.search(notice):
+    if _is_sign_off(paragraph) or (not _FIRST_PERSON.search(notice) and _is_boilerplate(paragraph, notice)):
         return start
+    return None
+
+
+def _is_boilerplate(paragraph: list[str], notice: str) -> bool:
+    if _EXTERNAL_BANNER.search(notice):
+        return True
     kinds = sum(1 for cue in _BOILERPLATE_CUES if cue.search(notice))
-    return start if kinds >= 2 and (end - start >= 3 or len(notice) >= 100) else None
+    return kinds >= 2 and (len(paragraph) >= 3 or len(notice) >= 100)
+
+
+def _is_sign_off(paragraph: list[str]) -> bool:
+    """"Regards, Roman", "Saludos cordiales," / "Ana Ruiz": a closing of a few words,
+    then only names. "Thanks, confirmed for Tuesday." is an answer."""
+    if len(paragraph) > _SIGN_OFF_LINES or any(len(line) > _GREETING_MAX for line in paragraph):
+        return False
+    closing, _, name = paragraph[0].partition(",")
+    if not _CLOSING_LINE.match(closing) or len(closing.split()) > 3:
+        return False
+    names = name.split() + [word for line in paragraph[1:] for word in line.split()]
+    return len(names) <= 4 and all(word[0].isupper() for word in names)
 
 
 def _ends_with_colon(text: str) -> bool:

@@ -392,6 +392,25 @@ MORE_CLIENTS = [
      "<s@x.test> wrote:\n> Hola\n\nEl correo con la información confidencial lo mandé por error, "
      "¿pueden borrarlo del ticket?\n", "Hola\n\nOn Mon, Jan 8, 2024 at 10:42 AM Soporte <s@x.test> wrote:\n"
      "> Hola\n\nEl correo con la información confidencial lo mandé por error, ¿pueden borrarlo del ticket?"),
+    # a sign-off the client put under the quote; an answer typed there stays
+    ("a sign-off under the quote", "Test reply\n\nOn 04/19/2011 07:10 AM, Roman Tkachenko <r@x.test> wrote:\n\n"
+     "> Test\n\nRegards, Roman\n", "Test reply"),
+    ("a two-line sign-off under the quote", "Ya funciona.\n\nEl lun, 8 ene 2024 a las 10:42, Soporte <s@x.test> "
+     "escribió:\n> Hola\n\nSaludos cordiales,\nAna Ruiz\n", "Ya funciona."),
+    ("an answer under the quote is no sign-off", "Hi\n\nOn Mon, Jan 8, 2024 at 10:42 AM Soporte <s@x.test> "
+     "wrote:\n> Which day suits you?\n\nThanks, confirmed for Tuesday.\n", "Hi\n\nOn Mon, Jan 8, 2024 at 10:42 AM "
+     "Soporte <s@x.test> wrote:\n> Which day suits you?\n\nThanks, confirmed for Tuesday."),
+    # bottom-posting: the history on top, the answer under it
+    ("a bottom-posted answer", "On 04/02/2012 06:26 PM, Megan One <m@x.test> wrote:\n> Hi\n> there\n\nHello\n",
+     "Hello"),
+    ("a bottom-posted answer to our mail", "El lun, 8 ene 2024 a las 10:42, Soporte <s@x.test> escribió:\n"
+     "> ##- Escriba su respuesta encima de esta línea -##\n> Hola Ana:\n> Hemos recibido su solicitud.\n\n"
+     "Sigue sin funcionar.\n", "Sigue sin funcionar."),
+    ("answers between two quote blocks stay with their questions", "On Mon, Jan 8, 2024 at 10:42 AM Soporte "
+     "<s@x.test> wrote:\n> Model?\nHP 400\n> Serial?\nX123\n", "On Mon, Jan 8, 2024 at 10:42 AM Soporte "
+     "<s@x.test> wrote:\n> Model?\nHP 400\n> Serial?\nX123"),
+    ("a lead-in over a quote on top stays", "They wrote me this:\n> we will refund you\n\nIt has been 3 weeks.\n",
+     "They wrote me this:\n> we will refund you\n\nIt has been 3 weeks."),
     ("a disclaimer under the person's own text stays", "Please call me.\n\nThis e-mail is confidential. If you "
      "received it in error, notify the sender and delete it. See https://x.test/legal\n",
      "Please call me.\n\nThis e-mail is confidential. If you received it in error, notify the sender and "
