@@ -381,8 +381,10 @@ def _separator_at(lines: list[str], i: int) -> tuple[str, int] | None:
     dashed = _DASHED_ATTRIBUTION.match(stripped)
     if dashed and _CLOSING.search(dashed.group(1).lower() + ":"):
         return ("cut", i)   # Android's "---- Ana wrote ----"
-    if _is_rule(stripped) and _outlook_block_at(lines, _next_text(lines, i + 1)):
-        return ("cut", i)
+    below = _next_text(lines, i + 1)
+    if _is_rule(stripped) and below < len(lines) and (
+            _outlook_block_at(lines, below) or (_glued_block(lines[below], keys=1) and "@" in lines[below])):
+        return ("cut", i)   # under a rule, one glued key will do: "From: bob@x Date: ..." (HTML's <b>s)
     return None
 
 
@@ -549,14 +551,14 @@ def _outlook_block_at(lines: list[str], i: int) -> bool:
     return "date" in named and bool(named & {"subject", "to"}) and _name_like(sender)
 
 
-def _glued_block(line: str) -> bool:
+def _glued_block(line: str, keys: int = 2) -> bool:
     """New Outlook's text version writes the whole block on one line: "From: Ana
     RuizSent: Monday, 15 September 2025 11:36To: SoporteSubject: Pedido"; some
     webmails "From: ana@x Date: Mon, 8 Jan 2024 To: s@x"."""
     if _header_key(line)[0] != "from":
         return False
     glued = {_header_key(found.group(1) + ":")[0] for found in _GLUED_KEY.finditer(line)}
-    return len(glued & {"date", "to", "subject"}) >= 2
+    return len(glued & {"date", "to", "subject"}) >= keys
 
 
 def _name_like(value: str) -> bool:

@@ -392,6 +392,11 @@ MORE_CLIENTS = [
      "<s@x.test> wrote:\n> Hola\n\nEl correo con la información confidencial lo mandé por error, "
      "¿pueden borrarlo del ticket?\n", "Hola\n\nOn Mon, Jan 8, 2024 at 10:42 AM Soporte <s@x.test> wrote:\n"
      "> Hola\n\nEl correo con la información confidencial lo mandé por error, ¿pueden borrarlo del ticket?"),
+    # an HTML header block in inline <b>s comes out on one line under the <hr>'s rule
+    ("a glued header under a rule", "Reply\n\n---\n\nFrom: bob@x.test Date: Thu, 24 Mar 2016 08:07:12 -0700\n"
+     "Quoted message\n", "Reply"),
+    ("prose glued under a rule stays", "Reply\n\n---\n\nFrom: the start it failed. Date: unknown\nmore\n",
+     "Reply\n\n---\n\nFrom: the start it failed. Date: unknown\nmore"),
     # a sign-off the client put under the quote; an answer typed there stays
     ("a sign-off under the quote", "Test reply\n\nOn 04/19/2011 07:10 AM, Roman Tkachenko <r@x.test> wrote:\n\n"
      "> Test\n\nRegards, Roman\n", "Test reply"),
