@@ -124,7 +124,8 @@ _NOT_SIGNATURE = re.compile(r"ms-outlook-mobile-signature")
 # What starts a history under a signature: a rule, a header block, a reply header
 _HISTORY_START = re.compile(r"\s*(?:---|_{3,}|\*?(?:from|de|von|da|van|od|от)\*?\s*:|"
                             r".*(?:wrote|escribió|schrieb|a écrit)\b.*:\s*$)", re.IGNORECASE)
-_QUOTED_SECTION = re.compile(r"\b(?:x_)?messageReplySection\b")
+# Outlook on the web's and Lotus Notes/Domino's containers of the quoted history
+_QUOTED_SECTION = re.compile(r"\b(?:x_)?messageReplySection\b|\bdomino-section\b")
 # Thunderbird's signature block writes its own "-- ": nothing to mark in the text, but an
 # image inside it is the signature's. Not Apple's AppleMailSignature: on a phone it often
 # holds what was typed, photos included.

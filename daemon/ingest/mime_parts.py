@@ -47,6 +47,10 @@ _DELIMITER = re.compile(r"^--([^\s\"]{1,70}?)[ \t]*\r?$", re.MULTILINE)
 _WINDOWS_DEVICE = re.compile(r"(?:con|prn|aux|nul|com[0-9]|lpt[0-9])(?:\.|$)", re.IGNORECASE)
 _MISSING_SEMICOLON = re.compile(r"^(\s*[\w.+-]+/[\w.+-]+)(?:\s*,\s*|\s+)(?=[\w*-]+\s*=)")
 _TYPE_OK = re.compile(r"\s*[\w.+-]+/[\w.+-]+\s*(?:;|$)")
+# what a subject may hold that a file name may not, on some system staff save it to
+_PATH_CHARACTERS = re.compile(r'[\\/:*?"<>|]+')
+_SUBJECT_NAME_MAX = 100
+_PARAMETERS_START = re.compile(r"\s*[\w.+-]+(?:/[\w.+-]+)?\s*(?:;|$)")
 _TYPE_JUNK = re.compile(r"^(\s*[\w.+-]+/[\w.+-]+)[>\"'\]),.]+(?=\s*(?:;|$))")
 # words after the type that are no parameter: another header run into this one
 # ("text/html Content-Transfer-Encoding: 8bit", a broken generator)
@@ -199,10 +203,24 @@ def _mended_value(name: str, value: str) -> str:
     """A Content-Type missing the ";" before its parameters ("text/plain charset=utf-8")
     or with junk after its type ("text/plain>", "text/html Content-Transfer-Encoding:
     8bit") read as one unknown type, so the body became an attachment."""
-    if name.lower() != "content-type" or _TYPE_OK.match(value):
+    low = name.lower()
+    if low == "content-disposition":
+        return _decoded_whole(value)
+    if low != "content-type" or _TYPE_OK.match(value):
         return value
+    value = _decoded_whole(value)
     value = _MISSING_SEMICOLON.sub(r"\1; ", _TYPE_JUNK.sub(r"\1", value, count=1), count=1)
     return value if _TYPE_OK.match(value) else _TYPE_THEN_WORDS.sub(r"\1", value, count=1)
+
+
+def _decoded_whole(value: str) -> str:
+    """A Content-Type or Content-Disposition written as one encoded word, parameters and
+    all ("=?utf-8?q?attachment=3B_filename=3DTel=C3=A9fono?="; Python's compat32 does
+    it to a non-ASCII name): the value inside, or the file's name is lost."""
+    if not value.lstrip().startswith("=?"):
+        return value
+    decoded = decode_header_value(value)
+    return decoded if _PARAMETERS_START.match(decoded) else value
 
 
 def _declared_charset(part: Message) -> str | None:
@@ -548,8 +566,19 @@ def _whole_attachment(part: Message, ctype: str, index: int) -> Attachment:
             body = binascii.a2b_qp(body)
     else:
         body = _payload_bytes(part)
-    return Attachment(safe_filename(_raw_filename(part), ctype, index), ctype, body,
-                      _content_id(part), _is_inline(part))
+    name = _raw_filename(part) or _enclosed_subject(part, ctype)
+    return Attachment(safe_filename(name, ctype, index), ctype, body, _content_id(part), _is_inline(part))
+
+
+def _enclosed_subject(part: Message, ctype: str) -> str:
+    """An enclosed message with no file name is saved under its subject, as mail
+    clients do ("Pedido 1234.eml"), rather than as attachment-1.eml."""
+    payload = part._payload
+    if ctype not in ("message/rfc822", "message/global") or not isinstance(payload, list) or not payload \
+            or not isinstance(payload[0], Message):
+        return ""
+    subject = _PATH_CHARACTERS.sub("_", decode_header_value(payload[0].get("subject", ""))).strip(" _")
+    return f"{subject[:_SUBJECT_NAME_MAX].rstrip()}.eml" if subject else ""
 
 
 def _as_text(message: Message) -> str:

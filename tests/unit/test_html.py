@@ -131,6 +131,10 @@ def test_html_to_text(html: str, text: str) -> None:
     # Outlook on the web: the history in a section of its own, no blockquote
     ('<div name="messageBodySection"><p>Ya <b>funciona</b>.</p><div>Ana</div></div>'
      '<div name="messageReplySection"><p>¿Sigue el fallo?</p><div>Soporte</div></div>', "Ya funciona.\n\nAna"),
+    # Lotus Notes/Domino: the history in its section, under a header table with no colons
+    ('<div>Hallo. Jetzt geht es.</div><div>Mfg Eike</div><div class="domino-section"><table><tr><td>Von:</td>'
+     "<td>Martin</td></tr><tr><td>An</td><td>Eike</td></tr></table><div>Hi Eike, anbei wie gestern</div></div>",
+     "Hallo. Jetzt geht es.\nMfg Eike"),
     # signature blocks other clients mark: Outlook on the web, Proton; not Outlook mobile's
     ('<div>Gracias</div><div id="Signature"><div>Ana Ruiz<br>Ventas</div></div><hr><div id="divRplyFwdMsg">'
      "<b>From:</b> S &lt;s@x.test&gt;<br><b>Sent:</b> Monday<br><b>To:</b> Ana<br><b>Subject:</b> x</div><div>old</div>",

@@ -120,9 +120,9 @@ def test_body_keeps_out(fixture, absent):
                                      ("evil.exe", "application/octet-stream", "", False),
                                      ("hidden", "application/octet-stream", "", False),
                                      ("attachment-4.bin", "application/octet-stream", "", False)]),
-    ("forwarded_rfc822_attachment.eml", [("attachment-1.eml", "message/rfc822", "", False)]),
+    ("forwarded_rfc822_attachment.eml", [("Ayuda con la caldera.eml", "message/rfc822", "", False)]),
     ("dsn_bounce_with_token.eml", [("attachment-1.txt", "message/delivery-status", "", False),
-                                   ("attachment-2.eml", "message/rfc822", "", False)]),
+                                   ("[SOP-000123] Hemos recibido su consulta.eml", "message/rfc822", "", False)]),
     ("dsn_delayed_rfc822_headers.eml", [
         ("attachment-1.txt", "message/delivery-status", "", False),
         ("attachment-2.txt", "text/rfc822-headers", "", False)]),
@@ -582,6 +582,22 @@ def test_a_boundary_folded_over_two_lines(eol):
 def test_html_under_a_type_that_is_no_type_is_read_as_html(declared, body):
     msg = parse_message(b"From: a@x.test\nSubject: x\nContent-Type: " + declared.encode() + b"\n\n" + body)
     assert msg.text.split() == ["Your", "invoice", "is", "ready.", "Your", "Team"]
+
+
+def test_a_content_disposition_written_as_one_encoded_word_keeps_its_file_name():
+    msg = parse_message(_multipart(
+        "mixed", b"Content-Type: text/plain\n\nadjunto",
+        b"Content-Type: text/plain\nContent-Disposition: =?utf-8?q?attachment=3B_filename=3DTel=C3=A9fonoMa?=\n"
+        b" =?utf-8?q?=C3=B1ana=2Etxt?=\n\ndatos\n"))
+    assert [a.filename for a in msg.attachments] == ["TeléfonoMañana.txt"]
+
+
+def test_an_enclosed_message_without_a_name_is_saved_under_its_subject():
+    msg = parse_message(_multipart(
+        "mixed", b"Content-Type: text/plain\n\nreenvio",
+        b"Content-Type: message/rfc822\n\nFrom: c@x.test\nSubject: =?utf-8?q?Re=3A_pedido_1/2_=C2=BFd=C3=B3nde=3F?=\n\nhola\n",
+        b"Content-Type: message/rfc822\n\nFrom: c@x.test\n\nsin asunto\n"))
+    assert [a.filename for a in msg.attachments] == ["Re_ pedido 1_2 ¿dónde.eml", "attachment-2.eml"]
 
 
 def test_a_file_named_by_a_file_parameter_keeps_its_name():
