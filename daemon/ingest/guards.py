@@ -348,6 +348,18 @@ def _auto_submitted(msg: ParsedMessage, own: OwnIdentity) -> str | None:
     return f"Auto-Submitted: {value}"
 
 
+def asks_for_no_auto_reply(msg: ParsedMessage) -> str | None:
+    """A mail we accept as a person's that still asks not to be answered automatically:
+    Exchange's X-Auto-Response-Suppress (All, AutoReply or OOF), or another system's
+    X-Loop (a helpdesk or list that would answer our acknowledgement with its own). The
+    ticket opens; only the acknowledgement is left out. Why, or None."""
+    suppress = {_word(v) for value in msg.header_all("x-auto-response-suppress") for v in value.split(",")}
+    if suppress & {"all", "autoreply", "oof"}:
+        return "X-Auto-Response-Suppress: " + ", ".join(sorted(suppress & {"all", "autoreply", "oof"}))
+    loop = next((v.strip() for v in msg.header_all("x-loop") if v.strip()), None)
+    return f"X-Loop: {loop[:60]}" if loop else None
+
+
 def _forwarded_by_rule(msg: ParsedMessage) -> bool:
     """A customer's mail that a Microsoft 365 inbox rule forwards (info@ to support@)
     arrives marked auto-generated; the rule agent and the "FW:" tell it apart from a

@@ -108,6 +108,21 @@ def test_automatic_mail_is_not_acknowledged(site, smtp_sink, mailbox, headers):
     assert mailbox.counts()["Processed"] == 1     # handled, not left to be read again
 
 
+def test_a_mail_asking_for_no_auto_reply_opens_a_ticket_without_acknowledgement(site, smtp_sink):
+    site.deliver(make_mail("ana@cliente.test", "Factura duplicada", "Me han cobrado dos veces.\n",
+                           headers={"X-Auto-Response-Suppress": "All"}))
+    site.deliver(make_mail("tickets@proveedor.test", "[#4411] Su pedido", "Seguimos revisando.\n",
+                           headers={"X-Loop": "tickets@proveedor.test"}))
+    site.deliver(make_mail("juan@cliente.test", "La caldera no arranca", "No arranca.\n"))
+    site.once()
+
+    assert [t["customer"]["email"] for t in site.tickets()] == [
+        "ana@cliente.test", "tickets@proveedor.test", "juan@cliente.test"]
+    # another helpdesk would answer our acknowledgement with its own, and so on
+    smtp_sink.wait_for(1)
+    assert [m.rcpt_tos for m in smtp_sink.messages] == [["juan@cliente.test"]]
+
+
 def test_mail_from_the_support_address_never_becomes_a_customer(site, smtp_sink):
     site.deliver(make_mail("soporte@example.test", "Eco", "Bucle.\n"))
     site.once()

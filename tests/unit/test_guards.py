@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from daemon.ingest.guards import OwnIdentity, classify
+from daemon.ingest.guards import OwnIdentity, asks_for_no_auto_reply, classify
 from daemon.ingest.message import Attachment, ParsedMessage
 from daemon.ingest.parse import parse_message
 from daemon.outbound.msgid import make_message_id
@@ -208,6 +208,19 @@ def test_subjects(subject, text, kind):
 ])
 def test_senders(from_addr, from_name, kind):
     assert classify(message(from_addr=from_addr, from_name=from_name), OWN).kind == kind
+
+
+@pytest.mark.parametrize("headers, why", [
+    ([("X-Auto-Response-Suppress", "All")], "X-Auto-Response-Suppress: all"),
+    ([("X-Auto-Response-Suppress", "DR, OOF, AutoReply")], "X-Auto-Response-Suppress: autoreply, oof"),
+    ([("X-Auto-Response-Suppress", "DR, RN, NRN")], None),     # receipts only: an acknowledgement is fine
+    ([("X-Loop", "yes")], "X-Loop: yes"),
+    ([("X-Loop", "tickets@proveedor.test")], "X-Loop: tickets@proveedor.test"),
+    ([], None),
+])
+def test_a_person_may_ask_for_no_automatic_answer(headers, why):
+    msg = message(headers)
+    assert classify(msg, OWN).kind == "accept" and asks_for_no_auto_reply(msg) == why
 
 
 def test_a_message_id_signed_with_another_secret_is_not_ours():
