@@ -26,7 +26,7 @@ _FOOTER_LINES = 6   # a "____" line with at most this many lines after it is a f
 # Attribution lines ("On <date>, Ana <ana@x> wrote:"). Any opening goes with any closing:
 # mail clients mix the languages of their locale and of the person quoted.
 _OPENINGS = ("on ", "el ", "am ", "le ", "em ", "il ", "op ", "den ", "på ", "w dniu ",
-             "dnia ", "dne ", "vào ", "在", "in data ", "no dia ", "στις ", "wiadomość ")
+             "dnia ", "dne ", "vào ", "在", "in data ", "no dia ", "στις ", "wiadomość ", "в ")
 _CLOSING_WORDS = (
     r"(?:\b(?:wrote|writes|sent|escribi[oó]|escribieron|escribiu|escreveu|ha escrit|va escriure|"
     r"a [ée]crit|ha scritto|scrive|hat geschrieben|het volgende geschreven|geschreven|"
@@ -67,6 +67,8 @@ _GMAIL_DATE_FIRST = re.compile(
 # "reply text On Wed, ... wrote:": a capitalised opening after text on the same line
 # Old Gmail, with the date alone: "2013/11/1 Ana <ana@x>:"
 _GMAIL_DATE_ONLY = re.compile(r"\d{4}[-/.]\d{1,2}[-/.]\d{1,2}\s+[^\d\s].*@\S*\s?:$")
+_CJK_SENDER_KEYS = ("差出人", "发件人", "發件人", "寄件者")
+_CJK_SENDER = re.compile(r"^(.*?\S)((?:差出人|发件人|發件人|寄件者)\s?[:：].*)$")
 _GLUED_OPENING = re.compile(r"(?:\s|-{2,})(On|El|Am|Le|Em|Il|Op|Den|På|W dniu|Dnia|Vào) ")
 # Android's "---- Ana wrote ----" and "-----On <date>, Ana wrote-----"
 _DASHED_ATTRIBUTION = re.compile(r"-{2,}\s*(.{1,200}?)\s*-{2,}$")
@@ -277,7 +279,23 @@ def _unglued(lines: list[str]) -> list[str]:
             if before.strip() and before.strip() != found.group(1) and _classify_attribution(header):
                 out[-1:] = [before, header]
                 break
-    return out
+    return _cjk_sender_unglued(out)
+
+
+def _cjk_sender_unglued(lines: list[str]) -> list[str]:
+    """Chinese and Japanese put no space between a signature's last word and Outlook's
+    sender key ("酒井差出人: Toshitaka"): the key starts a line of its own when a whole
+    header block follows it."""
+    k = 0
+    while k < len(lines):
+        line = lines[k]
+        if any(key in line for key in _CJK_SENDER_KEYS) and len(line) <= _MAX_HEADER and not _is_quote(line):
+            found = _CJK_SENDER.match(line.strip())
+            trial = lines[:k] + [found.group(1), found.group(2)] + lines[k + 1:] if found else lines
+            if found and _outlook_block_at(trial, k + 1):
+                lines, k = trial, k + 1
+        k += 1
+    return lines
 
 
 def _peel(lines: list[str]) -> tuple[list[str], list[str], list[str]]:

@@ -392,6 +392,17 @@ MORE_CLIENTS = [
      "<s@x.test> wrote:\n> Hola\n\nEl correo con la información confidencial lo mandé por error, "
      "¿pueden borrarlo del ticket?\n", "Hola\n\nOn Mon, Jan 8, 2024 at 10:42 AM Soporte <s@x.test> wrote:\n"
      "> Hola\n\nEl correo con la información confidencial lo mandé por error, ¿pueden borrarlo del ticket?"),
+    # Russian opens with "В": strong with a full date, prose without one
+    ("russian, unquoted history", "Спасибо, всё работает.\n\nВ пн, 1 июн. 2026 г. в 12:00, Поддержка "
+     "написал(а):\n\nЗдравствуйте, проверьте принтер.\n", "Спасибо, всё работает."),
+    ("russian story stays", "Здравствуйте.\nВ понедельник в 10:30 ваш менеджер написал:\nвсё будет завтра\n",
+     "Здравствуйте.\nВ понедельник в 10:30 ваш менеджер написал:\nвсё будет завтра"),
+    # Japanese Outlook: the sender key glued to the signature's last word
+    ("japanese outlook, sender key glued to the signature", "資料を添付します。\n\n酒井差出人: Toshitaka Mochizuki\n\n"
+     "送信日時: 2025年10月10日 10:57\n\n宛先: Itsuo Sakai\n\n件名: 試験\n\n酒井さん望月です\n",
+     "資料を添付します。\n\n酒井"),
+    ("a glued key with no header block stays", "私は差出人: 不明の手紙を受け取りました。\n",
+     "私は差出人: 不明の手紙を受け取りました。"),
     # an HTML header block in inline <b>s comes out on one line under the <hr>'s rule
     ("a glued header under a rule", "Reply\n\n---\n\nFrom: bob@x.test Date: Thu, 24 Mar 2016 08:07:12 -0700\n"
      "Quoted message\n", "Reply"),
