@@ -126,6 +126,8 @@ _CLASS_HEADER = "x-post-messageclass"
 # Microsoft 365 marks a message a mailbox rule forwards as auto-generated
 _RULE_AGENT = "mailbox rules agent"
 _BULK_PRECEDENCE = ("bulk", "junk", "list")
+# what Exchange's X-Auto-Response-Suppress lists when auto-replies should not be sent
+_NO_AUTO_REPLY = frozenset({"all", "autoreply", "oof"})
 # RFC 2369 and RFC 2919, and the older list managers' own (ezmlm, fml, SmartList); fml
 # puts X-MLServer on its own error reports too ("Loop Alert: Duplicated Message-ID")
 _LIST_HEADERS = ("list-id", "list-unsubscribe", "list-post", "list-help", "list-subscribe",
@@ -211,10 +213,11 @@ def _failed_recipients(msg: ParsedMessage, own: OwnIdentity) -> str | None:
 
 def _daemon_sender(msg: ParsedMessage, own: OwnIdentity) -> str | None:
     machine = _DAEMON_SENDER.match(msg.from_addr) or _DAEMON_NAME.search(msg.from_name)
-    role = _ROLE_SENDER.match(msg.from_addr) or _ROLE_NAME.search(msg.from_name)
+    role_address = _ROLE_SENDER.match(msg.from_addr)
+    role = role_address or _ROLE_NAME.search(msg.from_name)
     # a person writing from postmaster@ gives a return address; the mail system does not
     if machine or (role and (_bounce_subject_line(msg) or _failure_reported(msg))) or \
-            (_ROLE_SENDER.match(msg.from_addr) and null_return_path(msg)):
+            (role_address and null_return_path(msg)):
         return f"sent by a mail system ({msg.from_addr or msg.from_name})"
     return None
 
@@ -353,9 +356,10 @@ def asks_for_no_auto_reply(msg: ParsedMessage) -> str | None:
     Exchange's X-Auto-Response-Suppress (All, AutoReply or OOF), or another system's
     X-Loop (a helpdesk or list that would answer our acknowledgement with its own). The
     ticket opens; only the acknowledgement is left out. Why, or None."""
-    suppress = {_word(v) for value in msg.header_all("x-auto-response-suppress") for v in value.split(",")}
-    if suppress & {"all", "autoreply", "oof"}:
-        return "X-Auto-Response-Suppress: " + ", ".join(sorted(suppress & {"all", "autoreply", "oof"}))
+    suppressed = _NO_AUTO_REPLY & {_word(v) for value in msg.header_all("x-auto-response-suppress")
+                                   for v in value.split(",")}
+    if suppressed:
+        return "X-Auto-Response-Suppress: " + ", ".join(sorted(suppressed))
     loop = next((v.strip() for v in msg.header_all("x-loop") if v.strip()), None)
     return f"X-Loop: {loop[:60]}" if loop else None
 

@@ -47,14 +47,15 @@ _DELIMITER = re.compile(r"^--([^\s\"]{1,70}?)[ \t]*\r?$", re.MULTILINE)
 _WINDOWS_DEVICE = re.compile(r"(?:con|prn|aux|nul|com[0-9]|lpt[0-9])(?:\.|$)", re.IGNORECASE)
 _MISSING_SEMICOLON = re.compile(r"^(\s*[\w.+-]+/[\w.+-]+)(?:\s*,\s*|\s+)(?=[\w*-]+\s*=)")
 _TYPE_OK = re.compile(r"\s*[\w.+-]+/[\w.+-]+\s*(?:;|$)")
-# what a subject may hold that a file name may not, on some system staff save it to
-_PATH_CHARACTERS = re.compile(r'[\\/:*?"<>|]+')
-_SUBJECT_NAME_MAX = 100
-_PARAMETERS_START = re.compile(r"\s*[\w.+-]+(?:/[\w.+-]+)?\s*(?:;|$)")
 _TYPE_JUNK = re.compile(r"^(\s*[\w.+-]+/[\w.+-]+)[>\"'\]),.]+(?=\s*(?:;|$))")
 # words after the type that are no parameter: another header run into this one
 # ("text/html Content-Transfer-Encoding: 8bit", a broken generator)
 _TYPE_THEN_WORDS = re.compile(r"^(\s*[\w.+-]+/[\w.+-]+)\s+(?![\w*-]+\s*=)[^;]*")
+# a Content-Type's or Content-Disposition's own start: "text/plain;", "attachment;"
+_PARAMETERS_START = re.compile(r"\s*[\w.+-]+(?:/[\w.+-]+)?\s*(?:;|$)")
+# what a subject may hold that a file name may not, on some system staff save it to
+_PATH_CHARACTERS = re.compile(r'[\\/:*?"<>|]+')
+_SUBJECT_NAME_MAX = 100
 _UUENCODINGS = ("x-uuencode", "uuencode", "x-uue", "uue")
 _UU_BEGIN = re.compile(r"^begin [0-7]{3,4} ", re.MULTILINE)
 _UU_BEGIN_LINE = re.compile(r"begin [0-7]{3,4} +(\S.{0,254}?)\s*$")

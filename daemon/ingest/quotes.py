@@ -289,10 +289,11 @@ def _cjk_sender_unglued(lines: list[str]) -> list[str]:
     k = 0
     while k < len(lines):
         line = lines[k]
-        if any(key in line for key in _CJK_SENDER_KEYS) and len(line) <= _MAX_HEADER and not _is_quote(line):
-            found = _CJK_SENDER.match(line.strip())
-            trial = lines[:k] + [found.group(1), found.group(2)] + lines[k + 1:] if found else lines
-            if found and _outlook_block_at(trial, k + 1):
+        found = _CJK_SENDER.match(line.strip()) if any(key in line for key in _CJK_SENDER_KEYS) \
+            and len(line) <= _MAX_HEADER and not _is_quote(line) else None
+        if found:
+            trial = lines[:k] + [found.group(1), found.group(2)] + lines[k + 1:]
+            if _outlook_block_at(trial, k + 1):
                 lines, k = trial, k + 1
         k += 1
     return lines
