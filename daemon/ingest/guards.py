@@ -101,7 +101,9 @@ _AUTOREPLY_WORDS = (
     r"otomatik yan[ıi]t|自动回复|自動回覆|自動応答|自動返信|"
     r"autom[aā]tisk[aā] atbilde|[aā]rpus biroja(?: atra[sš]an[aā]s autom[aā]tisk[aā] atbilde)?|automatinis atsakymas|automaatne vastus|"
     r"automatski odgovor|samodejni odgovor|автоматичен отговор|poza biurem|nicht im b[üu]ro|"
-    r"afwezig|absen(?:t|ce) du bureau|fuori (?:ufficio|sede)|fora del despatx|fora do escrit[oó]rio)")
+    r"afwezig|absen(?:t|ce) du bureau|fuori (?:ufficio|sede)|fora del despatx|fora do escrit[oó]rio|"
+    r"autosvar|fr[åa]nvaro|frav[æa]r(?:ende)?|poissa toimistolta|отсутствие на работе|вне офиса|"
+    r"aus[êe]ncia tempor[áa]ria|abwesend|不在通知)")
 _AUTOREPLY_SUBJECT = re.compile(
     r"^\s*(?:[\[(]" + _AUTOREPLY_WORDS + r"[\])]|" + _AUTOREPLY_WORDS +
     r"(?:\s*(?:[:：\-–—(\[]|$)|\s+(?:re|autoreply|auto-reply|reply|until|till|from|for|hasta|bis|du)\b))|"
