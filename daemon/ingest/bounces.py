@@ -22,6 +22,11 @@ _STATUS_TYPES = ("message/delivery-status", "message/global-delivery-status")
 _ORIGINAL_TYPES = ("message/rfc822", "message/global", "text/rfc822-headers",
                    "message/global-headers", "text/rfc822")
 _SUCCESS_ACTIONS = ("delivered", "relayed", "expanded")
+# RFC 3464's "failed", and the "expired" some senders (SendGrid) write when they give up
+_GAVE_UP_ACTIONS = ("failed", "expired")
+_STATUS_FIELD = re.compile(r"^final-recipient:", re.IGNORECASE | re.MULTILINE)
+_ACTION_FIELD = re.compile(r"^action:", re.IGNORECASE | re.MULTILINE)
+_TO_LINE = re.compile(r"^[ \t>]*to:[ \t]*(.+)$", re.IGNORECASE | re.MULTILINE)
 # An MTA's own verdict outranks a remote server's wording ("451 Temporary lookup failure"
 # in a bounce Exim gave up on)
 _PERMANENT = re.compile(r"permanent (?:error|failure)|permanently|fatal error|"
@@ -53,9 +58,14 @@ _COPY_MARKERS = re.compile(
     r"^[ \t>]*(?:received|return-path):", re.IGNORECASE | re.MULTILINE)
 # Where a report names the sender or the message, not a failed recipient: the SMTP
 # dialogue's MAIL FROM, the lines of an echoed header summary ("Your message / To: /
-# From:"), "not accepting mail from x@y" (AOL), "message-id of <x@y>" (abuse reports)
+# From:"), "not accepting mail from x@y" (AOL), "message-id of <x@y>" (abuse reports),
+# the helpdesk a Japanese ISP names ("<support@isp>へご連絡ください")
 _SENDER_LINES = re.compile(r"mail from:[^\n]*|^[ \t>]*(?:from|sender|reply-to|to|cc|message-id|in-reply-to|"
-                           r"references):[^\n]*|"
+                           r"references|original-envelope-id):[^\n]*|"
+                           # who to ask for help, a list's footer: "please contact <support@isp>" (to
+                           # the end of the line: "<ana@x>: 554 denied, please contact us" keeps ana@x)
+                           r"(?:please contact|further assistance|to unsubscribe|additional commands)[^\n]*|"
+                           r"<?[^\s<>@]+@[^\s<>]+>?\s*(?:へ|まで)ご?(?:連絡|問い?合わ?せ)|"
                            r"(?:accepting|accept|refuses?|blocking|blocked) (?:mail|messages?|e-?mail) from\s+\S+|"
                            r"message-id\s+(?:of\s+)?<[^<>\s]+>",
                            re.IGNORECASE | re.MULTILINE)
@@ -106,7 +116,8 @@ def bounce_info(msg: ParsedMessage, ignore: tuple[str, ...] = ()) -> BounceInfo:
         report = msg.subject + "\n" + _before_copy_marker(msg.text)
         permanent = bool(_PERMANENT.search(report)) or not _TEMPORARY.search(report)
         diagnostic = _scraped_diagnostic(msg.text)
-    recipients += listed or ([] if recipients else _sole_recipient(originals))
+    recipients += listed or ([] if recipients else _sole_recipient(originals) if originals
+                             else _sole_inline_recipient(msg.text))
     addressees = tuple(a.lower() for a in msg.recipients)
     return BounceInfo(
         # a bounce that says In-Reply-To (Zoho) names the message it returns
@@ -125,7 +136,18 @@ def _statuses(msg: ParsedMessage) -> list[_Status]:
     for att in msg.attachments:
         if att.content_type in _STATUS_TYPES:
             found.extend(_parse_status(att.payload))
-    return found or _forwarded_statuses(msg)
+    return found or _forwarded_statuses(msg) or _text_statuses(msg.text)
+
+
+def _text_statuses(text: str) -> list[_Status]:
+    """Delivery-status fields written in the text (an old sendmail's report, or a
+    multipart whose boundary broke): the blocks naming a recipient and an action are
+    per-recipient statuses all the same, so a delayed one is not taken for failed."""
+    if not _STATUS_FIELD.search(text):
+        return []
+    blocks = [b for b in re.split(r"\n[ \t]*\n", text.replace("\r\n", "\n"))
+              if _STATUS_FIELD.search(b) and _ACTION_FIELD.search(b)]
+    return _parse_status("\n\n".join(blocks).encode("utf-8", "surrogateescape")) if blocks else []
 
 
 def _forwarded_statuses(msg: ParsedMessage) -> list[_Status]:
@@ -195,7 +217,7 @@ def _succeeded(status: _Status) -> bool:
 def _gave_up(status: _Status) -> bool:
     """The server will not try again: the mail did not arrive, whatever the cause
     (a 4.x.x "failed" is a mailbox full for days)."""
-    return status.action == "failed" or status.status.strip().startswith("5")
+    return status.action in _GAVE_UP_ACTIONS or status.status.strip().startswith("5")
 
 
 def _dsn_permanent(statuses: list[_Status]) -> bool:
@@ -205,6 +227,13 @@ def _dsn_permanent(statuses: list[_Status]) -> bool:
 
 def _originals(msg: ParsedMessage) -> list[Message]:
     return [_headers_of(att) for att in msg.attachments if att.content_type in _ORIGINAL_TYPES]
+
+
+def _sole_inline_recipient(text: str) -> list[str]:
+    """A report that names nobody and quotes the returned message's headers in its text
+    ("Original Message: / To: x@y"): the one address they went to, when they went to one."""
+    found = list(dict.fromkeys(a.lower() for _, a in getaddresses(_TO_LINE.findall(text)) if "@" in a))
+    return found if len(found) == 1 else []
 
 
 def _sole_recipient(originals: list[Message]) -> list[str]:

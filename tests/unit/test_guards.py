@@ -352,6 +352,26 @@ SCRAPED = {
         "message, including all the headers. ------\n\nTo: ana@cliente.test\n"
         "Message-Id: <x1@soporte.example.org>\n", ("ana@cliente.test",)),
     # who to ask for help is the mail system's role, not a failed recipient
+    # the delivery-status fields in the text (a broken boundary, an old sendmail): the
+    # delayed recipient is not failed
+    "status fields in the text": (
+        [], "Reporting-MTA: dns; mx.example.org\n\nFinal-Recipient: rfc822; ana@cliente.test\nAction: failed\n"
+        "Status: 5.1.1\n\nFinal-Recipient: rfc822; luis@cliente.test\nAction: delayed\nStatus: 4.4.1\n",
+        ("ana@cliente.test",)),
+    "the envelope id is no recipient": (
+        [], "Original-envelope-id: 0000123@soporte.example.org\n\n<ana@cliente.test>: 550 no such user\n",
+        ("ana@cliente.test",)),
+    "the helpdesk to contact is no recipient": (
+        [], "<ana@cliente.test>: host mx.cliente.test said: 550 5.1.1 unknown, please contact your admin\n\n"
+        "For further assistance, please contact <support@isp.example>\n"
+        "ご不明な点は<support@isp.example>へご連絡ください。\n", ("ana@cliente.test",)),
+    "a list's footer is no recipient": (
+        [], "Delivery failed for ana@cliente.test\n\nTo unsubscribe, e-mail: users-unsubscribe@list.example\n"
+        "For additional commands, e-mail: users-help@list.example\n", ("ana@cliente.test",)),
+    # naming nobody, but quoting the returned message's headers in the text
+    "the one addressee of the quoted headers": (
+        [], "Error: No valid recipients for this MM\n\nOriginal Message:\nFrom: soporte@example.test\n"
+        "To: 5550100@mms.example\nSubject: x\n", ("5550100@mms.example",)),
     # RFC 6531: a UTF-8 local part, refused by a server that does not offer SMTPUTF8
     "a utf-8 local part": (
         [("X-Failed-Recipients", "🐈@cliente.test")], "  🐈@cliente.test\n    local-part of envelope "
@@ -449,6 +469,13 @@ def _dsn_message(action: str, status: str) -> bytes:
 ])
 def test_a_report_of_success_is_not_a_bounce(action, status, kind):
     assert classify(parse_message(_dsn_message(action, status)), OWN).kind == kind
+
+
+def test_a_report_its_sender_gave_up_as_expired_is_final():
+    # SendGrid writes "expired", which RFC 3464 does not list, with an empty status
+    verdict = classify(parse_message(_dsn_message("expired", "")), OWN)
+    assert verdict.kind == "bounce" and verdict.bounce.permanent
+    assert verdict.bounce.failed_recipients == ("ana@cliente.test",)
 
 
 def _mixed_dsn(*recipients: tuple[str, str, str]) -> bytes:
