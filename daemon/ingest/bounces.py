@@ -116,8 +116,10 @@ def bounce_info(msg: ParsedMessage, ignore: tuple[str, ...] = ()) -> BounceInfo:
         report = msg.subject + "\n" + _before_copy_marker(msg.text)
         permanent = bool(_PERMANENT.search(report)) or not _TEMPORARY.search(report)
         diagnostic = _scraped_diagnostic(msg.text)
-    recipients += listed or ([] if recipients else _sole_recipient(originals) if originals
-                             else _sole_inline_recipient(msg.text))
+    if listed or recipients:
+        recipients += listed
+    else:   # a report naming nobody: the one addressee of the message it returns
+        recipients = _sole_recipient(originals) if originals else _sole_inline_recipient(msg.text)
     addressees = tuple(a.lower() for a in msg.recipients)
     return BounceInfo(
         # a bounce that says In-Reply-To (Zoho) names the message it returns
