@@ -99,7 +99,8 @@ _ORIGINAL = re.compile(
     r"oprindelig (?:meddelelse|besked)|opprinnelig melding|originalmeddelande|"
     r"ursprungligt meddelande|"
     r"alkuperäinen viesti|wiadomość oryginalna|původní zpráva|eredeti üzenet|"
-    r"исходное сообщение|оригинальное сообщение|原始邮件|原始郵件)\s*[-‐‑–—]{2,}", re.IGNORECASE)
+    r"исходное сообщение|оригинальное сообщение|原始邮件|原始郵件|邮件原件|origineel bericht)\s*[-‐‑–—]{2,}",
+    re.IGNORECASE)
 _FORWARD = re.compile(
     r"(?:-{2,}\s*(?:forwarded message|mensaje reenviado|weitergeleitete nachricht|"
     r"message transf[ée]r[ée]|messaggio inoltrato|mensagem encaminhada|"
@@ -132,6 +133,9 @@ _HEADER_KEYS = {
               "copie à", "kopia", "копия", "抄送", "副本", "cc 收件者", "참조"},
 }
 _HEADER_BLOCK_SPAN = 12
+# transport headers, never in a reply's header block: pasted, they are evidence
+_RAW_HEADER = re.compile(r"\s*(?:message-id|received|return-path|mime-version|content-type|in-reply-to|"
+                         r"references|delivered-to|dkim-signature|x-[\w-]{1,40})\s*:", re.IGNORECASE)
 _GLUED_KEY = re.compile(r"(?<=.)(Sent|Date|To|Subject|Cc|Enviado|Fecha|Para|Asunto|Gesendet|An|Betreff|"
                         r"Envoyé|À|Objet|Inviato|Oggetto|Verzonden|Aan|Onderwerp):\s")
 
@@ -362,7 +366,7 @@ def _first_marker(lines: list[str]) -> tuple[str, int] | None:
         if stripped[0] in "-‐‑–_—=bBcCdDiI*" and (found_at := _separator_at(lines, i)):
             return found_at
         if (":" in stripped or "：" in stripped) and (_outlook_block_at(lines, i) or _glued_block(stripped)) \
-                and _lead_in(lines, i) is None:
+                and _lead_in(lines, i) is None and not _raw_headers_around(lines, i):
             return ("cut", i)
         found = _attribution_at(lines, i)
         if found is not None:
@@ -376,6 +380,17 @@ def _first_marker(lines: list[str]) -> tuple[str, int] | None:
                 continue
         i += 1
     return None
+
+
+def _raw_headers_around(lines: list[str], i: int) -> bool:
+    """Headers a customer pasted as evidence ("Message-ID:", "Received:" beside From and
+    Date): no mail client writes those in a reply's header block."""
+    start = end = i
+    while start > max(0, i - _HEADER_BLOCK_SPAN) and lines[start - 1].strip():
+        start -= 1
+    while end < min(len(lines), i + _HEADER_BLOCK_SPAN) and lines[end].strip():
+        end += 1
+    return any(_RAW_HEADER.match(line) for line in lines[start:end])
 
 
 def _lead_in(lines: list[str], i: int) -> str | None:
@@ -585,8 +600,11 @@ def _name_like(value: str) -> bool:
 
 
 def _continues_value(line: str) -> bool:
+    """The end of a long value: "bob@x [mailto:" / "bob@x]", or Outlook's "From: list
+    [mailto:x] On" / "Behalf Of Ana" folded with no indent."""
     stripped = line.strip()
-    return len(stripped) <= 100 and ("@" in stripped or stripped.endswith(("]", ">", ";")))
+    return len(stripped) <= 100 and ("@" in stripped or stripped.endswith(("]", ">", ";"))
+                                     or stripped.lower().startswith("behalf of "))
 
 
 def _header_key(line: str) -> tuple[str | None, str]:

@@ -403,6 +403,16 @@ MORE_CLIENTS = [
      "資料を添付します。\n\n酒井"),
     ("a glued key with no header block stays", "私は差出人: 不明の手紙を受け取りました。\n",
      "私は差出人: 不明の手紙を受け取りました。"),
+    # headers pasted as evidence are the customer's, not a reply's header block
+    ("pasted headers are evidence", "TECHNICAL EVIDENCE\nMessage-ID: <a@x.test>\nDate: Mon, 8 Jan 2024 10:42:00 +0100\n"
+     "From: Timo <t@x.test>\nTo: soporte@x.test\nSubject: Notice\n\nBest regards,\nTimo\n",
+     "TECHNICAL EVIDENCE\nMessage-ID: <a@x.test>\nDate: Mon, 8 Jan 2024 10:42:00 +0100\nFrom: Timo <t@x.test>\n"
+     "To: soporte@x.test\nSubject: Notice\n\nBest regards,\nTimo"),
+    ("outlook's on behalf of folded without indent", "My reply.\n\nFrom: wg@x.test [mailto:wg-bounces@x.test] On\n"
+     "Behalf Of Jordi Ros\nSent: Monday, January 8, 2024 10:42 AM\nTo: wg@x.test\nSubject: Re: x\n\nQuoted.\n",
+     "My reply."),
+    ("chinese outlook's original message", "好的\n\n-----邮件原件-----\n发件人: Li Ming <l@x.test>\n旧内容\n", "好的"),
+    ("dutch original message", "Prima\n\n-----Origineel bericht-----\nVan: Jan <j@x.test>\noud\n", "Prima"),
     # an HTML header block in inline <b>s comes out on one line under the <hr>'s rule
     ("a glued header under a rule", "Reply\n\n---\n\nFrom: bob@x.test Date: Thu, 24 Mar 2016 08:07:12 -0700\n"
      "Quoted message\n", "Reply"),
