@@ -67,8 +67,8 @@ _GMAIL_DATE_FIRST = re.compile(
 # "reply text On Wed, ... wrote:": a capitalised opening after text on the same line
 # Old Gmail, with the date alone: "2013/11/1 Ana <ana@x>:"
 _GMAIL_DATE_ONLY = re.compile(r"\d{4}[-/.]\d{1,2}[-/.]\d{1,2}\s+[^\d\s].*@\S*\s?:$")
-_CJK_SENDER_KEYS = ("差出人", "发件人", "發件人", "寄件者")
-_CJK_SENDER = re.compile(r"^(.*?\S)((?:差出人|发件人|發件人|寄件者)\s?[:：].*)$")
+_CJK_SENDER_KEY = re.compile(r"差出人|发件人|發件人|寄件者")
+_CJK_SENDER = re.compile(rf"^(.*?\S)((?:{_CJK_SENDER_KEY.pattern})\s?[:：].*)$")
 _GLUED_OPENING = re.compile(r"(?:\s|-{2,})(On|El|Am|Le|Em|Il|Op|Den|På|W dniu|Dnia|Vào) ")
 # Android's "---- Ana wrote ----" and "-----On <date>, Ana wrote-----"
 _DASHED_ATTRIBUTION = re.compile(r"-{2,}\s*(.{1,200}?)\s*-{2,}$")
@@ -290,10 +290,12 @@ def _cjk_sender_unglued(lines: list[str]) -> list[str]:
     """Chinese and Japanese put no space between a signature's last word and Outlook's
     sender key ("酒井差出人: Toshitaka"): the key starts a line of its own when a whole
     header block follows it."""
+    if not _CJK_SENDER_KEY.search("\n".join(lines)):
+        return lines
     k = 0
     while k < len(lines):
         line = lines[k]
-        found = _CJK_SENDER.match(line.strip()) if any(key in line for key in _CJK_SENDER_KEYS) \
+        found = _CJK_SENDER.match(line.strip()) if _CJK_SENDER_KEY.search(line) \
             and len(line) <= _MAX_HEADER and not _is_quote(line) else None
         if found:
             trial = lines[:k] + [found.group(1), found.group(2)] + lines[k + 1:]
