@@ -22,7 +22,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from bench.corpus import Item
-from bench.servers import Rig, descendants, site_env, vm_status
+from bench.servers import Rig, descendants, machine_busy_seconds, site_env, vm_status
 
 
 @dataclass
@@ -37,6 +37,7 @@ class E2EResult:
     cpu_seconds: float                # user + system time of the child, start-up included
     run_cpu_seconds: float            # user + system time of run_once alone
     worker_cpu_seconds: float = 0.0   # what its read-ahead worker (another process) used meanwhile
+    machine_cpu_seconds: float = 0.0  # every process on the machine meanwhile: Dovecot and the sink included
     outcomes: dict[str, int] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
 
@@ -49,6 +50,11 @@ class E2EResult:
         """Messages per CPU-second of run_once and its worker processes together."""
         total = self.run_cpu_seconds + self.worker_cpu_seconds
         return self.messages / total if total else 0.0
+
+    @property
+    def others_cpu_seconds(self) -> float:
+        """What the rest of the machine (Dovecot, the SMTP sink, the kernel) spent meanwhile."""
+        return max(0.0, self.machine_cpu_seconds - self.run_cpu_seconds - self.worker_cpu_seconds)
 
     @property
     def cpu_rate(self) -> float:
@@ -79,6 +85,7 @@ def run(rig: Rig, items: list[Item], name: str = "e2e", profile: Path | None = N
                        command_seconds=command_seconds, peak_rss=child["peak_rss"], cpu_seconds=child["cpu_seconds"],
                        run_cpu_seconds=child["run_cpu_seconds"],
                        worker_cpu_seconds=child.get("worker_cpu_seconds", 0.0),
+                       machine_cpu_seconds=child.get("machine_cpu_seconds", 0.0),
                        outcomes=child["outcomes"])
     result.problems = check(result)
     return result
@@ -146,9 +153,11 @@ def child(argv: list[str] | None = None) -> int:
     workers = WorkerCpu()
     workers.start()
     before = resource.getrusage(resource.RUSAGE_SELF)
+    machine = machine_busy_seconds()
     started = time.perf_counter()
     report = profiler.runcall(run_once, rt) if profiler else run_once(rt)
     seconds = time.perf_counter() - started
+    machine = machine_busy_seconds() - machine
     workers.stop()
     rt.close()
     if profiler is not None:
@@ -164,6 +173,7 @@ def child(argv: list[str] | None = None) -> int:
                                              "run_cpu_seconds": usage.ru_utime + usage.ru_stime
                                              - before.ru_utime - before.ru_stime, "outcomes": outcomes,
                                              "worker_cpu_seconds": workers.seconds(),
+                                             "machine_cpu_seconds": machine,
                                              "delivery": delivery, "ingest_error": report.ingest_error}))
     return 0
 
