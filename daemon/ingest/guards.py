@@ -412,8 +412,9 @@ def _spam_mark(msg: ParsedMessage, own: OwnIdentity) -> str | None:
 # --- bulk -----------------------------------------------------------------------
 
 def _bulk_precedence(msg: ParsedMessage, own: OwnIdentity) -> str | None:
-    value = _word(next(iter(_precedences(msg)), ""))
-    return f"Precedence: {value}" if value in _BULK_PRECEDENCE and not _our_group(msg, own) else None
+    """Every value counts: a relay may add its own Precedence above the sender's."""
+    value = next((word for word in map(_word, _precedences(msg)) if word in _BULK_PRECEDENCE), None)
+    return f"Precedence: {value}" if value and not _our_group(msg, own) else None
 
 
 def _our_group(msg: ParsedMessage, own: OwnIdentity) -> bool:

@@ -77,6 +77,8 @@ def message(headers=(), subject="Hola", from_addr="cliente@cliente.test", from_n
     ([("X-Precedence", "bulk")], "bulk"),
     ([("Precedence", "list")], "bulk"),
     ([("Precedence", "normal")], "accept"),
+    ([("Precedence", "never-bounce"), ("Precedence", "bulk")], "bulk"),     # a relay's value above the sender's
+    ([("Precedence", "normal"), ("X-Precedence", "normal")], "accept"),
     ([("List-Unsubscribe", "<mailto:u@x.test>")], "bulk"),
     ([("List-Id", "<l.x.test>")], "bulk"),
     # lists that say so only in their other headers (ezmlm, fml, older Mailman)
