@@ -15,13 +15,24 @@ _SIGNATURE = "-----BEGIN PGP SIGNATURE-----"
 _END = "-----END PGP SIGNATURE-----"
 _ARMOUR_HEADER = re.compile(r"[A-Za-z][A-Za-z0-9-]{0,30}: .{0,200}")
 _MAX_ARMOUR_HEADERS = 8
+_MAX_NESTING = 4
 
 
 def signed_text(text: str) -> str:
     """`text` with every complete cleartext-signed block replaced by what it signs;
-    a block cut short (no signature, no end line) is left as it came."""
-    if BEGIN not in text:
-        return text
+    a block cut short (no signature, no end line) is left as it came. A message signed
+    again after signing (its inner armour dash-escaped) is unwrapped level by level."""
+    for _ in range(_MAX_NESTING):
+        if BEGIN not in text:
+            break
+        unwrapped = _unwrapped_once(text)
+        if unwrapped == text:
+            break
+        text = unwrapped
+    return text
+
+
+def _unwrapped_once(text: str) -> str:
     lines = text.split("\n")
     begins = [i for i, line in enumerate(lines) if line.rstrip() == BEGIN]
     signatures = [i for i, line in enumerate(lines) if line.rstrip() == _SIGNATURE]

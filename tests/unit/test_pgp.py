@@ -39,6 +39,13 @@ def test_text_around_the_block_stays():
     assert "PGP" not in out.replace("- -----BEGIN PGP SIGNED MESSAGE----- (citado)", "")
 
 
+def test_a_message_signed_twice_comes_out_as_its_text():
+    inner = "-----BEGIN PGP SIGNED MESSAGE-----\nHash: SHA1\n\nLa impresora sigue atascada.\n" + SIGNATURE
+    escaped = "\n".join("- " + line if line.startswith("-") else line for line in inner.split("\n"))
+    outer = f"-----BEGIN PGP SIGNED MESSAGE-----\nHash: SHA1\n\n{escaped}\n{SIGNATURE}\n"
+    assert signed_text(outer) == "La impresora sigue atascada.\n"
+
+
 @pytest.mark.parametrize("text", [
     "-----BEGIN PGP SIGNED MESSAGE-----\nHash: SHA256\n\nCortado sin firma.\n",
     "-----BEGIN PGP SIGNED MESSAGE-----\nHash: SHA256\n\nSin fin.\n-----BEGIN PGP SIGNATURE-----\n\niQEz\n",
