@@ -65,6 +65,10 @@ _SENDER_LINES = re.compile(r"mail from:[^\n]*|^[ \t>]*(?:from|sender|reply-to|to
                            # who to ask for help, a list's footer: "please contact <support@isp>" (to
                            # the end of the line: "<ana@x>: 554 denied, please contact us" keeps ana@x)
                            r"(?:please contact|further assistance|to unsubscribe|additional commands)[^\n]*|"
+                           # an address to write to instead: "Contact helpdesk@isp for delisting",
+                           # "email us at", "send an e-mail from another address to", "should now be sent to"
+                           r"\b(?:contact|write to)\s+(?=<?[^\s<>@]+@)[^\n]*|\b(?:e-?mail|write to|reach) us at\b[^\n]*|"
+                           r"\bfrom another (?:address|account) to\b[^\n]*|\bshould now be sent to\b[^\n]*|"
                            r"<?[^\s<>@]+@[^\s<>]+>?\s*(?:へ|まで)ご?(?:連絡|問い?合わ?せ)|"
                            r"(?:accepting|accept|refuses?|blocking|blocked) (?:mail|messages?|e-?mail) from\s+\S+|"
                            r"message-id\s+(?:of\s+)?<[^<>\s]+>",

@@ -367,6 +367,16 @@ SCRAPED = {
         [], "<ana@cliente.test>: host mx.cliente.test said: 550 5.1.1 unknown, please contact your admin\n\n"
         "For further assistance, please contact <support@isp.example>\n"
         "ご不明な点は<support@isp.example>へご連絡ください。\n", ("ana@cliente.test",)),
+    "an address to write to instead is no recipient": (
+        [], "Delivery to the following recipient failed permanently:\n\n     ana@cliente.test\n\n"
+        "550 5.7.1 blocked by a DNSBL. If you are not a spammer, send an e-mail message from another "
+        "address to dz@dnsbl.example with the blocked address.\n554 Client host blocked. Contact "
+        "helpdesk@isp.example for delisting. Email us at support@isp.example to request removal.\n"
+        "550 Mailbox closed. Mail for this person should now be sent to ana.nueva@otro.example\n",
+        ("ana@cliente.test",)),
+    "a recipient named contact stays": (
+        [], "Delivery to the following recipients failed permanently:\n\n     contact@cliente.test\n"
+        "     write.to@cliente.test\n", ("contact@cliente.test", "write.to@cliente.test")),
     "a list's footer is no recipient": (
         [], "Delivery failed for ana@cliente.test\n\nTo unsubscribe, e-mail: users-unsubscribe@list.example\n"
         "For additional commands, e-mail: users-help@list.example\n", ("ana@cliente.test",)),
