@@ -136,10 +136,12 @@ def _jis_pairs_as_sjis(piece: bytes) -> bytes:
     return bytes(out)
 
 
-def decode_bytes(data: bytes, declared: str | None) -> tuple[str, str | None]:
+def decode_bytes(data: bytes, declared: str | None, hint: str | None = None) -> tuple[str, str | None]:
     """Declared charset (or a sibling of it), then utf-8; failing those, line by line:
     utf-8 where a line is (mostly) utf-8, cp1252 elsewhere, so one bad byte or one
-    pasted latin-1 line does not turn the whole text into mojibake."""
+    pasted latin-1 line does not turn the whole text into mojibake. `hint`: the legacy
+    charset the message's raw headers were written in, surer than a guess from a
+    short undeclared text ("тест" alone reads as well in Greek)."""
     codec = _codec(declared)
     if codec in _WESTERN and not data.isascii():
         # UTF-8 under a Western label (a misconfigured mailer): valid UTF-8 sequences
@@ -156,7 +158,7 @@ def decode_bytes(data: bytes, declared: str | None) -> tuple[str, str | None]:
         except UnicodeDecodeError:
             continue
     # a us-ascii label on 8-bit text says as little as none: mailers write it by default
-    if (declared is None or codec in ("utf-8", "ascii")) and (legacy := legacy_codec(data)):
+    if (declared is None or codec in ("utf-8", "ascii")) and (legacy := hint or legacy_codec(data)):
         return _without_nul(data.decode(legacy, errors="replace")), \
             f"charset {declared or 'undeclared'!s} undecodable; read as {legacy}"
     note = (f"charset {declared or 'undeclared'!s} undecodable; "

@@ -117,11 +117,12 @@ class _Collector:
     named_texts: list[tuple[Message, Attachment]] = field(default_factory=list)
     body: list[tuple[str, str]] = field(default_factory=list)    # Parts.body
     wrapped: list[tuple[str, str]] = field(default_factory=list)  # bodies inside winmail.dat
+    charset_hint: str | None = None      # the legacy charset the raw headers were written in
 
     def sharing_attachments(self) -> "_Collector":
         """A collector for one alternative: its own bodies, the shared attachments."""
         return _Collector([], self.attachments, self.defects, self.refs, self.named_texts,
-                          wrapped=self.wrapped)
+                          wrapped=self.wrapped, charset_hint=self.charset_hint)
 
 
 def mend_header_block(raw: bytes) -> bytes | None:
@@ -233,9 +234,11 @@ def _param(part: Message, name: str) -> str:
     return _parameter(lambda: part.get_param(name)).strip().lower()
 
 
-def split_parts(message: Message, refs: Mapping[str, BodyRef] | None = None) -> Parts:
-    """`refs`: placeholders that stand for large bodies left in the raw message."""
-    out = _Collector([], [], [], refs or {})
+def split_parts(message: Message, refs: Mapping[str, BodyRef] | None = None,
+                charset_hint: str | None = None) -> Parts:
+    """`refs`: placeholders that stand for large bodies left in the raw message;
+    `charset_hint`: the legacy charset the raw headers were found in (see decode_bytes)."""
+    out = _Collector([], [], [], refs or {}, charset_hint=charset_hint)
     _visit(message, out)
     if not out.body and not out.htmls and out.named_texts:
         _promote_named_text(out)
@@ -298,7 +301,7 @@ def _read_enclosed(message: Message, out: _Collector) -> None:
         data = _whole_attachment(message, message.get_content_type(), 1).payload
         enclosed = [message_from_bytes(data, policy=compat32)]
     if isinstance(enclosed, list) and enclosed and isinstance(enclosed[0], Message):
-        inner = _Collector([], [], out.defects, out.refs)
+        inner = _Collector([], [], out.defects, out.refs, charset_hint=out.charset_hint)
         _visit(enclosed[0], inner)
         out.body.extend(inner.body)
         out.htmls.extend(inner.htmls)
@@ -476,7 +479,7 @@ def _add_body(part: Message, ctype: str, out: _Collector) -> None:
         return
     if declared is None and ctype == "text/html":
         declared = meta_charset(payload)
-    text, note = decode_bytes(payload, declared)
+    text, note = decode_bytes(payload, declared, out.charset_hint)
     if note:
         out.defects.append(note)
     if "\r" in text:   # a CRLF encoded inside quoted-printable or base64

@@ -112,7 +112,7 @@ def parse_message(raw: bytes) -> ParsedMessage:
 def _parse(raw: bytes, digest: str, refs: Mapping[str, BodyRef]) -> ParsedMessage:
     if b"\r\r\n" in raw:
         raw = _single_cr_in_headers(raw)
-    raw = _legacy_headers_as_utf8(raw)
+    raw, header_codec = _legacy_headers_as_utf8(raw)
     message, mp_date, defects = _load(raw)
     if _broken_header_block(message, raw):
         mended = mend_header_block(raw)
@@ -124,7 +124,7 @@ def _parse(raw: bytes, digest: str, refs: Mapping[str, BodyRef]) -> ParsedMessag
         defects = defects + ["a blank line inside the header block was removed"]
     try:
         repair_headers(message)
-        parts = split_parts(message, refs)
+        parts = split_parts(message, refs, header_codec)
     except RecursionError:
         raise UnparseableMessage("MIME nesting too deep") from None
     headers = _headers(message)
@@ -153,18 +153,19 @@ def _parse(raw: bytes, digest: str, refs: Mapping[str, BodyRef]) -> ParsedMessag
     )
 
 
-def _legacy_headers_as_utf8(raw: bytes) -> bytes:
+def _legacy_headers_as_utf8(raw: bytes) -> tuple[bytes, str | None]:
     """Headers written raw in a legacy charset (GBK, Shift_JIS, KOI8-R...) instead of
     encoded words: one guess over all of them, since a four-byte name alone is too
-    little to tell Chinese from Japanese, and the header block re-written in UTF-8."""
+    little to tell Chinese from Japanese, and the header block re-written in UTF-8.
+    The charset found is returned too: an undeclared body is likely in the same."""
     end = _header_end(raw)
     block = raw[:end]
     if block.isascii():
-        return raw
+        return raw, None
     codec = legacy_codec(block)
     if codec is None:       # UTF-8 or Western: each value is read on its own, as before
-        return raw
-    return block.decode(codec, errors="replace").encode("utf-8") + raw[end:]
+        return raw, None
+    return block.decode(codec, errors="replace").encode("utf-8") + raw[end:], codec
 
 
 def _single_cr_in_headers(raw: bytes) -> bytes:

@@ -645,6 +645,19 @@ def test_undeclared_legacy_headers_and_text_are_told_apart_from_western(charset,
     assert under_utf8.subject == subject
 
 
+@pytest.mark.parametrize("charset, subject, text", [
+    ("koi8-r", "Принтер не печатает", "ТЕСТ"),       # alone, it reads as well in Greek
+    ("koi8-r", "Принтер не печатает", "ок"),
+    ("cp1251", "Принтер не печатает", "Да"),
+])
+def test_a_short_undeclared_text_is_read_in_the_charset_of_its_raw_headers(charset, subject, text):
+    msg = parse_message(f"From: cliente@x.test\nSubject: {subject}\n\n{text}\n".encode(charset))
+    assert (msg.subject, msg.text.strip()) == (subject, text)
+    utf8_body = parse_message(f"From: cliente@x.test\nSubject: {subject}\n\n".encode(charset)
+                              + f"{text}\n".encode("utf-8"))
+    assert utf8_body.text.strip() == text        # a body in UTF-8 is read as UTF-8 all the same
+
+
 def test_undeclared_western_text_stays_western():
     western = parse_message("From: a@x.test\nSubject: Año nuevo, canción\n\nLa facturación está mal, €30\n"
                             .encode("cp1252"))
