@@ -496,7 +496,9 @@ def _classify_attribution(candidate: str) -> bool | None:
         return True
     if _SENDER_ONLY.match(low):
         return True
-    return False if _LOOSE_SENDER.search(low) else None
+    # a date without its time opening it ("6 октября 2014 lidel написал:"): right above a quote
+    dated_first = _DATE_FIRST.match(low) is not None and _YEAR.search(low) is not None
+    return False if dated_first or _LOOSE_SENDER.search(low) else None
 
 
 def _attribution_ends(lines: list[str]) -> dict[int, int]:

@@ -114,6 +114,12 @@ CASES = [
      "volgende geschreven:\n\noud", "Dank", "geschreven", ""),
     ("russian, date first", "Спасибо\n\n23 нояб. 2026 г., в 10:00, Анна <a@x.test> "
      "написал(а):\n> старое", "Спасибо", "написал", ""),
+    # a date without its time opens the header: it goes with the quote under it
+    ("russian, date without time", "Да.\n\n6 октября 2014 lidel написал:\n> старое", "Да.",
+     "6 октября 2014 lidel написал:\n> старое", ""),
+    ("iso date without time", "Yes.\n\n2014-10-06 lidel wrote:\n> old", "Yes.", "2014-10-06 lidel wrote:", ""),
+    ("a count is no date", "Yes.\n\n12 orders were sent:\n> order 1\n> order 2", "Yes.\n\n12 orders were sent:",
+     "> order 1", ""),
     ("chinese full-width colon", "谢谢\n\n在 2026年11月23日，上午10:00，Anna <a@x.test> "
      "写道：\n\n旧的", "谢谢", "写道", ""),
     ("gmail date first without a verb", "Thanks\n\n2026-11-23 10:00 GMT+01:00 Ana "
