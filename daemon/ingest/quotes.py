@@ -162,7 +162,7 @@ _MOBILE = re.compile(
     r"|outlook\s+(?:für|voor)\s+(?:ios|android)\s+(?:beziehen|herunterladen|downloaden)"
     r"|lähetetty\s+\w{1,30}sta|az\s+\S{1,30}\s+küldve|(?:أُ?رسلت|اُرسلت)\s+من\s+[^<>]{1,40}"
     r"|(?:diese nachricht wurde )?von\s+meinem\s+[^,;:!?<>]{1,60}\s+gesendet"
-    r"|(?:发自|從)我的\s*\S{1,30}?(?:\s*傳送)?|从我的\s*\S{1,30}?发送|\S{1,30}\s?から送信"
+    r"|(?:发自|發自|從)我的\s*\S{1,30}?(?:\s*傳送)?|从我的\s*\S{1,30}?发送|\S{1,30}\s?から送信"
     r"|\S{1,40}\s+gönderildi|내\s+\S{1,30}에서\s+보냄"
     # Proton in other languages: "Enviado con el correo electrónico seguro de Proton Mail."
     r"|(?:enviado|envoy[ée]|gesendet|inviato|verzonden|enviada)\s+(?:con|avec|mit|met|com)\s+"
@@ -172,6 +172,8 @@ _MOBILE = re.compile(
     # "Sent from Mail<link> for Windows 10", "Sent with Proton Mail (link) secure email."
     r"(?:\s+(?:for|para|pour|für) windows(?: 1[01])?|\s+secure email\.?)?$",
     re.IGNORECASE)
+# The mark a read-tracking extension (Streak, Mailtrack) leaves alone under a Gmail message
+_TRACKER_MARK = "\u1427"
 # A link in a plain-text part written the Markdown way (Proton, Windows Mail):
 # "Sent from [Proton Mail](https://proton.me/mail/home) for Android."
 _MARKDOWN_LINK = re.compile(r"\[([^\[\]]{1,60})\]\((?:https?|mailto):[^()\s]{1,200}\)")
@@ -631,7 +633,7 @@ def _signature_start(lines: list[str], end: int) -> int | None:
         if lines[i].rstrip() == "--":  # "-- " (RFC 3676) and the common bare "--"
             return i
     last = _MARKDOWN_LINK.sub(r"\1", lines[end - 1].strip())
-    if len(last) <= 120 and len(last.split()) <= 12 and _MOBILE.match(last):
+    if last == _TRACKER_MARK or (len(last) <= 120 and len(last.split()) <= 12 and _MOBILE.match(last)):
         return end - 1
     footer = _footer_start(lines, end)
     if footer is None:
