@@ -92,8 +92,8 @@ _REPLY_ABOVE = re.compile(r"[>\s]*#{2}-\s.{4,120}\s-#{2}\s*$")
 _LINK_END = re.compile(r"https?://\S+$")
 _URL_REST = re.compile(r"[\w\-.~/?#\[\]@!$&'()*+,;=%]{1,200}")
 
-_ORIGINAL = re.compile(
-    r"[-‐‑–—]{2,}\s*(?:original message|original|reply message|mensaje original|missatge original|"
+_ORIGINAL = re.compile(     # the opening dashes cut to one, glued ("-Reply message -----": HTC on Sprint)
+    r"(?:[-‐‑–—]{2,}\s*|-(?=\w))(?:original message|original|reply message|mensaje original|missatge original|"
     r"ursprüngliche nachricht|antwort nachricht|original-?nachricht|message d'origine|message original|"
     r"messaggio originale|mensagem original|oorspronkelijk bericht|"
     r"oprindelig (?:meddelelse|besked)|opprinnelig melding|originalmeddelande|"
@@ -172,6 +172,7 @@ _MOBILE = re.compile(
     # "Sent from Mail<link> for Windows 10", "Sent with Proton Mail (link) secure email."
     r"(?:\s+(?:for|para|pour|für) windows(?: 1[01])?|\s+secure email\.?)?$",
     re.IGNORECASE)
+_LONE_DASHES = ("-", "–", "—", "---")
 # The mark a read-tracking extension (Streak, Mailtrack) leaves alone under a Gmail message
 _TRACKER_MARK = "\u1427"
 # A link in a plain-text part written the Markdown way (Proton, Windows Mail):
@@ -634,7 +635,8 @@ def _signature_start(lines: list[str], end: int) -> int | None:
             return i
     last = _MARKDOWN_LINK.sub(r"\1", lines[end - 1].strip())
     if last == _TRACKER_MARK or (len(last) <= 120 and len(last.split()) <= 12 and _MOBILE.match(last)):
-        return end - 1
+        # a lone dash over it ("—" / "Sent from Mailbox") is the signature's rule
+        return end - 2 if end >= 2 and lines[end - 2].strip() in _LONE_DASHES else end - 1
     footer = _footer_start(lines, end)
     if footer is None:
         footer = _under_the_quote(lines, end)

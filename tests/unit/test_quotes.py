@@ -262,6 +262,13 @@ CASES = [
      "8 de enero de 2024 10:00\nPara: Ana <a@x.test>\nAsunto: Pedido\n\n¿Modelo?\nHP 4100",
      "Respuestas abajo, entre líneas.\n\nDe: Soporte <s@x.test>\nEnviado: lunes, 8 de enero de 2024 10:00\n"
      "Para: Ana <a@x.test>\nAsunto: Pedido\n\n¿Modelo?\nHP 4100", "", ""),
+    # HTC's "-----Reply message-----" cut to one dash, the header run onto it (Sprint)
+    ("reply message line cut short", "OKAY\n\n-Reply message ----- From: \"Ana\" <\nana@x.test>\n"
+     "To: <s@x.test>\nSubject: Pedido Date: Mon, Apr 2, 2012 1:42 pm\n> ...", "OKAY", "-Reply message -----", ""),
+    ("a bullet is no original message line", "Opciones:\n- Original -- la que compré\n- Copia -- más barata\n"
+     "¿Cuál cubre la garantía?", "Opciones:\n- Original -- la que compré\n- Copia -- más barata\n"
+     "¿Cuál cubre la garantía?", "", ""),
+    ("a lone dash over the device line", "OKAY\n\n—\nSent from Mailbox", "OKAY", "", "—\nSent from Mailbox"),
     ("no colon, no date or address: prose", "Ayer el técnico me escribió\n> reinicie el equipo",
      "Ayer el técnico me escribió", "> reinicie el equipo", ""),
 ]
