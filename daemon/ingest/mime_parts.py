@@ -797,8 +797,10 @@ def safe_filename(name: str, content_type: str, index: int) -> str:
     nothing is left. A name Windows reserves for a device (CON, NUL.txt, COM1 ...) gets
     a leading "_", so staff can save the file."""
     base = unicodedata.normalize("NFC", name.replace("\\", "/").rsplit("/", 1)[-1])   # macOS: "i" + accent
-    base = "".join(ch for ch in base if unicodedata.category(ch)[0] != "C")
-    base = base.strip().lstrip(".").rstrip(". ").strip()
+    base = "".join(ch for ch in base if unicodedata.category(ch)[0] != "C").strip()
+    if _EXT_OK.match(base):       # only an extension (".pdf", as Exchange sends it): keep it
+        return f"attachment-{index}{base}"
+    base = base.lstrip(".").rstrip(". ").strip()
     if not base:
         return f"attachment-{index}{_default_extension(content_type)}"
     if _WINDOWS_DEVICE.match(base):

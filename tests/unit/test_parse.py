@@ -162,6 +162,9 @@ def test_long_filename_is_cut_keeping_the_extension_and_controls_are_dropped():
     ("/absolute/path.txt", "text/plain", "path.txt"),
     ("nul\x00byte.pdf", "application/pdf", "nulbyte.pdf"),
     ("...", "application/pdf", "attachment-3.pdf"),
+    (".pdf", "application/pdf", "attachment-3.pdf"),         # only an extension: it stays one
+    (".docx", "application/octet-stream", "attachment-3.docx"),
+    (".hidden.txt", "text/plain", "hidden.txt"),
     ("  ", "image/jpeg", "attachment-3.jpg"),
     ("", "message/rfc822", "attachment-3.eml"),
     ("", "application/x-nothing-known", "attachment-3.bin"),
