@@ -420,9 +420,15 @@ def _bulk_precedence(msg: ParsedMessage, own: OwnIdentity) -> str | None:
 def _our_group(msg: ParsedMessage, own: OwnIdentity) -> bool:
     """The support address is itself a group (Google Groups, a Microsoft 365 group)
     that passes every customer's mail on with list headers: its list id is the
-    support address written with a dot for the "@" (or, by some, with the "@")."""
+    support address written with a dot for the "@" (or, by some, with the "@"), in
+    angle brackets or, unbracketed, as the first word ("soporte@x Mailing List")."""
     ours = {own.support_address.lower(), own.support_address.lower().replace("@", ".")}
-    return any(_bare(v) in ours or _bare(v).rsplit("<", 1)[-1] in ours for v in msg.header_all("list-id"))
+    return any(_list_id(v) in ours for v in msg.header_all("list-id"))
+
+
+def _list_id(value: str) -> str:
+    bare = _bare(value)
+    return bare.rsplit("<", 1)[-1] if "<" in bare else next(iter(bare.split()), "")
 
 
 def _list_headers(msg: ParsedMessage, own: OwnIdentity) -> str | None:

@@ -709,10 +709,13 @@ def test_our_own_google_group_passes_customers_on():
     assert classify(message(headers=headers), OWN).kind == "accept"
     other = [("Precedence", "list"), ("List-ID", "<noticias.example.test>")]
     assert classify(message(headers=other), OWN).kind == "bulk"
+    named = [("List-ID", "noticias@example.test Mailing List <soporte.example.test.evil>")]
+    assert classify(message(headers=named), OWN).kind == "bulk"
 
 
 @pytest.mark.parametrize("list_id", ["<soporte@example.test>", "Soporte <soporte@example.test>",
-                                     "Soporte <soporte.example.test>"])
+                                     "Soporte <soporte.example.test>", "soporte@example.test",
+                                     "soporte@example.test Mailing List"])
 def test_our_own_group_is_known_by_its_list_id_however_written(list_id):
     headers = [("Precedence", "list"), ("List-ID", list_id)]
     assert classify(message(headers=headers), OWN).kind == "accept"
