@@ -286,6 +286,8 @@ class _TextRenderer(HTMLParser):
             self._soft_break()
 
     def handle_data(self, data: str) -> None:
+        if self._skipping == ["head"] and data.strip():
+            self._skipping.clear()  # text in the head starts the body, as browsers show it
         if self._skipping or not data:
             return
         if not self._pre:

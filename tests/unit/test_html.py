@@ -94,6 +94,8 @@ TO_TEXT = [
     ("skipped parts", "<head><title>T</title></head><script>x=1</script>"
      "<style>p{}</style><p>cuerpo</p>", "cuerpo"),
     ("unclosed head", "<head><title>T<body><p>cuerpo</p>", "cuerpo"),
+    ("text in the head, no body", "<html><head><meta charset=\"utf-8\">\n<title>T</title>\nNo puedo entrar."
+     "<br>Gracias</html>", "No puedo entrar.\nGracias"),
     ("lists", "<ul><li>uno</li><li>dos<ol><li>a</li><li>b</li></ol></li></ul>",
      "- uno\n- dos\n\n  1. a\n  2. b"),
     ("table", "<table><tr><td>Pieza</td><td>Precio</td></tr><tr><td>Junta</td>"
