@@ -186,6 +186,22 @@ def _western_with_utf8_lines(data: bytes, codec: str) -> str | None:
     return "".join(lines) if utf8_found else None
 
 
+def utf16_byte_order(data: bytes) -> str | None:
+    """"utf-16-be" or "utf-16-le" when `data` reads as UTF-16 text with no byte order
+    mark (under a wrong label, or none): text in a Latin script has a NUL in nearly
+    every pair of bytes, on the side of its order. A file's NULs fall on both sides."""
+    sample = data[:4096]
+    pairs = len(sample) // 2
+    if pairs < 4 or sample[:2] in (b"\xfe\xff", b"\xff\xfe"):
+        return None
+    high, low = sample[0:2 * pairs:2].count(0), sample[1:2 * pairs:2].count(0)
+    if high >= pairs * 0.3 and low <= pairs * 0.02:
+        return "utf-16-be"
+    if low >= pairs * 0.3 and high <= pairs * 0.02:
+        return "utf-16-le"
+    return None
+
+
 def legacy_codec(data: bytes) -> str | None:
     """The legacy charset of unlabelled (or falsely UTF-8 labelled) 8-bit text in
     another script: Chinese, Japanese, Korean, Cyrillic, Greek... guessed the way

@@ -20,7 +20,7 @@ from email.message import Message
 from email.policy import compat32
 from email.utils import collapse_rfc2231_value
 
-from daemon.ingest.decode import decode_bytes, decode_header_value, meta_charset, unsmuggle
+from daemon.ingest.decode import decode_bytes, decode_header_value, meta_charset, unsmuggle, utf16_byte_order
 from daemon.ingest.enriched import ENRICHED_TYPES, enriched_to_text
 from daemon.ingest.flowed import unflow
 from daemon.ingest.identity import body_start
@@ -60,6 +60,7 @@ _UUENCODINGS = ("x-uuencode", "uuencode", "x-uue", "uue")
 _UU_BEGIN = re.compile(r"^begin [0-7]{3,4} ", re.MULTILINE)
 _UU_BEGIN_LINE = re.compile(r"begin [0-7]{3,4} +(\S.{0,254}?)\s*$")
 _UU_LINE = re.compile(r"[ -`]{1,85}")
+_UNORDERED_UTF16 = ("utf-16", "utf16", "unicode", "ucs-2", "ucs2")
 _WIDE_CHARSET = re.compile(r"utf-?(?:16|32)|ucs|unicode", re.IGNORECASE)   # NUL bytes are text there
 _BINARY = "application/octet-stream"
 # Other names mailers give the same type (PHP forms and Android write image/jpg): one
@@ -471,6 +472,13 @@ def is_body(part: Message, ctype: str) -> bool:
 def _add_body(part: Message, ctype: str, out: _Collector) -> None:
     payload = _payload_bytes(part)
     declared = _declared_charset(part)
+    wide = utf16_byte_order(payload) if b"\x00" in payload[:4096] else None
+    if wide and not _WIDE_CHARSET.search(declared or ""):
+        out.defects.append(f"charset {declared!r} wrong; read as {wide}" if declared
+                           else f"charset undeclared; read as {wide}")
+        declared = wide
+    elif wide and declared and declared.lower() in _UNORDERED_UTF16:
+        declared = wide       # "utf-16" with no byte order mark: the NULs tell the order
     if _binary(payload) and not _WIDE_CHARSET.search(declared or ""):
         # a file sent as an unnamed text part (a zip labelled text/html): kept, not shown
         out.attachments.append(Attachment(safe_filename(_raw_filename(part), _BINARY, len(out.attachments) + 1),

@@ -865,3 +865,25 @@ def test_apple_mails_image_placeholder_is_not_text():
     msg = parse_message(b"From: a@x.test\nSubject: foto\nMIME-Version: 1.0\n"
                         b"Content-Type: text/plain; charset=utf-8\n\n" + text)
     assert msg.text == "Antes de la foto\n\n\nDespués de la foto\n"
+
+
+def _text_part(charset: str | None, data: bytes) -> bytes:
+    label = f"; charset={charset}" if charset else ""
+    return (f"From: ana@cliente.test\nSubject: Impresora\nContent-Type: text/plain{label}\n"
+            "Content-Transfer-Encoding: base64\n\n").encode() + base64.encodebytes(data)
+
+
+@pytest.mark.parametrize("charset, encoding", [
+    ("BadCharset", "utf-16-be"), (None, "utf-16-le"),
+    ("utf-16", "utf-16-be"), ("utf-16", "utf-16-le"),     # no byte order mark: the NULs tell
+])
+def test_utf16_text_without_its_byte_order_mark_is_read_as_text(charset, encoding):
+    text = "Hola, la impresora no funciona. ¿Pueden ayudarme?\n"
+    msg = parse_message(_text_part(charset, text.encode(encoding)))
+    assert (msg.text, msg.attachments) == (text, ())
+
+
+def test_a_file_sent_as_text_stays_a_file():
+    data = b"".join(i.to_bytes(4, "little") for i in range(1024))   # NULs on both sides: no UTF-16
+    msg = parse_message(_text_part(None, data))
+    assert msg.text == "" and [a.payload for a in msg.attachments] == [data]
