@@ -558,11 +558,12 @@ def _rewrapped_quote(lines: list[str], k: int) -> bool:
 
 def _outlook_block_at(lines: list[str], i: int) -> bool:
     """Does an Outlook/Apple header block (From, Sent, To, Subject...) start at line i?
-    Some clients put the date first, Hotmail the date and the subject."""
+    Some clients put the date first, Hotmail the date and the subject, Outlook.com the
+    recipient."""
     if i >= len(lines):
         return False
     first = _header_key(lines[i])[0]
-    if first not in ("from", "date", "subject"):
+    if first not in ("from", "date", "subject", "to"):
         return False
     sender: str | None = None
     groups: set[str] = set()

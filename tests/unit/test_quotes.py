@@ -265,6 +265,13 @@ CASES = [
     # HTC's "-----Reply message-----" cut to one dash, the header run onto it (Sprint)
     ("reply message line cut short", "OKAY\n\n-Reply message ----- From: \"Ana\" <\nana@x.test>\n"
      "To: <s@x.test>\nSubject: Pedido Date: Mon, Apr 2, 2012 1:42 pm\n> ...", "OKAY", "-Reply message -----", ""),
+    # Outlook.com writes the recipient first
+    ("header block opening with the recipient", "Hello from outlook.com!\n\nTo: ana@x.test\n"
+     "From: soporte@x.test\nCC: luis@x.test\nSubject: [Soporte] Re: Pedido\nDate: Wed, 19 Feb 2014 15:47:31 -0800",
+     "Hello from outlook.com!", "To: ana@x.test", ""),
+    ("recipient and subject alone are the customer's", "Envíenla así:\n\nTo: facturas@x.test\n"
+     "Subject: Factura 123\n\nGracias", "Envíenla así:\n\nTo: facturas@x.test\nSubject: Factura 123\n\nGracias",
+     "", ""),
     ("a bullet is no original message line", "Opciones:\n- Original -- la que compré\n- Copia -- más barata\n"
      "¿Cuál cubre la garantía?", "Opciones:\n- Original -- la que compré\n- Copia -- más barata\n"
      "¿Cuál cubre la garantía?", "", ""),
