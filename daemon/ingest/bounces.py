@@ -23,7 +23,7 @@ _ORIGINAL_TYPES = ("message/rfc822", "message/global", "text/rfc822-headers",
                    "message/global-headers", "text/rfc822")
 _SUCCESS_ACTIONS = ("delivered", "relayed", "expanded")
 # RFC 3464's "failed", and the "expired" some senders (SendGrid) write when they give up
-_GAVE_UP_ACTIONS = ("failed", "expired")
+_GAVE_UP_ACTIONS = ("failed", "expired", "fail")      # "fail": not RFC 3464's, but written
 _STATUS_FIELD = re.compile(r"^final-recipient:", re.IGNORECASE | re.MULTILINE)
 _ACTION_FIELD = re.compile(r"^action:", re.IGNORECASE | re.MULTILINE)
 _TO_LINE = re.compile(r"^[ \t>]*to:[ \t]*(.+)$", re.IGNORECASE | re.MULTILINE)

@@ -68,6 +68,8 @@ def message(headers=(), subject="Hola", from_addr="cliente@cliente.test", from_n
     ([("X-Auto-Reply-From", "x@cliente.test")], "autoreply"),
     ([("X-Autoresponse", "auto")], "autoreply"),
     ([("X-Auto-Reply", "yes")], "autoreply"),
+    ([("X-AutoSubmitted", "yes")], "autoreply"),
+    ([("X-AutoSubmitted", "no")], "accept"),
     ([("X-Mail-Autoreply", "yes")], "autoreply"),
     ([("X-FC-MachineGenerated", "true")], "autoreply"),
     ([("X-Autoreply", "no")], "accept"),
@@ -198,6 +200,11 @@ _FAILURE = "Delivery to the following recipient failed permanently:\n\n  ana@cli
     ("Ausência temporária", "", "autoreply"),
     ("Abwesend bis 12.05.", "", "autoreply"),
     ("不在通知: お見積り", "", "autoreply"),
+    ("Risposta Non al computer: Preventivo", "", "autoreply"),
+    ("Sorry, I'm on vacation (Out of Office - US Open)", "", "autoreply"),
+    ("Consulta (Auto Reply)", "", "autoreply"),
+    ("Avería urgente (out of office hours)", "", "accept"),
+    ("Non al computer ma al telefono, vi chiamo", "", "accept"),
     ("Abwesend war niemand, die Lieferung kam trotzdem nicht", "", "accept"),
     ("Frånvarorapport saknas i systemet", "", "accept"),
     ("Mi impresora dice out of office", "", "accept"),
@@ -483,9 +490,10 @@ def test_a_report_of_success_is_not_a_bounce(action, status, kind):
     assert classify(parse_message(_dsn_message(action, status)), OWN).kind == kind
 
 
-def test_a_report_its_sender_gave_up_as_expired_is_final():
-    # SendGrid writes "expired", which RFC 3464 does not list, with an empty status
-    verdict = classify(parse_message(_dsn_message("expired", "")), OWN)
+@pytest.mark.parametrize("action", ["expired", "fail"])
+def test_a_report_its_sender_gave_up_as_expired_is_final(action):
+    # SendGrid writes "expired", some MTAs "fail"; RFC 3464 lists neither. An empty status
+    verdict = classify(parse_message(_dsn_message(action, "")), OWN)
     assert verdict.kind == "bounce" and verdict.bounce.permanent
     assert verdict.bounce.failed_recipients == ("ana@cliente.test",)
 
