@@ -87,8 +87,12 @@ _BELOW = re.compile(
     r"\b(?:see|ver|v[ée]ase|siehe|voir|vedi)\b[^.!?]{0,20}?(?:\bbelow\b|\babajo\b|\bdebajo\b|\bunten\b|"
     r"ci-dessous|\babaixo\b|\bsotto\b)")
 # The line our mail opens with ("##- Escriba su respuesta encima de esta línea -##",
-# templates/email/_reply_above.txt.j2), as the client quoted it, or another help desk's
-_REPLY_ABOVE = re.compile(r"[>\s]*#{2}-\s.{4,120}\s-#{2}\s*$")
+# templates/email/_reply_above.txt.j2), as the client quoted it, or another help desk's:
+# Zendesk's has the same dashes, a forum's or an earlier desk's only the hashes
+# ("## Please type your reply above this line. ##")
+_ABOVE_THIS_LINE = (r"(?i:above this line|[üu]ber dieser zeile|oberhalb dieser zeile|encima de esta l[ií]nea|"
+                    r"au-dessus de cette ligne|acima desta linha|sopra questa (?:riga|linea))")
+_REPLY_ABOVE = re.compile(r"[>\s]*#{2}(?:-\s.{4,120}\s-|\s(?=.{0,120}" + _ABOVE_THIS_LINE + r").{4,120}\s)#{2}\s*$")
 _LINK_END = re.compile(r"https?://\S+$")
 _URL_REST = re.compile(r"[\w\-.~/?#\[\]@!$&'()*+,;=%]{1,200}")
 
@@ -242,7 +246,7 @@ def _reply_above(lines: list[str]) -> int:
     """Where the quoted mail of ours begins: its "type your reply above this line", or
     the client's line introducing it, whatever that says ("Soporte escribió:")."""
     found = next((i for i, line in enumerate(lines)
-                  if "#-" in line and len(line) <= _MAX_HEADER and _REPLY_ABOVE.match(line)), None)
+                  if "##" in line and len(line) <= _MAX_HEADER and _REPLY_ABOVE.match(line)), None)
     if found is None:
         return len(lines)
     above = _skip_blank_back(lines, found)

@@ -385,6 +385,10 @@ MORE_CLIENTS = [
      "Thanks"),
     ("our marker with nothing written above is kept", "> ##- Escriba su respuesta encima de esta línea -##\n> Hola\n",
      "> ##- Escriba su respuesta encima de esta línea -##\n> Hola"),
+    ("another desk's marker, hashes only", "This is my answer.\n\n## Please type your reply above this line. ##\n"
+     "previous discussion", "This is my answer."),
+    ("a heading between hashes is text", "Notas:\n## Pedido ##\nLa caldera no enciende.",
+     "Notas:\n## Pedido ##\nLa caldera no enciende."),
     ("a lead-in over our marker stays, our mail goes", "Mira lo que me decís:\n##- Escriba su respuesta encima de esta línea -##\nHola",
      "Mira lo que me decís:"),
     ("a list's sender, named via the list", "Fixed.\n\nAna Ruiz via Soporte wrote:\n\n> old\n", "Fixed."),
