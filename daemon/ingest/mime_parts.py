@@ -543,6 +543,8 @@ def _file_type(declared: str, name: str, head: bytes) -> str:
     kin, or no type at all: a file in winmail.dat or uuencoded) what the file's name
     says, else what its first bytes say (`head` is empty for a large file read later
     from the raw message), else as declared."""
+    if "*" in declared:         # "*/*": a pattern, no type (a scanner's, an Odoo user's)
+        declared = _BINARY
     if declared in _TYPE_ALIASES:
         return _TYPE_ALIASES[declared]
     if declared not in _UNTYPED:

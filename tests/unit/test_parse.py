@@ -839,8 +839,11 @@ def test_a_plain_version_that_only_points_to_the_html_gives_way(plain, html, exp
     (b'Content-Type: application-x-gzip; name="document.xml.gz"', b"\x1f\x8b", "application/gzip"),
     # a declared type is kept, whatever the name
     (b'Content-Type: application/zip; name="factura.pdf"', b"PK\x03\x04", "application/zip"),
+    # a pattern is no type: what the name or the bytes say, else "some file"
+    (b'Content-Type: */*; name="escaneo.pdf"', b"x", "application/pdf"),
+    (b"Content-Type: */*", b"PK\x03\x04", "application/octet-stream"),
 ], ids=["image/jpg", "x-pdf", "named", "force-download", "pdf bytes", "heic bytes", "unknown stays",
-        "gz", "gz under a broken type", "declared wins"])
+        "gz", "gz under a broken type", "declared wins", "wildcard named", "wildcard unknown"])
 def test_a_file_gets_the_standard_type_of_what_it_is(header, payload, expected):
     part = header + b"\nContent-Disposition: attachment\nContent-Transfer-Encoding: base64\n\n" \
         + base64.b64encode(payload)
