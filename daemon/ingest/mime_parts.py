@@ -20,6 +20,7 @@ from email.message import Message
 from email.policy import compat32
 from email.utils import collapse_rfc2231_value
 
+from daemon.ingest.data_images import inline_data_images
 from daemon.ingest.decode import decode_bytes, decode_header_value, meta_charset, unsmuggle, utf16_byte_order
 from daemon.ingest.enriched import ENRICHED_TYPES, enriched_to_text
 from daemon.ingest.flowed import unflow
@@ -505,6 +506,9 @@ def _add_body(part: Message, ctype: str, out: _Collector) -> None:
         text = _without_uuencoded_files(text, out)
     if ctype == "text/plain":
         text = signed_text(text)
+    if ctype == "text/html":
+        text, images = inline_data_images(text, len(out.attachments))
+        out.attachments.extend(images)
     _add_text("html" if ctype == "text/html" else "text", text, out)
 
 
