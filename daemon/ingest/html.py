@@ -31,6 +31,9 @@ _ATTRIBUTES = {
 _DROP_WITH_CONTENT = {"script", "style", "title", "head", "iframe", "object", "embed",
                       "template", "noscript", "textarea", "select", "svg", "math"}
 _URL_SCHEMES = {"http", "https", "mailto", "cid"}
+# Markup of any kind ("<bob@x>" and "<https://x>" are none): without it, an "HTML" body
+# is plain text under a mailer's wrong label
+_ANY_TAG = re.compile(r"<(?:!|/?[A-Za-z][A-Za-z0-9-]*(?=[\s/>]))")
 _MAX_MARKUP = 1_000_000  # nh3 is quadratic in the number of "&" in one text
 
 
@@ -38,7 +41,7 @@ def sanitize_html(html: str) -> str:
     """The body with only allowlisted markup; links get rel="noopener noreferrer".
     Past _MAX_MARKUP characters, its text in a <pre> (nh3 slows down too much)."""
     html = html.encode("utf-8", "replace").decode("utf-8")  # lone surrogates -> "?"
-    if len(html) > _MAX_MARKUP:
+    if len(html) > _MAX_MARKUP or not _ANY_TAG.search(html):
         return "<pre>" + entities.escape(html_to_text(html), quote=False) + "</pre>"
     return nh3.clean(
         _tidy(html), tags=_TAGS, attributes=_ATTRIBUTES, clean_content_tags=_DROP_WITH_CONTENT,
@@ -197,6 +200,8 @@ def _declared_size(given: dict[str, str]) -> tuple[float | None, float | None]:
 def html_to_text(html: str) -> str:
     """Readable text: blocks on their own lines, blockquotes as "> ", links as
     "text (url)", entities decoded, scripts, styles and the head left out."""
+    if not _ANY_TAG.search(html):   # plain text under an HTML label: its lines are its own
+        return entities.unescape(html.replace("\r\n", "\n")).strip()
     renderer = _TextRenderer()
     try:
         renderer.feed(_tidy(html))

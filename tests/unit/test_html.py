@@ -94,6 +94,9 @@ TO_TEXT = [
     ("skipped parts", "<head><title>T</title></head><script>x=1</script>"
      "<style>p{}</style><p>cuerpo</p>", "cuerpo"),
     ("unclosed head", "<head><title>T<body><p>cuerpo</p>", "cuerpo"),
+    # plain text under an HTML label: no markup at all, so its lines are its own
+    ("no markup at all", "Gracias.\n\nRendell\n____\nFrom: Sanford <s@x.test>\n5 &lt; 6",
+     "Gracias.\n\nRendell\n____\nFrom: Sanford <s@x.test>\n5 < 6"),
     ("text in the head, no body", "<html><head><meta charset=\"utf-8\">\n<title>T</title>\nNo puedo entrar."
      "<br>Gracias</html>", "No puedo entrar.\nGracias"),
     ("lists", "<ul><li>uno</li><li>dos<ol><li>a</li><li>b</li></ol></li></ul>",
@@ -166,6 +169,10 @@ def test_html_to_text(html: str, text: str) -> None:
      "<p class=MsoNormal>1. Which browser?</p><p><span style='color:red'>Chrome 120</span></p>",
      "Hi, see my answers below in red.\n\nFrom: Soporte <s@x.test>\nSent: Monday, January 8, 2024 10:00 AM\n"
      "To: Ana <a@x.test>\nSubject: RE: Pedido\n\n1. Which browser?\n\nChrome 120"),
+    # plain text sent as HTML: its Outlook header block still marks the history
+    ("Great, thank you!\n\nRendell Good\n________________________________\nFrom: Sanford <s@x.test>\n"
+     "Sent: Tuesday, February 17, 2026 10:46 AM\nTo: Rendell <r@x.test>\nSubject: RE: Demo\n\nGood Morning!",
+     "Great, thank you!\n\nRendell Good"),
 ])
 def test_rendered_replies_split_cleanly(html: str, visible: str) -> None:
     assert split_reply(html_to_text(html)).visible == visible
