@@ -32,6 +32,14 @@ from daemon.ingest.tnef import Tnef, read_tnef
 
 MAX_FILENAME = 150
 _BODY_TYPES = ("text/plain", "text/html") + ENRICHED_TYPES
+# Text types that are files, not the body: invitations, contact cards, tables, a returned
+# message's headers (Zoho writes text/rfc822)
+_TEXT_FILES = ("text/calendar", "text/x-vcalendar", "text/vcard", "text/x-vcard", "text/directory", "text/csv",
+               "text/tab-separated-values", "text/rfc822-headers", "text/rfc822", "text/xml", "text/css",
+               "text/javascript", "text/x-vcf")
+# The type written the wrong way round or misspelled (contact forms)
+_TEXT_TYPOS = {"plain/text": "text/plain", "html/text": "text/html", "txt/plain": "text/plain",
+               "text/txt": "text/plain", "text/htm": "text/html", "text/plaintext": "text/plain"}
 _WHOLE_PARTS = ("message/rfc822", "message/global", "message/delivery-status",
                 "message/global-delivery-status", "message/disposition-notification",
                 "message/feedback-report", "message/news", "message/partial")
@@ -263,6 +271,7 @@ def _visit(part: Message, out: _Collector, alternative: bool = False) -> None:
         part, ctype = mended, mended.get_content_type()
     if ctype == "text/plain" and "/" not in _declared_type(part) and part.get("content-type") is not None:
         ctype = _type_from_name(part) or _html_by_look(part) or ctype
+    ctype = _TEXT_TYPOS.get(ctype) or _unknown_text_as_plain(part, ctype)
     if ctype in _WHOLE_PARTS:
         out.attachments.append(_whole_attachment(part, ctype, len(out.attachments) + 1))
     elif part.is_multipart() and ctype == "multipart/alternative":
@@ -347,6 +356,15 @@ def _type_of_name(name: str) -> str:
     if compression:
         return _COMPRESSED.get(compression, _BINARY)
     return guessed or _BINARY
+
+
+def _unknown_text_as_plain(part: Message, ctype: str) -> str:
+    """An unnamed text part of a subtype we do not know (text/markdown, text/x-diff, a
+    PHP form's text/x-anything) is read as plain text (RFC 2046 §4.1.4), not stored as a
+    nameless file; calendars, cards and tables stay files."""
+    if not ctype.startswith("text/") or ctype in _BODY_TYPES or ctype in _TEXT_FILES or ctype in _TYPE_ALIASES:
+        return ctype
+    return "text/plain" if not _raw_filename(part) and _disposition(part) != "attachment" else ctype
 
 
 def _declared_type(part: Message) -> str:
@@ -761,7 +779,8 @@ def _disposition(part: Message) -> str:
 def _raw_filename(part: Message) -> str:
     return _parameter(lambda: _extended(part, "filename", "content-disposition")
                       or _extended(part, "name", "content-type") or part.get_filename() or part.get_param("name")
-                      or part.get_param("file"))    # a non-standard name some generators write
+                      # non-standard names some generators write: "file=", and "name=" on the disposition
+                      or part.get_param("file") or part.get_param("name", header="content-disposition"))
 
 
 def _extended(part: Message, name: str, header: str) -> str | None:

@@ -890,3 +890,28 @@ def test_a_file_sent_as_text_stays_a_file():
     data = b"".join(i.to_bytes(4, "little") for i in range(1024))   # NULs on both sides: no UTF-16
     msg = parse_message(_text_part(None, data))
     assert msg.text == "" and [a.payload for a in msg.attachments] == [data]
+
+
+@pytest.mark.parametrize("header, text, files", [
+    # the type misspelled or written the wrong way round (contact forms)
+    (b"Content-Type: plain/text; charset=utf-8", "Mi pedido 4711 no ha llegado.", []),
+    (b"Content-Type: html/text; charset=utf-8", "Mi pedido 4711 no ha llegado.", []),
+    # a text subtype we do not know is plain text (RFC 2046), unless it is a named file
+    (b"Content-Type: text/markdown; charset=utf-8", "Mi pedido 4711 no ha llegado.", []),
+    (b"Content-Type: text/x-diff\nContent-Disposition: attachment; filename=arreglo.diff", "",
+     [("arreglo.diff", "text/x-diff")]),
+    # calendars and cards stay files
+    (b"Content-Type: text/calendar; method=REQUEST", "", [("attachment-1.ics", "text/calendar")]),
+], ids=["plain/text", "html/text", "markdown", "named diff", "calendar"])
+def test_text_under_an_odd_type_is_read_as_text_and_files_stay_files(header, text, files):
+    body = b"<p>Mi pedido 4711 no ha llegado.</p>" if b"html/" in header else "Mi pedido 4711 no ha llegado.".encode()
+    msg = parse_message(b"From: ana@cliente.test\nSubject: Pedido\n" + header + b"\n\n" + body + b"\n")
+    assert msg.text.strip() == text
+    assert [(a.filename, a.content_type) for a in msg.attachments] == files
+
+
+def test_a_name_written_on_the_disposition_names_the_file():
+    part = (b'Content-Type: application/octet-stream\nContent-Disposition: attachment; name="factura-2024.pdf"\n'
+            b"Content-Transfer-Encoding: base64\n\n" + base64.b64encode(b"%PDF-1.4 x"))
+    msg = parse_message(_multipart("mixed", b"Content-Type: text/plain\n\nAdjunto la factura.", part))
+    assert [(a.filename, a.content_type) for a in msg.attachments] == [("factura-2024.pdf", "application/pdf")]
