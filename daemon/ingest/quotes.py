@@ -32,14 +32,17 @@ _CLOSING_WORDS = (
     r"a [ée]crit|ha scritto|scrive|hat geschrieben|het volgende geschreven|geschreven|"
     r"napisa[lł](?:\(a\)|a)?|pisze|nap[ií]?sal(?:\(a\)|a)?|kirjoitti|yazd[ıi]|nades[lł]a[lł]|"
     r"napisao(?: je)?|napisala(?: je)?|ra[sš][eė]|menulis|"
-    r"написал(?:\(а\)|а)?|написав|написала|пишет|пише|írta|đã viết)"
+    r"написал(?:\(а\)|а)?|написав|написала|пишет|пише|писал(?:\(а\)|а)?|написа|írta|đã viết|"
+    r"ha escrito|pi[šs]e|kirjutas|rakstīja|shkroi|membalas|idatzi zuen|yazm[ıi]ş|yazd[ıi])"
     r"|έγραψε|a scris|كتب|نوشت|เขียนว่า"
-    r"|写道|寫道|来信|來信|撰写|撰寫|작성|のメッセージ|書きました)")
+    r"|写道|寫道|来信|來信|撰写|撰寫|작성|のメッセージ|書きました|提到|寫下|寫到|쓴 글|쓴 내용)")
 # verbs that come before the date: "Ana <ana@x> schrieb am Di., 8. Aug. 2023, 10:42:"
-_VERBS_BEFORE_DATE = r"schrieb|schreef|skrev|kirjoitti|írta|napisana przez|wrote on"
+_VERBS_BEFORE_DATE = (r"schrieb|schreef|skrev|kirjoitti|írta|napisana przez|wrote on|escribi[oó]|escreveu|"
+                      r"a [ée]crit|ha scritto|писал|написал")
 _CLOSING = re.compile(_CLOSING_WORDS + r"\s?:$|\b(?:" + _VERBS_BEFORE_DATE + r")\b.*:$")
 # Horde/IMP: "Quoting Ana <ana@x>:", "Zitat von Ana <ana@x>:"
-_QUOTING = re.compile(r"(?:quoting|zitat von|citando a?|citation de|cytuję)\s.*@.*:$")
+_QUOTING = re.compile(r"(?:quoting|zitat von|citando a?|citation de|cytuję|cytowanie|citeren|cituji|citerar|"
+                      r"цитирую|alıntı|引用|引述)\s.*@.*:$")
 # Without a known opening ("Ana <ana@x> wrote:") it only counts right above a quote, and
 # only with the address right before the word: "I asked bob@x what he wrote:" is prose.
 _ADDRESS_THEN_VERB = r"@[^\s@]*[\s\]>)\"']*" + _CLOSING_WORDS
@@ -103,13 +106,37 @@ _ORIGINAL = re.compile(     # the opening dashes cut to one, glued ("-Reply mess
     r"oprindelig (?:meddelelse|besked)|opprinnelig melding|originalmeddelande|"
     r"ursprungligt meddelande|"
     r"alkuperäinen viesti|wiadomość oryginalna|původní zpráva|eredeti üzenet|"
-    r"исходное сообщение|оригинальное сообщение|原始邮件|原始郵件|邮件原件|origineel bericht)\s*[-‐‑–—]{2,}",
+    r"исходное сообщение|оригинальное сообщение|原始邮件|原始郵件|邮件原件|origineel bericht|"
+    # as the mail programs' translations write it (Thunderbird, Evolution, Roundcube, SOGo)
+    r"message initial|courriel original|початкове повідомлення|оригінальне повідомлення|"
+    r"原始消息|原始信息|原始訊息|元のメッセージ|원본 메시지|treść oryginalnej wiadomości|"
+    r"[öo]zg[üu]n [İi]leti|orjinal [İi]leti|الرسالة الأصلية|הודעה מקורית|αρχικό μήνυμα|mesajul original|"
+    r"originalus laiškas|pesan asli|mesej asal|thư gốc|izvorna poruka|originalna poruka|"
+    r"izvirno sporočilo|original besked|orginalmeddelande|orginalpost|oorspronkelijke? bericht|"
+    r"orgineel bericht|پیام اصلی|मूल संदेश|mensaxe orixinal|sākotnējā vēstule|оригинално писмо|"
+    r"opp?h?av?leg melding|opprinneleg melding|mesazhi origjinal|ข้อความเดิม|ข้อความต้นฉบับ|"
+    r"الرسالة الأساسية|الرسالة الأصليَّة|algne kiri|algupärane sõnum|pôvodná správa|изворна порука|"
+    r"oorspronklike boodskap|oprindeligt brev|मौलिक संदेश|оригинална порака|jatorrizko mezua|"
+    r"messatge original)\s*[-‐‑–—]{2,}",
     re.IGNORECASE)
 _FORWARD = re.compile(
     r"(?:-{2,}\s*(?:forwarded message|mensaje reenviado|weitergeleitete nachricht|"
     r"message transf[ée]r[ée]|messaggio inoltrato|mensagem encaminhada|"
     r"doorgestuurd bericht|vidarebefordrat meddelande|videresendt (?:meddelelse|besked|melding)|"
-    r"välitetty viesti|przekazana wiadomość|přeposlaná zpráva|пересылаемое сообщение)\s*-{2,}|"
+    r"välitetty viesti|przekazana wiadomość|přeposlaná zpráva|пересылаемое сообщение|"
+    r"mensagem reencaminhada|перенаправленное сообщение|переслане повідомлення|пересланий лист|"
+    r"转发的消息|转发的信息|转发的信件|轉遞的郵件|轉寄的訊息|전달된 메시지|treść przekazanej wiadomości|"
+    r"[İi]letilen [İi]leti|yönlendirilen ileti|yönlendirilmiş [İi]leti|missatge reenviat|"
+    r"továbbított (?:üzenet|levél)|mesaj înaintat|mensaxe reenviada|mensaxe reencamiñada|"
+    r"препратено писмо|videresendt brev|messatge transferit|wiadomość przekazywana|przekazywana wiadomość|"
+    r"ďalej odoslaná správa|preposlaná správa|posredovano sporočilo|prosl[ij]?jeđena poruka|"
+    r"prosleđena poruka|прослеђена порука|προωθημένο μήνυμα|edasisuunatud kiri|birbidalitako mezua|"
+    r"edelleenlähetetty viesti|pesan yang diteruskan|persiųstas laiškas|mesej dimajukan|"
+    r"thư được chuyển tiếp|رسالة معاد توجيهها|הודעה שהועברה|پیام ارسال مجدد شده)\s*-{2,}|"
+    r"-{2,}\s*(?:forwarded message from|weitergeleitete nachricht von|message transf[ée]r[ée] de|"
+    r"videresendt besked fra|välitetty viesti osoitteesta|zpráva přeposlaná od|przekierowywany list od|"
+    r"missatge reenviat de)"
+    r"\s.{1,200}?-{2,}|-{2,}.{1,200}?\skişisinden iletilen ileti\s*-{2,}|"
     r"(?:begin )?forwarded message\s?:|"
     r"(?:inicio|comienzo) del mensaje reenviado\s?:|d[ée]but du message r[ée]exp[ée]di[ée]\s?:)$",
     re.IGNORECASE)
@@ -118,7 +145,8 @@ _FORWARD = re.compile(
 _HEADER_KEYS = {
     "from": {"from", "de", "von", "van", "da", "från", "fra", "od", "от", "feladó",
              "lähettäjä", "kimden", "nadawca", "发件人", "寄件者", "差出人", "보낸 사람",
-             "від", "από", "de la", "dari", "từ", "מאת", "من"},
+             "від", "από", "de la", "dari", "từ", "מאת", "من", "مِن", "remitente", "mittente", "afzender",
+             "gönderen", "gönderici", "odesílatel", "від кого", "從", "発信者"},
     "date": {"sent", "date", "enviado", "enviado el", "enviat", "fecha", "data", "gesendet",
              "datum", "envoyé", "envoyé le", "envoye", "envoye le", "inviato", "verzonden", "enviada em", "sendt",
              "skickat", "dato", "wysłano", "wysłane", "odesláno", "отправлено", "дата",
@@ -128,7 +156,7 @@ _HEADER_KEYS = {
              "đã gửi", "נשלח", "تاريخ الإرسال", "تم الإرسال"},
     "to": {"to", "para", "per a", "an", "à", "a", "aan", "til", "till", "do", "komu",
            "кому", "címzett", "vastaanottaja", "kime", "adresat", "收件人", "收件者",
-           "宛先", "받는 사람", "za", "προς", "către", "kepada", "đến", "אל", "إلى"},
+           "宛先", "받는 사람", "za", "προς", "către", "kepada", "đến", "אל", "إلى", "المستقبل"},
     "subject": {"subject", "asunto", "assumpte", "betreff", "objet", "sujet", "oggetto",
                 "onderwerp", "assunto", "emne", "ämne", "temat", "předmět", "тема",
                 "tárgy", "aihe", "konu", "主题", "主旨", "件名", "제목", "predmet", "θέμα",
@@ -503,9 +531,10 @@ def _classify_attribution(candidate: str) -> bool | None:
         return True
     if _SENDER_ONLY.match(low):
         return True
-    # a date without its time opening it ("6 октября 2014 lidel написал:"): right above a quote
+    # a date without its time opening it ("6 октября 2014 lidel написал:"), or the verb
+    # before a full date ("Ana Ruiz escribió el 23/11/26 a las 10:00:"): right above a quote
     dated_first = _DATE_FIRST.match(low) is not None and _YEAR.search(low) is not None
-    return False if dated_first or _LOOSE_SENDER.search(low) else None
+    return False if dated_first or dated or _LOOSE_SENDER.search(low) else None
 
 
 def _attribution_ends(lines: list[str]) -> dict[int, int]:

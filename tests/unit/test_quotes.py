@@ -568,3 +568,48 @@ def test_a_gmail_reply_inside_its_signature_block_is_read_whole() -> None:
 ])
 def test_french_outlook_headers_and_dashed_sign_offs(body: str, visible: str) -> None:
     assert split_reply(body).visible == visible
+
+
+# Reply headers as the mail programs' translations write them (Thunderbird, Evolution,
+# Roundcube, SOGo, Horde, Mutt): the history goes, the new text stays.
+LOCALIZED = [
+    ("roundcube es block", "Gracias.\n\nRemitente: Ana Ruiz <ana@x.test>\nFecha: 23/11/2026 10:00\n"
+     "Para: Soporte <s@x.test>\nAsunto: Pedido\n\nviejo"),
+    ("thunderbird it block", "Grazie.\n\nMittente: Ana Ruiz <ana@x.test>\nData: lunedì 23 novembre 2026 10:00\n"
+     "A: Soporte <s@x.test>\nOggetto: Ordine\n\nvecchio"),
+    ("roundcube tr block", "Teşekkürler.\n\nGönderen: Ana Ruiz <ana@x.test>\nTarih: 23.11.2026 10:00\n"
+     "Kime: Soporte <s@x.test>\nKonu: Sipariş\n\neski"),
+    ("evolution fr original", "Merci.\n\n-------- Message initial --------\nDe: Ana Ruiz <ana@x.test>\n"
+     "Date: lun. 23 nov. 2026 10:00\nÀ: Soporte <s@x.test>\nObjet: Commande\n\nancien"),
+    ("thunderbird zh original", "谢谢\n\n-------- 原始消息 --------\n发件人: Ana Ruiz <ana@x.test>\n"
+     "日期: 2026/11/23 10:00\n收件人: Soporte <s@x.test>\n主题: 订单\n\n旧的"),
+    ("sogo es, verb capitalised", "Gracias.\n\nEl 23/11/2026 10:00, Ana Ruiz <ana@x.test> Ha escrito:\n\nviejo"),
+    ("roundcube ru, date after the verb, above a quote", "Спасибо.\n\nAna Ruiz писал(а) 23.11.2026 10:00:\n> старое"),
+    ("thunderbird es, name only, date after the verb", "Gracias.\n\nAna Ruiz escribió el 23/11/26 a las 10:00:\n> viejo"),
+    ("thunderbird zh-TW, name only", "謝謝\n\nAna Ruiz 於 2026/11/23 上午10:00 寫道:\n> 舊的"),
+    ("horde pl", "Dziękuję.\n\nCytowanie Ana Ruiz <ana@x.test>:\n\n> stary"),
+]
+
+
+@pytest.mark.parametrize("body", [case[1] for case in LOCALIZED], ids=[case[0] for case in LOCALIZED])
+def test_localized_reply_headers_mark_the_history(body):
+    new = body.split("\n\n", 1)[0]
+    assert split_reply(body).visible == new
+
+
+@pytest.mark.parametrize("body", [
+    "Mire esto.\n\n-------- Mensagem reencaminhada --------\nAssunto: Pedido\nData: 23/11/2026 10:00\n"
+    "De: Ana Ruiz <ana@x.test>\nPara: Loja <l@x.test>\n\nO pedido chegou partido.",
+    "Mire esto.\n\n----- Forwarded message from Ana Ruiz <ana@x.test> -----\n\nDate: Mon, 23 Nov 2026 10:00\n"
+    "From: Ana Ruiz <ana@x.test>\nTo: Loja <l@x.test>\nSubject: Pedido\n\nO pedido chegou partido.",
+    "Mire esto.\n\n-------- Yönlendirilmiş İleti --------\nKonu: Sipariş\nTarih: 23.11.2026 10:00\n"
+    "Gönderen: Ana Ruiz <ana@x.test>\nKime: Mağaza <l@x.test>\n\nSipariş kırık geldi.",
+], ids=["pt-PT forward", "mutt forward", "tr forward"])
+def test_localized_forwards_are_kept_whole(body):
+    assert split_reply(body).visible == body.strip()
+
+
+def test_a_dated_header_with_its_verb_over_unquoted_text_stays_the_customers():
+    # conservative: a date and a verb without an address may be the customer quoting someone
+    body = "Gracias.\n\nMi compañero escribió el 23/11/26 a las 10:00:\nel pedido sale mañana"
+    assert split_reply(body).visible == body
