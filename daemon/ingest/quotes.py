@@ -46,6 +46,7 @@ _QUOTING = re.compile(r"(?:quoting|zitat von|citando a?|citation de|cytuję|cyto
 # Without a known opening ("Ana <ana@x> wrote:") it only counts right above a quote, and
 # only with the address right before the word: "I asked bob@x what he wrote:" is prose.
 _ADDRESS_THEN_VERB = r"@[^\s@]*[\s\]>)\"']*" + _CLOSING_WORDS
+_ADDRESS_THEN_FEW_WORDS = re.compile(r"@[^\s@<>()\[\]]+[>)\]]['\"]?(?:\s*[^\s<>@:]+){0,4}\s?:$")
 _LOOSE_SENDER = re.compile(_ADDRESS_THEN_VERB + r"\s?:$")
 # ... but a line that is nothing but the sender and the verb ("Ana <ana@x> schrieb:",
 # "ana@x wrote:") is a header wherever it stands
@@ -520,9 +521,13 @@ def _classify_attribution(candidate: str) -> bool | None:
     if _QUOTING.match(low):
         return True
     if not _CLOSING.search(low):
-        found = _GMAIL_DATE_FIRST.match(low) or _GMAIL_DATE_ONLY.match(low) or (
-            _ADDRESS_END.search(low) and _CLOCK.search(low) and _YEAR.search(low))
-        return True if found else None
+        dated_line = _CLOCK.search(low) is not None and _YEAR.search(low) is not None
+        if _GMAIL_DATE_FIRST.match(low) or _GMAIL_DATE_ONLY.match(low) or (_ADDRESS_END.search(low) and dated_line):
+            return True
+        # a verb we do not know, in any language, a few words after the sender's address
+        # ("Ana <ana@x> напісаў:", "23.11.26 у 10:00 Ana <ana@x> napisa:"): with a date
+        # and time a header anywhere, without them only right above a quote
+        return dated_line if _ADDRESS_THEN_FEW_WORDS.search(low) else None
     dated = _CLOCK.search(low) is not None and _YEAR.search(low) is not None
     if low.startswith(_OPENINGS):
         # "On Monday at 10:30 your colleague wrote:" is a customer telling a story

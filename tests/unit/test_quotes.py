@@ -588,6 +588,10 @@ LOCALIZED = [
     ("thunderbird es, name only, date after the verb", "Gracias.\n\nAna Ruiz escribió el 23/11/26 a las 10:00:\n> viejo"),
     ("thunderbird zh-TW, name only", "謝謝\n\nAna Ruiz 於 2026/11/23 上午10:00 寫道:\n> 舊的"),
     ("horde pl", "Dziękuję.\n\nCytowanie Ana Ruiz <ana@x.test>:\n\n> stary"),
+    # a verb we do not know, a few words after the address: dated, a header anywhere ...
+    ("thunderbird be, dated", "Дзякуй.\n\n23.11.26 у 10:00 Ana Ruiz <ana@x.test> напісаў:\n\nстары"),
+    # ... undated, right above a quote
+    ("geary bs, undated above a quote", "Hvala.\n\nAna Ruiz <ana@x.test> je napisao/la:\n> stari"),
 ]
 
 
@@ -607,6 +611,11 @@ def test_localized_reply_headers_mark_the_history(body):
 ], ids=["pt-PT forward", "mutt forward", "tr forward"])
 def test_localized_forwards_are_kept_whole(body):
     assert split_reply(body).visible == body.strip()
+
+
+def test_an_address_and_a_few_words_over_unquoted_text_stay_the_customers():
+    body = "Gracias.\n\nEscríbanme a <ana@x.test> para más:\nmi teléfono es el 600 000 000"
+    assert split_reply(body).visible == body
 
 
 def test_a_dated_header_with_its_verb_over_unquoted_text_stays_the_customers():
