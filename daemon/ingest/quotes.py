@@ -120,6 +120,8 @@ _ORIGINAL = re.compile(     # the opening dashes cut to one, glued ("-Reply mess
     r"oorspronklike boodskap|oprindeligt brev|मौलिक संदेश|оригинална порака|jatorrizko mezua|"
     r"messatge original)\s*[-‐‑–—]{2,}",
     re.IGNORECASE)
+# A label between dashes we do not know, in any language ("-------- Edastatud kiri --------")
+_DASHED_LABEL = re.compile(r"[-‐‑–—━]{2,}\s*[^\W\d_][^@\d:]{1,60}?\s*[-‐‑–—━]{2,}$")
 _FORWARD = re.compile(
     r"(?:-{2,}\s*(?:forwarded message|mensaje reenviado|weitergeleitete nachricht|"
     r"message transf[ée]r[ée]|messaggio inoltrato|mensagem encaminhada|"
@@ -147,21 +149,29 @@ _HEADER_KEYS = {
     "from": {"from", "de", "von", "van", "da", "från", "fra", "od", "от", "feladó",
              "lähettäjä", "kimden", "nadawca", "发件人", "寄件者", "差出人", "보낸 사람",
              "від", "από", "de la", "dari", "từ", "מאת", "من", "مِن", "remitente", "mittente", "afzender",
-             "gönderen", "gönderici", "odesílatel", "від кого", "從", "発信者"},
+             "gönderen", "gönderici", "odesílatel", "від кого", "從", "発信者",
+             # as the mail programs' translations label it (Thunderbird, Evolution, Roundcube)
+             "šalje", "frá", "frå", "ад", "saatja", "no", "daripada", "nga", "од", "nork", "fan", "ó",
+             "шаље", "จาก", "di", "vun", "المرسل", "प्रेषक", "lähettäjä", "oddi wrth"},
     "date": {"sent", "date", "enviado", "enviado el", "enviat", "fecha", "data", "gesendet",
              "datum", "envoyé", "envoyé le", "envoye", "envoye le", "inviato", "verzonden", "enviada em", "sendt",
              "skickat", "dato", "wysłano", "wysłane", "odesláno", "отправлено", "дата",
              "küldve", "dátum", "lähetetty", "päivämäärä", "gönderildi", "tarih",
              "message du", "日期", "发送时间", "寄件日期", "送信日時", "날짜", "보낸 날짜",
              "elküldve", "odoslané", "poslano", "надіслано", "στάλθηκε", "trimis", "dikirim",
-             "đã gửi", "נשלח", "تاريخ الإرسال", "تم الإرسال"},
+             "đã gửi", "נשלח", "تاريخ الإرسال", "تم الإرسال",
+             "päiväys", "ημερομηνία", "kuupäev", "תאריך", "tanggal", "dagsetning", "datums", "tarikh",
+             "datë", "датум", "วันที่", "ngày", "التاريخ", "data e", "dyddiad"},
     "to": {"to", "para", "per a", "an", "à", "a", "aan", "til", "till", "do", "komu",
            "кому", "címzett", "vastaanottaja", "kime", "adresat", "收件人", "收件者",
-           "宛先", "받는 사람", "za", "προς", "către", "kepada", "đến", "אל", "إلى", "المستقبل"},
+           "宛先", "받는 사람", "za", "προς", "către", "kepada", "đến", "אל", "إلى", "المستقبل",
+           "да", "saaja", "prima", "uz", "për", "прима", "ถึง", "tới", "до", "i"},
     "subject": {"subject", "asunto", "assumpte", "betreff", "objet", "sujet", "oggetto",
                 "onderwerp", "assunto", "emne", "ämne", "temat", "předmět", "тема",
                 "tárgy", "aihe", "konu", "主题", "主旨", "件名", "제목", "predmet", "θέμα",
-                "subiect", "subjek", "chủ đề", "נושא", "الموضوع"},
+                "subiect", "subjek", "chủ đề", "נושא", "الموضوع",
+                "тэма", "teema", "naslov", "viðfangsefni", "temats", "subjekt", "หัวเรื่อง", "tiêu đề",
+                "pwnc"},
     "other": {"cc", "cco", "bcc", "reply-to", "responder a", "importance", "importancia",
               "copie à", "kopia", "копия", "抄送", "副本", "cc 收件者", "참조"},
 }
@@ -401,7 +411,7 @@ def _first_marker(lines: list[str]) -> tuple[str, int] | None:
         if not stripped or len(stripped) > _MAX_HEADER or _is_quote(line):
             i += 1
             continue
-        if stripped[0] in "-‐‑–_—=bBcCdDiI*" and (found_at := _separator_at(lines, i)):
+        if stripped[0] in "-‐‑–_—━=bBcCdDiI*" and (found_at := _separator_at(lines, i)):
             return found_at
         if (":" in stripped or "：" in stripped) and (_outlook_block_at(lines, i) or _glued_block(stripped)) \
                 and _lead_in(lines, i) is None and not _raw_headers_around(lines, i):
@@ -454,6 +464,8 @@ def _separator_at(lines: list[str], i: int) -> tuple[str, int] | None:
     if dashed and _CLOSING.search(dashed.group(1).lower() + ":"):
         return ("cut", i)   # Android's "---- Ana wrote ----"
     below = _next_text(lines, i + 1)
+    if _DASHED_LABEL.match(marker) and below < len(lines) and _outlook_block_at(lines, below):
+        return ("forward", i)   # "-------- Pesan Diteruskan --------": a forward or the original, in doubt kept
     if _is_rule(stripped) and below < len(lines) and (
             _outlook_block_at(lines, below) or (_glued_block(lines[below], keys=1) and "@" in lines[below])):
         return ("cut", i)   # under a rule, one glued key will do: "From: bob@x Date: ..." (HTML's <b>s)

@@ -592,6 +592,11 @@ LOCALIZED = [
     ("thunderbird be, dated", "Дзякуй.\n\n23.11.26 у 10:00 Ana Ruiz <ana@x.test> напісаў:\n\nстары"),
     # ... undated, right above a quote
     ("geary bs, undated above a quote", "Hvala.\n\nAna Ruiz <ana@x.test> je napisao/la:\n> stari"),
+    # header blocks labelled as the translations label them
+    ("thunderbird fi block", "Kiitos.\n\nLähettäjä: Ana Ruiz <ana@x.test>\nPäiväys: maanantai 23. marraskuuta 2026 "
+     "10.00\nVastaanottaja: Soporte <s@x.test>\nAihe: Tilaus\n\nvanha"),
+    ("thunderbird he block", "תודה.\n\nמאת: Ana Ruiz <ana@x.test>\nתאריך: יום שני, 23 בנובמבר 2026 10:00\n"
+     "אל: Soporte <s@x.test>\nנושא: הזמנה\n\nישן"),
 ]
 
 
@@ -608,7 +613,12 @@ def test_localized_reply_headers_mark_the_history(body):
     "From: Ana Ruiz <ana@x.test>\nTo: Loja <l@x.test>\nSubject: Pedido\n\nO pedido chegou partido.",
     "Mire esto.\n\n-------- Yönlendirilmiş İleti --------\nKonu: Sipariş\nTarih: 23.11.2026 10:00\n"
     "Gönderen: Ana Ruiz <ana@x.test>\nKime: Mağaza <l@x.test>\n\nSipariş kırık geldi.",
-], ids=["pt-PT forward", "mutt forward", "tr forward"])
+    # a label between dashes we do not know over a header block: kept, as a forward would be
+    "Mire esto.\n\n-------- Edastatud kiri --------\nTeema: Tellimus\nKuupäev: esmaspäev, 23. november 2026 10:00\n"
+    "Saatja: Ana Ruiz <ana@x.test>\nSaaja: Pood <l@x.test>\n\nTellimus saabus katkisena.",
+    "Mire esto.\n\n━━━Thư đã chuyển tiếp━━━\nTừ: Ana Ruiz <ana@x.test>\nNgày: Thứ Hai, 23 tháng 11, 2026 10:00\n"
+    "Tới: Cửa hàng <l@x.test>\nTiêu đề: Đơn hàng\n\nĐơn hàng bị vỡ.",
+], ids=["pt-PT forward", "mutt forward", "tr forward", "an unknown label", "box-drawing dashes"])
 def test_localized_forwards_are_kept_whole(body):
     assert split_reply(body).visible == body.strip()
 
