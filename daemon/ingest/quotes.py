@@ -115,7 +115,7 @@ _ORIGINAL = re.compile(     # the opening dashes cut to one, glued ("-Reply mess
     r"originalus laiškas|pesan asli|mesej asal|thư gốc|izvorna poruka|originalna poruka|"
     r"izvirno sporočilo|original besked|orginalmeddelande|orginalpost|oorspronkelijke? bericht|"
     r"orgineel bericht|پیام اصلی|मूल संदेश|mensaxe orixinal|sākotnējā vēstule|оригинално писмо|"
-    r"opp?h?av?leg melding|opprinneleg melding|mesazhi origjinal|ข้อความเดิม|ข้อความต้นฉบับ|"
+    r"opphavleg melding|opprinneleg melding|mesazhi origjinal|ข้อความเดิม|ข้อความต้นฉบับ|"
     r"الرسالة الأساسية|الرسالة الأصليَّة|algne kiri|algupärane sõnum|pôvodná správa|изворна порука|"
     r"oorspronklike boodskap|oprindeligt brev|मौलिक संदेश|оригинална порака|jatorrizko mezua|"
     r"messatge original)\s*[-‐‑–—]{2,}",
@@ -165,7 +165,7 @@ _HEADER_KEYS = {
     "to": {"to", "para", "per a", "an", "à", "a", "aan", "til", "till", "do", "komu",
            "кому", "címzett", "vastaanottaja", "kime", "adresat", "收件人", "收件者",
            "宛先", "받는 사람", "za", "προς", "către", "kepada", "đến", "אל", "إلى", "المستقبل",
-           "да", "saaja", "prima", "uz", "për", "прима", "ถึง", "tới", "до", "i"},
+           "да", "saaja", "prima", "uz", "për", "прима", "ถึง", "tới", "до"},
     "subject": {"subject", "asunto", "assumpte", "betreff", "objet", "sujet", "oggetto",
                 "onderwerp", "assunto", "emne", "ämne", "temat", "předmět", "тема",
                 "tárgy", "aihe", "konu", "主题", "主旨", "件名", "제목", "predmet", "θέμα",
