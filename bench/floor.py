@@ -33,6 +33,11 @@ class FloorResult:
         return self.messages / self.seconds if self.seconds else 0.0
 
     @property
+    def others_cpu_seconds(self) -> float:
+        """What the rest of the machine (Dovecot, the kernel) spent meanwhile."""
+        return max(0.0, self.machine_cpu_seconds - self.cpu_seconds)
+
+    @property
     def cpu_rate(self) -> float:
         return self.messages / self.cpu_seconds if self.cpu_seconds else 0.0
 

@@ -532,15 +532,14 @@ def _classify_attribution(candidate: str) -> bool | None:
         return False if _VIA_SENDER.match(low) else None
     if _QUOTING.match(low):
         return True
+    dated = _CLOCK.search(low) is not None and _YEAR.search(low) is not None
     if not _CLOSING.search(low):
-        dated_line = _CLOCK.search(low) is not None and _YEAR.search(low) is not None
-        if _GMAIL_DATE_FIRST.match(low) or _GMAIL_DATE_ONLY.match(low) or (_ADDRESS_END.search(low) and dated_line):
+        if _GMAIL_DATE_FIRST.match(low) or _GMAIL_DATE_ONLY.match(low) or (_ADDRESS_END.search(low) and dated):
             return True
         # a verb we do not know, in any language, a few words after the sender's address
         # ("Ana <ana@x> напісаў:", "23.11.26 у 10:00 Ana <ana@x> napisa:"): with a date
         # and time a header anywhere, without them only right above a quote
-        return dated_line if _ADDRESS_THEN_FEW_WORDS.search(low) else None
-    dated = _CLOCK.search(low) is not None and _YEAR.search(low) is not None
+        return dated if _ADDRESS_THEN_FEW_WORDS.search(low) else None
     if low.startswith(_OPENINGS):
         # "On Monday at 10:30 your colleague wrote:" is a customer telling a story
         return "@" in low or dated
