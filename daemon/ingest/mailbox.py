@@ -23,6 +23,7 @@ from daemon.sections import Mailbox as MailboxConfig
 log = logging.getLogger("soporte.ingest")
 IDLE_RENEW_SECONDS = 25 * 60        # servers may drop IDLE after 29 minutes (RFC 2177)
 NETWORK_ERRORS = (OSError, IMAPClientError, TimeoutError)
+PROTOCOL_TRACE = "imapclient.imaplib"      # imaplib's own trace, as imapclient logs it
 # 0.5 s, 1 s, 2 s, 4 s … plus up to 1 s of jitter, never more than 5 s in all (spelled so
 # that every tenacity since 8.2 takes it: wait_exponential_jitter's `initial` is
 # deprecated in 9.x, and warns on every connect)
@@ -82,6 +83,7 @@ class Mailbox:
         cfg = self.cfg
         client = IMAPClient(cfg.host, port=cfg.port, ssl=cfg.security == "ssl",
                             timeout=cfg.timeout_seconds, ssl_context=ssl.create_default_context())
+        quiet_protocol_trace(client)
         try:
             if cfg.security == "starttls":
                 client.starttls(ssl.create_default_context())
@@ -207,6 +209,15 @@ class Mailbox:
         if self.client is None:
             raise MailboxError("not connected")
         return self.client
+
+
+def quiet_protocol_trace(client: IMAPClient) -> None:
+    """imapclient turns imaplib's protocol trace on and hands it to a logger, but imaplib
+    formats each trace line first, the repr of every downloaded message included: that
+    cost several times the CPU of the download itself. The trace stays on only when
+    someone is listening (the "imapclient.imaplib" logger at DEBUG)."""
+    if not logging.getLogger(PROTOCOL_TRACE).isEnabledFor(logging.DEBUG):
+        client._imap.debug = 0
 
 
 def _announces_mail(response: tuple) -> bool:
