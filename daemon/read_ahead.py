@@ -2,9 +2,12 @@
 worker process: while this process does the database work of one message, a second
 core downloads and parses the next ones over a connection of its own.
 
-Only worth it for a backlog: starting the worker and its IMAP login cost tens of
-milliseconds, so a handful of new messages (the daemon's usual IDLE wake-up) is fetched
-and read in this process. The worker is only an accelerator, and read-only (BODY.PEEK,
+Only worth it for a backlog: a handful of new messages (the daemon's usual IDLE
+wake-up) is fetched and read in this process. Starting the worker costs a new
+interpreter the first time (about half a second) and an IMAP login every time, so
+meanwhile this process fetches and reads the first messages itself, a few at a time,
+until the worker takes over from the next one (`HandOver`); a backlog that is gone
+before then was all read here. The worker is only an accelerator, and read-only (BODY.PEEK,
 like every fetch here): when it fails in any way (a message it cannot read, a crash,
 its connection dropping, a pickling problem) that message is read here, or the rest of
 the backlog is fetched and read here, so what is quarantined and why is decided in this
@@ -34,19 +37,53 @@ FETCH_BYTES = 20 * 1024 * 1024      # downloaded per FETCH, whatever fetch_batch
 # the default 64 KB evens out messages that take longer on one side than the other.
 PIPE_BYTES = 1024 * 1024
 STOP_SECONDS = 5.0
+HEAD_GROUP = 8                      # messages fetched and read here at a time while the worker starts
 
 Fetched = tuple[int, bytes, Reading | None]   # uid, raw bytes, its reading or None: read it here
 
 
+class HandOver:
+    """Which messages this process reads while the worker starts, and where the worker
+    begins: shared by both, under one lock, so that none is read by both or by neither."""
+
+    def __init__(self, context: multiprocessing.context.BaseContext, read_here: bool) -> None:
+        # [next message this process takes, first message of the worker (-1: not started)]
+        self.shared = context.Array("q", [0, -1 if read_here else 0])
+
+    def take_here(self, waiting: list[Waiting], count: int) -> list[Waiting]:
+        """The next `count` messages for this process; none once the worker has begun."""
+        with self.shared.get_lock():
+            start, worker_from = self.shared[0], self.shared[1]
+            if worker_from >= 0:
+                return []
+            group = waiting[start:start + count]
+            self.shared[0] = start + len(group)
+        return group
+
+    def take_over(self) -> int:
+        """The worker's side, once it is ready: the index of its first message."""
+        with self.shared.get_lock():
+            if self.shared[1] < 0:
+                self.shared[1] = self.shared[0]
+            return self.shared[1]
+
+    @property
+    def taken_over(self) -> bool:
+        return self.shared[1] >= 0
+
+
 class ReadAhead:
-    def __init__(self, mailbox: Mailbox, waiting: list[Waiting]) -> None:
+    def __init__(self, mailbox: Mailbox, waiting: list[Waiting], read_here_while_starting: bool = True) -> None:
         self.mailbox = mailbox
         self.waiting = waiting
         self.worker: BaseProcess | None = None
         self.results: Connection | None = None
+        self.hand_over: HandOver | None = None
+        self._starting: threading.Thread | None = None
+        self._start_failed = False
         self.finished = False           # the worker delivered every message it found
         if len(waiting) >= MIN_BACKLOG and (os.cpu_count() or 1) > 1:
-            self._start()
+            self._start(read_here_while_starting)
 
     def __enter__(self) -> "ReadAhead":
         return self
@@ -57,6 +94,13 @@ class ReadAhead:
     def messages(self) -> Iterator[Fetched]:
         """Every waiting message still on the server, in UID order."""
         last = 0
+        if self.hand_over is not None:
+            while group := self.hand_over.take_here(self.waiting, HEAD_GROUP):
+                for uid, raw in fetch_in_groups(self.mailbox, group):
+                    last = uid
+                    yield uid, raw, None
+            if not self.hand_over.taken_over:
+                self._all_read_here()
         if self.results is not None:
             for uid, raw, reading in self._from_worker():
                 last = uid
@@ -67,27 +111,56 @@ class ReadAhead:
         for uid, raw in fetch_in_groups(self.mailbox, rest):
             yield uid, raw, None
 
-    def _start(self) -> None:
+    def _start(self, read_here_while_starting: bool) -> None:
         # forkserver, not fork: forking a process that runs threads (sender, sweep) can copy
         # a held lock into the child; the server process imports only what the worker runs
         context = multiprocessing.get_context("forkserver")
         context.set_forkserver_preload(["daemon.read_ahead"])
         results, sink = context.Pipe(duplex=False)
         _widen(sink)
+        hand_over = HandOver(context, read_here_while_starting)
         worker = context.Process(
             target=fetch_and_read, name="soporte-read-ahead", daemon=True,
             args=(sink, self.mailbox.cfg, self.mailbox.secret, self.mailbox.uidvalidity, self.waiting,
-                  os.getpid()))
+                  hand_over, os.getpid()))
+        self.worker, self.results, self.hand_over = worker, results, hand_over
+        # started on a thread: the first start waits for the fork server to import the
+        # reading code, which is the time this process spends reading the first messages
+        self._starting = threading.Thread(target=self._launch, args=(sink,), name="soporte-read-ahead-start",
+                                          daemon=True)
+        self._starting.start()
+
+    def _launch(self, sink: Connection) -> None:
+        assert self.worker is not None
         try:
-            worker.start()
-        except Exception as exc:   # noqa: BLE001 - no worker: everything is read here
+            self.worker.start()
+        except Exception as exc:   # noqa: BLE001 - no worker: it never takes over, all is read here
             log.warning("read-ahead worker not started (%s: %s); reading in the main process",
                         type(exc).__name__, exc)
-            results.close()
-            return
+            self._start_failed = True
         finally:
             sink.close()        # the worker's copy is its own: its end means EOF here
-        self.worker, self.results = worker, results
+
+    def started(self) -> bool:
+        """Waits for the worker's start; whether it runs (or ran)."""
+        if self._starting is not None:
+            self._starting.join()
+            self._starting = None
+            if self._start_failed:
+                self.worker = None
+        return self.worker is not None
+
+    def _all_read_here(self) -> None:
+        """The backlog was read here before the worker was ready: it is stopped at once,
+        unless it has already told why it failed, which is worth a line in the log."""
+        assert self.results is not None
+        if self.started() and self.results.poll(0):
+            for _ in self._from_worker():
+                pass            # nothing left for it to have read: this only logs a failure
+        if self.worker is not None:
+            self.worker.kill()
+        self.finished = True
+        self._stop()
 
     def _from_worker(self) -> Iterator[Fetched]:
         assert self.results is not None
@@ -116,7 +189,7 @@ class ReadAhead:
         if self.results is not None:
             self.results.close()
             self.results = None
-        if self.worker is not None:
+        if self.started():
             self.worker.join(STOP_SECONDS)
             if self.worker.exitcode is None:
                 self.worker.kill()
@@ -147,15 +220,16 @@ def fetch_groups(waiting: list[Waiting], count: int, size: int) -> list[list[int
 
 # -- the worker process ------------------------------------------------------------------
 def fetch_and_read(sink: Connection, cfg: MailboxConfig, secret: str, uidvalidity: int,
-                   waiting: list[Waiting], parent: int) -> None:
-    """Sends ("message", uid, raw, reading or None) for each message found, then ("done",);
-    or ("failed", why) when it cannot go on. Ends quietly once the daemon stops listening."""
+                   waiting: list[Waiting], hand_over: HandOver, parent: int) -> None:
+    """Sends ("message", uid, raw, reading or None) for each message from the hand-over
+    on, then ("done",); or ("failed", why) when it cannot go on. Ends quietly once the
+    daemon stops listening."""
     leave_with(parent)
     try:
         with Mailbox(cfg, secret, connect_attempts=1) as mailbox:
             if mailbox.uidvalidity != uidvalidity:
                 raise MailboxError(f"UIDVALIDITY of {cfg.folder} changed")
-            for uid, raw in fetch_in_groups(mailbox, waiting):
+            for uid, raw in fetch_in_groups(mailbox, waiting[hand_over.take_over():]):
                 sink.send_bytes(_message(uid, raw))
         sink.send_bytes(pickle.dumps(("done",)))
     except (BrokenPipeError, ConnectionResetError):

@@ -1,7 +1,8 @@
 """The read-ahead worker fetches a backlog over its own IMAP connection and gives exactly
 what fetching and reading in this process gives, in order; a message it cannot read
 is read here, and a worker that fails (killed, refused by the server) only means the
-rest is fetched and read here."""
+rest is fetched and read here. While it starts, this process reads the first messages
+itself, and the worker takes over from the next one: none read twice, none skipped."""
 from __future__ import annotations
 
 import os
@@ -49,16 +50,19 @@ def same(reading, raw: bytes) -> bool:
             and reading.reply == local.reply and reading.safe_html == local.safe_html)
 
 
-def drained(tmp_path, mailbox, secret: str | None = None, stop_after: int | None = None):
-    """Everything ReadAhead yields; `stop_after` messages in, the worker is killed."""
+def drained(tmp_path, mailbox, secret: str | None = None, stop_after: int | None = None,
+            read_here_while_starting: bool = False, on_each=lambda reader: None):
+    """Everything ReadAhead yields; `stop_after` messages in, the worker is killed. By
+    default the worker reads from the first message on, as if it had started at once."""
     with Mailbox(settings(tmp_path, mailbox), secret=mailbox.password) as imap:
         if secret is not None:
             imap.secret = secret              # what the worker will log in with
-        with ReadAhead(imap, imap.waiting()) as reader:
-            started = reader.worker is not None
+        with ReadAhead(imap, imap.waiting(), read_here_while_starting) as reader:
+            started = reader.hand_over is not None
             out = []
             for item in reader.messages():
                 out.append(item)
+                on_each(reader)
                 if len(out) == stop_after:
                     os.kill(reader.worker.pid, signal.SIGKILL)
             return started, out
@@ -74,6 +78,40 @@ def test_a_backlog_is_fetched_and_read_by_the_worker_in_order_and_identically(tm
     assert "<script>" not in out[0][2].safe_html and "<b>1</b>" in out[0][2].safe_html
     assert mailbox.counts()["INBOX"] == len(mails)         # only read: nothing moved or flagged
     assert all(not flags for _, flags, _ in mailbox.messages())
+
+
+def test_the_first_messages_are_read_here_until_the_worker_takes_over_from_the_next(tmp_path, mailbox):
+    mails = fill(mailbox, MIN_BACKLOG * 3)
+    waited = []
+
+    def slow_reader(reader):
+        # this process is slow with its first message: the worker is ready before it ends
+        if not waited:
+            waited.append(reader.started())
+            deadline = time.monotonic() + 30
+            while not reader.hand_over.taken_over and time.monotonic() < deadline:
+                time.sleep(0.02)
+
+    started, out = drained(tmp_path, mailbox, read_here_while_starting=True, on_each=slow_reader)
+    assert started and waited and all(waited)
+    assert [raw for _, raw, _ in out] == mails                       # in order, none twice, none lost
+    read_here = [reading is None for _, _, reading in out]
+    assert read_here[0] and not read_here[-1]
+    first_by_worker = read_here.index(False)
+    assert not any(read_here[first_by_worker:])                      # one hand-over, then all by the worker
+    assert all(same(reading, raw) for _, raw, reading in out[first_by_worker:])
+
+
+def test_a_backlog_read_here_before_the_worker_is_ready_stops_the_worker(tmp_path, mailbox):
+    mails = fill(mailbox, MIN_BACKLOG)
+    with Mailbox(settings(tmp_path, mailbox), secret=mailbox.password) as imap:
+        reader = ReadAhead(imap, imap.waiting())
+        assert reader.hand_over.take_here(reader.waiting, len(mails)) == reader.waiting   # all read here
+        assert reader.started()
+        worker = reader.worker.pid
+        assert list(reader.messages()) == []
+        assert reader.worker is None and reader.results is None
+    assert gone_within([worker], seconds=5)
 
 
 def test_a_few_messages_are_fetched_and_read_in_this_process(tmp_path, mailbox):
@@ -118,7 +156,8 @@ from daemon.config import load_config
 from daemon.ingest.mailbox import Mailbox
 from daemon.read_ahead import ReadAhead
 imap = Mailbox(load_config(sys.argv[1]).mailbox, secret=sys.argv[2]).connect()
-reader = ReadAhead(imap, imap.waiting())
+reader = ReadAhead(imap, imap.waiting(), read_here_while_starting=False)
+reader.started()
 print(reader.worker.pid, flush=True)
 sys.stdin.read()     # reads nothing: the worker soon waits for room in the pipe
 """
