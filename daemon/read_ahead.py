@@ -118,7 +118,13 @@ class ReadAhead:
         context.set_forkserver_preload(["daemon.read_ahead"])
         results, sink = context.Pipe(duplex=False)
         _widen(sink)
-        hand_over = HandOver(context, read_here_while_starting)
+        try:
+            hand_over = HandOver(context, read_here_while_starting)
+        except OSError as exc:     # no shared memory here (/dev/shm missing or full)
+            _not_started(exc)
+            results.close()
+            sink.close()
+            return
         worker = context.Process(
             target=fetch_and_read, name="soporte-read-ahead", daemon=True,
             args=(sink, self.mailbox.cfg, self.mailbox.secret, self.mailbox.uidvalidity, self.waiting,
@@ -135,8 +141,7 @@ class ReadAhead:
         try:
             self.worker.start()
         except Exception as exc:   # noqa: BLE001 - no worker: it never takes over, all is read here
-            log.warning("read-ahead worker not started (%s: %s); reading in the main process",
-                        type(exc).__name__, exc)
+            _not_started(exc)
             self._start_failed = True
         finally:
             sink.close()        # the worker's copy is its own: its end means EOF here
@@ -196,6 +201,10 @@ class ReadAhead:
                 self.worker.join()
             self.worker.close()
             self.worker = None
+
+
+def _not_started(exc: Exception) -> None:
+    log.warning("read-ahead worker not started (%s: %s); reading in the main process", type(exc).__name__, exc)
 
 
 def fetch_in_groups(mailbox: Mailbox, waiting: list[Waiting]) -> Iterator[tuple[int, bytes]]:

@@ -114,6 +114,19 @@ def test_a_backlog_read_here_before_the_worker_is_ready_stops_the_worker(tmp_pat
     assert gone_within([worker], seconds=5)
 
 
+def test_no_shared_memory_for_the_hand_over_means_reading_everything_here(tmp_path, mailbox, caplog,
+                                                                           monkeypatch):
+    def no_shared_memory(*args):
+        raise FileNotFoundError(2, "No such file or directory", "/dev/shm")
+
+    monkeypatch.setattr("daemon.read_ahead.HandOver.__init__", no_shared_memory)
+    mails = fill(mailbox, MIN_BACKLOG)
+    started, out = drained(tmp_path, mailbox, read_here_while_starting=True)
+    assert not started
+    assert [(raw, reading) for _, raw, reading in out] == [(raw, None) for raw in mails]
+    assert "read-ahead worker not started" in caplog.text
+
+
 def test_a_few_messages_are_fetched_and_read_in_this_process(tmp_path, mailbox):
     mails = fill(mailbox, 3)
     started, out = drained(tmp_path, mailbox)
