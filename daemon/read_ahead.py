@@ -44,32 +44,45 @@ Fetched = tuple[int, bytes, Reading | None]   # uid, raw bytes, its reading or N
 
 class HandOver:
     """Which messages this process reads while the worker starts, and where the worker
-    begins: shared by both, under one lock, so that none is read by both or by neither."""
+    begins: shared by both, changed under one lock, so that none is read by both or by
+    neither. A worker killed while it held the lock leaves it held: this process waits
+    for it a while at most, then takes no more, and what is left is read here once the
+    worker's pipe ends."""
 
     def __init__(self, context: multiprocessing.context.BaseContext, read_here: bool) -> None:
         # [next message this process takes, first message of the worker (-1: not started)]
         self.shared = context.Array("q", [0, -1 if read_here else 0])
+        self.values = self.shared.get_obj()         # read without the lock: one aligned word each
 
     def take_here(self, waiting: list[Waiting], count: int) -> list[Waiting]:
         """The next `count` messages for this process; none once the worker has begun."""
-        with self.shared.get_lock():
-            start, worker_from = self.shared[0], self.shared[1]
+        lock = self.shared.get_lock()
+        if not lock.acquire(timeout=STOP_SECONDS):
+            return []
+        try:
+            start, worker_from = self.values[0], self.values[1]
             if worker_from >= 0:
                 return []
             group = waiting[start:start + count]
-            self.shared[0] = start + len(group)
+            self.values[0] = start + len(group)
+        finally:
+            lock.release()
         return group
 
     def take_over(self) -> int:
         """The worker's side, once it is ready: the index of its first message."""
         with self.shared.get_lock():
-            if self.shared[1] < 0:
-                self.shared[1] = self.shared[0]
-            return self.shared[1]
+            if self.values[1] < 0:
+                self.values[1] = self.values[0]
+            return self.values[1]
 
     @property
     def taken_over(self) -> bool:
-        return self.shared[1] >= 0
+        return self.values[1] >= 0
+
+    def all_read_here(self, waiting: list[Waiting]) -> bool:
+        """This process took every message and the worker has not begun."""
+        return self.values[1] < 0 and self.values[0] >= len(waiting)
 
 
 class ReadAhead:
@@ -99,7 +112,7 @@ class ReadAhead:
                 for uid, raw in fetch_in_groups(self.mailbox, group):
                     last = uid
                     yield uid, raw, None
-            if not self.hand_over.taken_over:
+            if self.hand_over.all_read_here(self.waiting):
                 self._all_read_here()
         if self.results is not None:
             for uid, raw, reading in self._from_worker():

@@ -9,6 +9,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -112,6 +113,25 @@ def test_a_backlog_read_here_before_the_worker_is_ready_stops_the_worker(tmp_pat
         assert list(reader.messages()) == []
         assert reader.worker is None and reader.results is None
     assert gone_within([worker], seconds=5)
+
+
+def test_a_worker_killed_holding_the_hand_over_lock_leaves_the_backlog_to_this_process(tmp_path, mailbox,
+                                                                                    monkeypatch):
+    monkeypatch.setattr("daemon.read_ahead.STOP_SECONDS", 0.5)
+    mails = fill(mailbox, MIN_BACKLOG)
+    held = threading.Event()
+
+    def hold_forever(lock):
+        lock.acquire()           # as a worker killed inside take_over() leaves it
+        held.set()
+
+    with Mailbox(settings(tmp_path, mailbox), secret=mailbox.password) as imap:
+        with ReadAhead(imap, imap.waiting()) as reader:
+            threading.Thread(target=hold_forever, args=(reader.hand_over.shared.get_lock(),), daemon=True).start()
+            assert held.wait(5) and reader.started()
+            os.kill(reader.worker.pid, signal.SIGKILL)
+            out = list(reader.messages())
+    assert [(raw, reading) for _, raw, reading in out] == [(raw, None) for raw in mails]
 
 
 def test_no_shared_memory_for_the_hand_over_means_reading_everything_here(tmp_path, mailbox, caplog,
