@@ -7,11 +7,11 @@ wake-up) is fetched and read in this process. Starting the worker costs a new
 interpreter the first time (about half a second) and an IMAP login every time, so
 meanwhile this process fetches and reads the first messages itself, a few at a time,
 until the worker takes over from the next one (`HandOver`); a backlog that is gone
-before then was all read here. The worker is only an accelerator, and read-only (BODY.PEEK,
-like every fetch here): when it fails in any way (a message it cannot read, a crash,
-its connection dropping, a pickling problem) that message is read here, or the rest of
-the backlog is fetched and read here, so what is quarantined and why is decided in this
-process exactly as without a worker."""
+before then was all read here. The worker is only an accelerator, and read-only
+(BODY.PEEK, like every fetch here): when it fails in any way (a message it cannot read,
+a crash, its connection dropping, a pickling problem) that message is read here, or
+the rest of the backlog is fetched and read here, so what is quarantined and why is
+decided in this process exactly as without a worker."""
 from __future__ import annotations
 
 import fcntl
