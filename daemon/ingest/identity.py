@@ -13,9 +13,14 @@ WINDOW = 1 << 20
 
 
 def body_start(raw: bytes) -> int:
-    """Where the body begins (after the first blank line), or len(raw) if there is none."""
-    positions = [p + len(sep) for sep in (b"\r\n\r\n", b"\n\n") if (p := raw.find(sep)) >= 0]
-    return min(positions) if positions else len(raw)
+    """Where the body begins (after the first blank line), or len(raw) if there is none.
+    A bare-LF blank line is only looked for before the first CRLF one: in a CRLF message
+    there is none, and looking for it read the whole message a second time."""
+    crlf = raw.find(b"\r\n\r\n")
+    lf = raw.find(b"\n\n", 0, crlf + 2 if crlf >= 0 else len(raw))
+    if lf >= 0:
+        return lf + 2
+    return crlf + 4 if crlf >= 0 else len(raw)
 
 
 def body_bytes(raw: bytes) -> bytes:

@@ -2,7 +2,7 @@
 window by window with the same result as on the whole body."""
 import pytest
 
-from daemon.ingest.identity import normalised_body
+from daemon.ingest.identity import body_start, normalised_body
 
 
 def whole(raw: bytes) -> bytes:
@@ -20,3 +20,17 @@ def whole(raw: bytes) -> bytes:
 @pytest.mark.parametrize("window", [1, 2, 3, 7, 1 << 20])
 def test_windows_give_the_whole_body_result(raw, window):
     assert b"".join(normalised_body(raw, window)) == whole(raw)
+
+
+@pytest.mark.parametrize("raw, body", [
+    (b"Subject: a\r\n\r\nbody\r\n\r\nmore", b"body\r\n\r\nmore"),
+    (b"Subject: a\n\nbody\n\nmore", b"body\n\nmore"),
+    (b"Subject: a\n\nbody\r\n\r\nmore", b"body\r\n\r\nmore"),            # LF blank line first
+    (b"Subject: a\r\n\r\nbody\n\nmore", b"body\n\nmore"),                # CRLF blank line first
+    (b"Subject: a\r\n\nbody", b"body"),                                  # CRLF then a bare LF
+    (b"\n\nbody", b"body"),
+    (b"\r\n\r\n", b""),
+    (b"Subject: a\r\nno blank line", b""),
+])
+def test_the_body_begins_after_the_first_blank_line_of_either_kind(raw, body):
+    assert raw[body_start(raw):] == body
