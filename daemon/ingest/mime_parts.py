@@ -50,6 +50,7 @@ _EXTENSIONS = {"message/rfc822": ".eml", "message/global": ".eml", "message/news
                "text/enriched": ".txt", "image/jpg": ".jpg", "image/pjpeg": ".jpg",
                "text/calendar": ".ics", "application/ics": ".ics"}
 _LOCATION_NAME = re.compile(r"[^/\\?#]{1,100}\.[A-Za-z0-9]{1,8}$")
+_MAY_NAME = re.compile(r"name|file", re.IGNORECASE)     # the parameters a file name is read from
 # Built-in table only: the system's mime.types would make names differ per machine.
 _MIME = mimetypes.MimeTypes()
 _DELIMITER = re.compile(r"^--([^\s\"]{1,70}?)[ \t]*\r?$", re.MULTILINE)
@@ -777,6 +778,8 @@ def _disposition(part: Message) -> str:
 
 
 def _raw_filename(part: Message) -> str:
+    if not _MAY_NAME.search(f"{part.get('content-type', '')}\n{part.get('content-disposition', '')}"):
+        return ""       # no parameter that could name it: most parts, and read at once
     return _parameter(lambda: _extended(part, "filename", "content-disposition")
                       or _extended(part, "name", "content-type") or part.get_filename() or part.get_param("name")
                       # non-standard names some generators write: "file=", and "name=" on the disposition

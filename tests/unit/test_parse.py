@@ -610,6 +610,15 @@ def test_a_file_named_by_a_file_parameter_keeps_its_name():
     assert [(a.filename, a.size) for a in msg.attachments] == [("PARTE.EXE", 2)]
 
 
+def test_parameter_names_in_capitals_still_name_the_file():
+    msg = parse_message(_multipart(
+        "mixed", b"Content-Type: text/plain\n\nadjuntos",
+        b'Content-Type: application/pdf; NAME="factura.pdf"\n\nx',
+        b'Content-Type: application/octet-stream\nContent-Disposition: ATTACHMENT; FILENAME="datos.csv"\n\nx',
+        b'Content-Type: application/octet-stream; FILE="PARTE.EXE"\n\nx'))
+    assert [a.filename for a in msg.attachments] == ["factura.pdf", "datos.csv", "PARTE.EXE"]
+
+
 def test_a_message_that_only_encloses_another_shows_its_text():
     msg = parse_message(b"From: a@x.test\nSubject: Fwd: pedido\nMIME-Version: 1.0\nContent-Type: message/rfc822\n\n"
                         b"From: cliente@x.test\nSubject: pedido\nContent-Type: text/plain\n\nMi pedido 1234 no llega.\n")
