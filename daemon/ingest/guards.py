@@ -277,10 +277,13 @@ def _empty_return_path(msg: ParsedMessage, own: OwnIdentity) -> str | None:
     return "empty Return-Path and a delivery failure report" if bounce else None
 
 
-def null_return_path(msg: ParsedMessage) -> bool:
+def null_return_path(msg: ParsedMessage, blank_counts: bool = True) -> bool:
     """<> (written "< >" by some), or <MAILER-DAEMON@host>: what a forwarding server
-    writes for the null sender."""
-    return any("".join(v.split()) in ("<>", "") or _DAEMON_RETURN_PATH.match(_bare(v))
+    writes for the null sender. A blank value is no path at all (gateways and imports
+    write it): beside other evidence (no From, a failure report) it reads as the null
+    sender; alone (`blank_counts=False`) it cannot make a person's mail a robot's."""
+    nulls = ("<>", "") if blank_counts else ("<>",)
+    return any("".join(v.split()) in nulls or _DAEMON_RETURN_PATH.match(_bare(v))
                for v in msg.header_all("return-path"))
 
 
@@ -341,7 +344,7 @@ def _feedback_report(msg: ParsedMessage, own: OwnIdentity) -> str | None:
 def _null_return_path_reply(msg: ParsedMessage, own: OwnIdentity) -> str | None:
     """A null Return-Path with no failure report: a responder (RFC 3834 asks them to
     use the null sender), never a person writing."""
-    return "empty Return-Path (automatic responder)" if null_return_path(msg) else None
+    return "empty Return-Path (automatic responder)" if null_return_path(msg, blank_counts=False) else None
 
 
 def _ses_report(msg: ParsedMessage, own: OwnIdentity) -> str | None:

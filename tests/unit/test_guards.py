@@ -95,6 +95,9 @@ def message(headers=(), subject="Hola", from_addr="cliente@cliente.test", from_n
     ([("X-Mailer", "Microsoft Outlook 16.0")], "accept"),
     ([("Return-Path", "<>")], "autoreply"),   # a responder, unless the text reports a failure
     ([("Return-Path", "<cliente@cliente.test>")], "accept"),
+    ([("Return-Path", "< >")], "autoreply"),
+    # a blank Return-Path (a gateway's or an import's) alone says nothing about the sender
+    ([("Return-Path", "")], "accept"),
     ([("X-Failed-Recipients", "a@b.test")], "bounce"),
     ([("X-Loop", "<SOPORTE@example.test>")], "own"),
     ([("X-Loop", "otro-helpdesk@x.test")], "accept"),
@@ -116,6 +119,10 @@ def message(headers=(), subject="Hola", from_addr="cliente@cliente.test", from_n
 ])
 def test_header_variants(headers, kind):
     assert classify(message(headers), OWN).kind == kind
+
+
+def test_a_blank_return_path_with_no_from_is_still_the_null_sender():
+    assert classify(message([("Return-Path", "")], from_addr=""), OWN).kind == "bounce"
 
 
 _FAILURE = "Delivery to the following recipient failed permanently:\n\n  ana@cliente.test\n"
