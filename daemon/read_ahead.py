@@ -93,7 +93,6 @@ class ReadAhead:
         self.results: Connection | None = None
         self.hand_over: HandOver | None = None
         self._starting: threading.Thread | None = None
-        self._start_failed = False
         self.finished = False           # the worker delivered every message it found
         if len(waiting) >= MIN_BACKLOG and (os.cpu_count() or 1) > 1:
             self._start(read_here_while_starting)
@@ -113,7 +112,7 @@ class ReadAhead:
                     last = uid
                     yield uid, raw, None
             if self.hand_over.all_read_here(self.waiting):
-                self._all_read_here()
+                self._stop_unneeded_worker()
         if self.results is not None:
             for uid, raw, reading in self._from_worker():
                 last = uid
@@ -155,7 +154,7 @@ class ReadAhead:
             self.worker.start()
         except Exception as exc:   # noqa: BLE001 - no worker: it never takes over, all is read here
             _not_started(exc)
-            self._start_failed = True
+            self.worker = None      # read here only once this thread has ended (started())
         finally:
             sink.close()        # the worker's copy is its own: its end means EOF here
 
@@ -164,11 +163,9 @@ class ReadAhead:
         if self._starting is not None:
             self._starting.join()
             self._starting = None
-            if self._start_failed:
-                self.worker = None
         return self.worker is not None
 
-    def _all_read_here(self) -> None:
+    def _stop_unneeded_worker(self) -> None:
         """The backlog was read here before the worker was ready: it is stopped at once,
         unless it has already told why it failed, which is worth a line in the log."""
         assert self.results is not None

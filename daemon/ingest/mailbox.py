@@ -83,7 +83,7 @@ class Mailbox:
         cfg = self.cfg
         client = IMAPClient(cfg.host, port=cfg.port, ssl=cfg.security == "ssl",
                             timeout=cfg.timeout_seconds, ssl_context=ssl.create_default_context())
-        quiet_protocol_trace(client)
+        _quiet_protocol_trace(client)
         try:
             if cfg.security == "starttls":
                 client.starttls(ssl.create_default_context())
@@ -211,7 +211,7 @@ class Mailbox:
         return self.client
 
 
-def quiet_protocol_trace(client: IMAPClient) -> None:
+def _quiet_protocol_trace(client: IMAPClient) -> None:
     """imapclient turns imaplib's protocol trace on and hands it to a logger, but imaplib
     formats each trace line first, the repr of every downloaded message included: that
     cost several times the CPU of the download itself. The trace stays on only when

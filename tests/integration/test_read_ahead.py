@@ -147,6 +147,18 @@ def test_no_shared_memory_for_the_hand_over_means_reading_everything_here(tmp_pa
     assert "read-ahead worker not started" in caplog.text
 
 
+def test_a_worker_that_cannot_start_leaves_the_backlog_to_this_process(tmp_path, mailbox, caplog, monkeypatch):
+    def cannot_start(self):
+        raise OSError(11, "Resource temporarily unavailable")
+
+    monkeypatch.setattr("multiprocessing.process.BaseProcess.start", cannot_start)
+    mails = fill(mailbox, MIN_BACKLOG)
+    started, out = drained(tmp_path, mailbox, read_here_while_starting=True)
+    assert started            # it was tried
+    assert [(raw, reading) for _, raw, reading in out] == [(raw, None) for raw in mails]
+    assert "read-ahead worker not started" in caplog.text
+
+
 def test_a_few_messages_are_fetched_and_read_in_this_process(tmp_path, mailbox):
     mails = fill(mailbox, 3)
     started, out = drained(tmp_path, mailbox)
